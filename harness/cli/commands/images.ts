@@ -1,0 +1,28 @@
+import type { CommandModule } from 'yargs';
+import { connectDocker } from '../../docker/client.js';
+import { imageSteps } from '../../images/build.js';
+import { defaultProgressMode, runSequentially } from '../../util/progress.js';
+
+interface Args {
+  base?: string;
+  force: boolean;
+  mirror?: string;
+}
+
+export const imagesCommand: CommandModule<object, Args> = {
+  command: 'images build',
+  describe: 'Build the reference stack images offline (debootstrap base, Toxiproxy, PostgreSQL, EPJ)',
+  builder: (y) =>
+    y
+      .option('base', { type: 'string', describe: 'public base image instead of the debootstrap one (needs a registry), e.g. debian:bookworm-slim' })
+      .option('force', { type: 'boolean', default: false, describe: 'rebuild even if inputs are unchanged' })
+      .option('mirror', { type: 'string', describe: 'Debian mirror for debootstrap (default http://deb.debian.org/debian or $EPJ_CHAOS_DEBIAN_MIRROR)' }),
+  handler: async (args) => {
+    const docker = await connectDocker();
+    const steps = imageSteps(docker, { base: args.base, force: args.force, mirror: args.mirror });
+    await runSequentially(
+      defaultProgressMode(),
+      steps.map((s) => ({ title: s.title, run: () => s.run(() => {}) })),
+    );
+  },
+};

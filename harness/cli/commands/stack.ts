@@ -1,0 +1,125 @@
+import type { Argv, CommandModule } from 'yargs';
+import { connectDocker } from '../../docker/client.js';
+import { listRuns, removeRun } from '../../docker/reaper.js';
+import { HarnessError } from '../../errors.js';
+import { loadDefinition } from '../../stack/load-definition.js';
+import { REPLICATION_MODES } from '../../stack/reference-stack.js';
+import { StartedStack } from '../../stack/started-stack.js';
+import { upStack } from '../../stack/up.js';
+import { defaultProgressMode } from '../../util/progress.js';
+import { abortOnSignals } from '../interrupt.js';
+
+interface UpArgs {
+  replication: string;
+  'epj-port'?: number;
+  'lookup-port'?: number;
+  'run-id'?: string;
+  definition?: string;
+}
+
+const up: CommandModule<object, UpArgs> = {
+  command: 'up',
+  describe: 'Bring a stack up and leave it running (the reference two-site stack unless --definition)',
+  builder: (y) =>
+    y
+      .option('replication', { type: 'string', default: 'async', describe: `replication mode: ${REPLICATION_MODES.join(' | ')}` })
+      .option('epj-port', { type: 'number', describe: 'fixed 127.0.0.1 port for the EPJ front door (default: a free one)' })
+      .option('lookup-port', { type: 'number', describe: 'fixed 127.0.0.1 port for the Opslags-EPJ front door' })
+      .option('run-id', { type: 'string', describe: 'run id to use (4–16 lower-case letters/digits; default random)' })
+      .option('definition', { type: 'string', describe: 'a vendor stack definition (JSON) instead of the reference stack' }),
+  handler: async (args) => {
+    const def = await loadDefinition(args.definition, {
+      replication: args.replication,
+      epjPort: args['epj-port'],
+      lookupPort: args['lookup-port'],
+    });
+    const interrupt = abortOnSignals();
+    try {
+      const stack = await upStack(def, { runId: args['run-id'], detached: true, signal: interrupt.signal, progress: defaultProgressMode() });
+      printEndpoints(stack);
+      console.log(`\nrun id: ${stack.runId}    (epj-chaos stack down --run ${stack.runId})`);
+    } finally {
+      interrupt.dispose();
+    }
+  },
+};
+
+interface StatusArgs {
+  run?: string;
+  json: boolean;
+}
+
+const status: CommandModule<object, StatusArgs> = {
+  command: 'status',
+  describe: 'Show running stacks, their containers and endpoints',
+  builder: (y) =>
+    y
+      .option('run', { type: 'string', describe: 'only this run' })
+      .option('json', { type: 'boolean', default: false, describe: 'print endpoints as JSON' }),
+  handler: async (args) => {
+    const docker = await connectDocker();
+    const runs = (await listRuns(docker)).filter((r) => !args.run || r.run === args.run);
+    if (args.run && runs.length === 0) throw new HarnessError(`no stack with run id '${args.run}'`, 'no-such-run');
+    const stacks = [];
+    for (const r of runs) {
+      try {
+        const stack = await StartedStack.attach(r.run, docker);
+        stacks.push({ stack, containers: await stack.containers() });
+      } catch {
+        stacks.push({ stack: undefined, containers: [], summary: r });
+      }
+    }
+    if (args.json) {
+      console.log(JSON.stringify(stacks.map((s) => (s.stack ? { ...s.stack.endpoints, containers: s.containers } : { run: s.summary?.run, incomplete: true })), null, 2));
+      return;
+    }
+    if (stacks.length === 0) console.log('no epj-chaos stacks are running');
+    for (const s of stacks) {
+      if (!s.stack) {
+        console.log(`run ${s.summary?.run}: incomplete leftovers (remove with: epj-chaos clean)`);
+        continue;
+      }
+      printEndpoints(s.stack);
+      for (const c of s.containers) console.log(`  ${c.name.padEnd(10)} site ${c.site.padEnd(8)} ${c.role.padEnd(12)} ${c.state}`);
+      console.log('');
+    }
+  },
+};
+
+interface DownArgs {
+  run?: string;
+}
+
+const down: CommandModule<object, DownArgs> = {
+  command: 'down',
+  describe: 'Remove a stack: its containers, networks and volumes',
+  builder: (y) => y.option('run', { type: 'string', describe: 'run id (may be left out when one stack runs)' }),
+  handler: async (args) => {
+    const docker = await connectDocker();
+    let run = args.run;
+    if (!run) {
+      const runs = await listRuns(docker);
+      if (runs.length === 0) throw new HarnessError('no epj-chaos stack is running', 'no-such-run');
+      if (runs.length > 1) throw new HarnessError(`${runs.length} stacks are running: name one with --run`, 'ambiguous', runs.map((r) => r.run).join(', '));
+      run = runs[0]!.run;
+    } else if (!(await listRuns(docker)).some((r) => r.run === run)) {
+      throw new HarnessError(`no stack with run id '${run}'`, 'no-such-run', 'see `epj-chaos stack status`');
+    }
+    await removeRun(docker, run);
+    console.log(`run ${run} removed`);
+  },
+};
+
+function printEndpoints(stack: StartedStack) {
+  const e = stack.endpoints;
+  console.log(`stack ${e.stack}, run ${e.run}`);
+  for (const [fn, url] of Object.entries(e.functions)) console.log(`  ${fn.padEnd(18)} ${url}`);
+  console.log(`  ${'toxiproxy api'.padEnd(18)} ${e.toxiproxyApi}`);
+}
+
+export const stackCommand: CommandModule = {
+  command: 'stack <command>',
+  describe: 'Bring a two-site EPJ stack up, show it, take it down',
+  builder: (y: Argv) => y.command(up).command(status).command(down).demandCommand(1),
+  handler: () => {},
+};

@@ -1,0 +1,116 @@
+import { hostname } from 'node:os';
+import type Docker from 'dockerode';
+import { dockerStatus } from './client.js';
+import { LABEL, labelFilter } from './labels.js';
+
+/**
+ * Removes what runs left behind, found by label only (as Testcontainers' reaper does): containers first, then the
+ * networks and volumes they held. A run is stale when the process that owns it is gone — killed with SIGKILL, say —
+ * or it was started detached (`stack up`) and is being cleaned explicitly.
+ */
+
+export interface RunSummary {
+  run: string;
+  stack: string;
+  ownerPid: number;
+  ownerHost: string;
+  detached: boolean;
+  ownerAlive: boolean;
+  containers: number;
+  networks: number;
+  volumes: number;
+}
+
+export async function listRuns(docker: Docker): Promise<RunSummary[]> {
+  const filters = labelFilter();
+  const [containers, networks, volumes] = await Promise.all([
+    docker.listContainers({ all: true, filters }),
+    docker.listNetworks({ filters }),
+    docker.listVolumes({ filters }),
+  ]);
+  const runs = new Map<string, RunSummary>();
+  const note = (labels: Record<string, string> | undefined, kind: 'containers' | 'networks' | 'volumes') => {
+    const run = labels?.[LABEL.run];
+    if (!labels || !run) return;
+    let s = runs.get(run);
+    if (!s) {
+      const ownerPid = Number(labels[LABEL.ownerPid]);
+      const ownerHost = labels[LABEL.ownerHost] ?? '';
+      s = {
+        run,
+        stack: labels[LABEL.stack] ?? '?',
+        ownerPid,
+        ownerHost,
+        detached: labels[LABEL.detached] === 'true',
+        ownerAlive: isAlive(ownerPid, ownerHost),
+        containers: 0,
+        networks: 0,
+        volumes: 0,
+      };
+      runs.set(run, s);
+    }
+    s[kind]++;
+  };
+  for (const c of containers) note(c.Labels, 'containers');
+  for (const n of networks) note(n.Labels, 'networks');
+  for (const v of volumes.Volumes ?? []) note(v.Labels ?? undefined, 'volumes');
+  return [...runs.values()].sort((a, b) => a.run.localeCompare(b.run));
+}
+
+function isAlive(pid: number, host: string): boolean {
+  if (host !== hostname()) return true; // cannot judge another host's processes: leave its runs alone
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes every object labelled with this run id. Safe to call twice, and on a half-created run. */
+export async function removeRun(docker: Docker, run: string): Promise<void> {
+  const filters = labelFilter(run);
+  const containers = await docker.listContainers({ all: true, filters });
+  await Promise.all(
+    containers.map((c) => ignoreGone(docker.getContainer(c.Id).remove({ force: true, v: true }))),
+  );
+  const networks = await docker.listNetworks({ filters });
+  await Promise.all(networks.map((n) => ignoreGone(docker.getNetwork(n.Id).remove())));
+  const volumes = (await docker.listVolumes({ filters })).Volumes ?? [];
+  await Promise.all(volumes.map((v) => ignoreGone(docker.getVolume(v.Name).remove())));
+}
+
+export type ReapScope = { kind: 'stale' } | { kind: 'orphaned' } | { kind: 'all' } | { kind: 'run'; run: string };
+
+/**
+ * `orphaned`: runs whose owner died and that were not started detached — what `up` reaps before it starts.
+ * `stale`: every run whose owner process is gone, detached stacks included — what `clean` removes by default.
+ */
+export async function reap(docker: Docker, scope: ReapScope): Promise<RunSummary[]> {
+  const runs = await listRuns(docker);
+  const chosen = runs.filter((r) => {
+    switch (scope.kind) {
+      case 'all':
+        return true;
+      case 'run':
+        return r.run === scope.run;
+      case 'stale':
+        return !r.ownerAlive;
+      case 'orphaned':
+        return !r.ownerAlive && !r.detached;
+    }
+  });
+  for (const r of chosen) await removeRun(docker, r.run);
+  return chosen;
+}
+
+async function ignoreGone(p: Promise<unknown>): Promise<void> {
+  try {
+    await p;
+  } catch (err) {
+    const status = dockerStatus(err);
+    // 404: already gone; 409: removal already in progress
+    if (status !== 404 && status !== 409) throw err;
+  }
+}

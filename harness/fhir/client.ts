@@ -1,0 +1,81 @@
+/**
+ * A small FHIR R4 REST client (fetch): enough for the clinical functions, with the outcome of every call kept —
+ * status, resource id, version — because the harness measures exactly which writes were acknowledged.
+ */
+
+export type Resource = { resourceType: string; id?: string; meta?: { versionId?: string }; [k: string]: unknown };
+
+export interface FhirResponse<T = Resource> {
+  status: number;
+  ok: boolean;
+  body: T | undefined;
+  etag?: string;
+  location?: string;
+}
+
+export class FhirError extends Error {
+  constructor(
+    readonly status: number,
+    readonly outcome: unknown,
+    what: string,
+  ) {
+    super(`${what} answered ${status}: ${diagnostics(outcome)}`);
+  }
+}
+
+function diagnostics(outcome: unknown): string {
+  const issues = (outcome as { issue?: { diagnostics?: string; code?: string }[] })?.issue;
+  return issues?.map((i) => i.diagnostics ?? i.code).join('; ') || 'no OperationOutcome';
+}
+
+export class FhirClient {
+  constructor(
+    readonly baseUrl: string,
+    private readonly timeoutMs = 5000,
+  ) {}
+
+  async request<T = Resource>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<FhirResponse<T>> {
+    const res = await fetch(`${this.baseUrl}/${path.replace(/^\//, '')}`, {
+      method,
+      headers: {
+        accept: 'application/fhir+json',
+        ...(body === undefined ? {} : { 'content-type': 'application/fhir+json' }),
+        ...headers,
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(this.timeoutMs),
+    });
+    const text = await res.text();
+    let parsed: T | undefined;
+    try {
+      parsed = text ? (JSON.parse(text) as T) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    return {
+      status: res.status,
+      ok: res.ok,
+      body: parsed,
+      etag: res.headers.get('etag') ?? undefined,
+      location: res.headers.get('location') ?? undefined,
+    };
+  }
+
+  /** Creates a resource; throws FhirError unless the server acknowledged it with an id. */
+  async create<T extends Resource>(resource: T, ifNoneExist?: string): Promise<T & { id: string }> {
+    const res = await this.request<T>('POST', resource.resourceType, resource, ifNoneExist ? { 'if-none-exist': ifNoneExist } : {});
+    if (!res.ok || !res.body?.id) throw new FhirError(res.status, res.body, `POST ${resource.resourceType}`);
+    return res.body as T & { id: string };
+  }
+
+  async read<T extends Resource>(type: string, id: string): Promise<FhirResponse<T>> {
+    return this.request<T>('GET', `${type}/${encodeURIComponent(id)}`);
+  }
+
+  /** Search; returns the matching resources (first page). */
+  async search<T extends Resource>(type: string, params: Record<string, string>): Promise<T[]> {
+    const res = await this.request<{ entry?: { resource: T }[] }>('GET', `${type}?${new URLSearchParams(params)}`);
+    if (!res.ok) throw new FhirError(res.status, res.body, `GET ${type}`);
+    return (res.body?.entry ?? []).map((e) => e.resource);
+  }
+}

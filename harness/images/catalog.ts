@@ -1,0 +1,36 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+/** Project root (where package.json is), found from this file whether it runs from dist/ or via a loader. */
+export const PROJECT_ROOT = findRoot(path.dirname(fileURLToPath(import.meta.url)));
+
+function findRoot(dir: string): string {
+  for (let d = dir; ; d = path.dirname(d)) {
+    try {
+      const pkg = JSON.parse(readFileSync(path.join(d, 'package.json'), 'utf8')) as { name?: string };
+      if (pkg.name === 'epj-chaos') return d;
+    } catch {
+      /* keep looking upwards */
+    }
+    if (path.dirname(d) === d) throw new Error(`epj-chaos package.json not found above ${dir}`);
+  }
+}
+
+interface PinnedTools {
+  toxiproxy: string;
+  debianSuite: string;
+  postgresMajor: string;
+}
+
+/** The pinned tool versions live in one place: package.json → epjChaos.tools (setup.sh reads the same). */
+export const TOOLS: PinnedTools = (
+  JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { epjChaos: { tools: PinnedTools } }
+).epjChaos.tools;
+
+export const IMAGES = {
+  base: `epj-chaos/base:${TOOLS.debianSuite}`,
+  postgres: `epj-chaos/postgres:${TOOLS.postgresMajor}`,
+  epj: 'epj-chaos/epj:dev',
+  toxiproxy: `epj-chaos/toxiproxy:${TOOLS.toxiproxy.replace(/^v/, '')}`,
+} as const;

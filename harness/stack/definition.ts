@@ -1,0 +1,172 @@
+import { z } from 'zod';
+import { InvalidInputError } from '../errors.js';
+
+/**
+ * A stack definition says, for ANY two-site EPJ (ours or a vendor's): which containers run at which site, which
+ * clinical function is served behind which front door, and which links pass through Toxiproxy.
+ *
+ * Links: every link is a Toxiproxy proxy. A link named X with listenPort P is reachable from every site's network
+ * as `toxiproxy:P`; `publish` also exposes it on 127.0.0.1 (a fixed port, or `true` for a free one).
+ */
+
+export const CLINICAL_FUNCTIONS = [
+  'journal-lookup',
+  'clinical-note',
+  'admission',
+  'discharge',
+  'referral',
+  'e-prescription',
+  'read-only-lookup',
+] as const;
+export type ClinicalFunction = (typeof CLINICAL_FUNCTIONS)[number];
+
+const name = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,30}$/, 'lower-case letters, digits and dashes, starting with a letter, at most 31');
+const port = z.number().int().min(1).max(65535);
+
+const readyCommon = { timeoutMs: z.number().int().positive().default(60_000) };
+export const readyCheckSchema = z.discriminatedUnion('kind', [
+  /** the database behind `link` accepts a connection and answers `SELECT 1` */
+  z.object({ kind: z.literal('postgres'), link: name, user: z.string().default('postgres'), ...readyCommon }),
+  /** the primary behind `primaryLink` reports `applicationName` as streaming in pg_stat_replication */
+  z.object({
+    kind: z.literal('postgres-streaming'),
+    primaryLink: name,
+    applicationName: z.string(),
+    user: z.string().default('postgres'),
+    ...readyCommon,
+  }),
+  /** GET `path` through `link` answers `status` */
+  z.object({
+    kind: z.literal('http'),
+    link: name,
+    path: z.string().startsWith('/'),
+    status: z.number().int().default(200),
+    ...readyCommon,
+  }),
+]);
+export type ReadyCheck = z.infer<typeof readyCheckSchema>;
+
+export const containerSchema = z.object({
+  name,
+  site: name,
+  /** what the container is, e.g. db-primary, db-replica, epj, epj-standby, lookup; faults pick targets by it */
+  role: name,
+  image: z.string().min(1),
+  env: z.record(z.string(), z.string()).default({}),
+  command: z.array(z.string()).optional(),
+  volumes: z.array(z.object({ name, path: z.string().startsWith('/') })).default([]),
+  dependsOn: z
+    .array(z.object({ container: name, condition: z.enum(['started', 'ready']).default('ready') }))
+    .default([]),
+  ready: readyCheckSchema.optional(),
+});
+export type ContainerSpec = z.infer<typeof containerSchema>;
+
+export const linkSchema = z.object({
+  name,
+  /** what kind of traffic: clinicians' front door, app→db, db→db replication, or the harness's own access */
+  kind: z.enum(['front-door', 'app-db', 'replication', 'admin']),
+  listenPort: port.refine((p) => p !== 8474, 'port 8474 is the Toxiproxy API'),
+  upstream: z.object({ container: name, port }),
+  /** the site the traffic comes from; absent for clinicians and the harness */
+  fromSite: name.optional(),
+  publish: z.union([z.boolean(), port]).default(false),
+});
+export type LinkSpec = z.infer<typeof linkSchema>;
+
+export const stackDefinitionSchema = z.object({
+  name,
+  sites: z.array(z.object({ id: name, name: z.string().min(1) })).min(1),
+  containers: z.array(containerSchema).min(1),
+  links: z.array(linkSchema).default([]),
+  /** which published link serves each clinical function */
+  functions: z.partialRecord(z.enum(CLINICAL_FUNCTIONS), z.object({ link: name })).default({}),
+});
+export type StackDefinition = z.infer<typeof stackDefinitionSchema>;
+export type StackDefinitionInput = z.input<typeof stackDefinitionSchema>;
+
+/** Parses and cross-checks a definition; every problem is named in one InvalidInputError. */
+export function parseStackDefinition(input: unknown): StackDefinition {
+  const parsed = stackDefinitionSchema.safeParse(input);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  - ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new InvalidInputError(`invalid stack definition:\n${lines.join('\n')}`);
+  }
+  const def = parsed.data;
+  const problems = crossCheck(def);
+  if (problems.length > 0) {
+    throw new InvalidInputError(`invalid stack definition '${def.name}':\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+  return def;
+}
+
+function crossCheck(def: StackDefinition): string[] {
+  const problems: string[] = [];
+  const dup = (what: string, values: (string | number)[]) => {
+    const seen = new Set<string | number>();
+    for (const v of values) {
+      if (seen.has(v)) problems.push(`${what} '${v}' is used twice`);
+      seen.add(v);
+    }
+  };
+  dup('site id', def.sites.map((s) => s.id));
+  dup('container name', def.containers.map((c) => c.name));
+  dup('link name', def.links.map((l) => l.name));
+  dup('link listenPort', def.links.map((l) => l.listenPort));
+  dup('published port', def.links.flatMap((l) => (typeof l.publish === 'number' ? [l.publish] : [])));
+
+  const sites = new Set(def.sites.map((s) => s.id));
+  const containers = new Map(def.containers.map((c) => [c.name, c]));
+  const links = new Map(def.links.map((l) => [l.name, l]));
+  const publishedLink = (ref: string, where: string) => {
+    const l = links.get(ref);
+    if (!l) problems.push(`${where} names link '${ref}', which is not defined`);
+    else if (l.publish === false) problems.push(`${where} names link '${ref}', which is not published`);
+  };
+
+  for (const c of def.containers) {
+    if (!sites.has(c.site)) problems.push(`container '${c.name}' is at site '${c.site}', which is not defined`);
+    for (const d of c.dependsOn) {
+      if (!containers.has(d.container)) problems.push(`container '${c.name}' depends on unknown container '${d.container}'`);
+      else if (d.condition === 'ready' && !containers.get(d.container)?.ready)
+        problems.push(`container '${c.name}' waits for '${d.container}' to be ready, but '${d.container}' has no ready check`);
+    }
+    if (c.ready?.kind === 'postgres-streaming') publishedLink(c.ready.primaryLink, `ready check of '${c.name}'`);
+    else if (c.ready) publishedLink(c.ready.link, `ready check of '${c.name}'`);
+  }
+  for (const l of def.links) {
+    if (!containers.has(l.upstream.container)) problems.push(`link '${l.name}' points at unknown container '${l.upstream.container}'`);
+    if (l.fromSite && !sites.has(l.fromSite)) problems.push(`link '${l.name}' comes from unknown site '${l.fromSite}'`);
+  }
+  for (const [fn, target] of Object.entries(def.functions)) publishedLink(target.link, `function '${fn}'`);
+
+  const cycle = findCycle(def.containers);
+  if (cycle) problems.push(`dependency cycle: ${cycle.join(' → ')}`);
+  return problems;
+}
+
+function findCycle(containers: ContainerSpec[]): string[] | undefined {
+  const deps = new Map(containers.map((c) => [c.name, c.dependsOn.map((d) => d.container)]));
+  const state = new Map<string, 'visiting' | 'done'>();
+  const path: string[] = [];
+  const visit = (n: string): string[] | undefined => {
+    if (state.get(n) === 'done') return undefined;
+    if (state.get(n) === 'visiting') return [...path.slice(path.indexOf(n)), n];
+    state.set(n, 'visiting');
+    path.push(n);
+    for (const d of deps.get(n) ?? []) {
+      const c = visit(d);
+      if (c) return c;
+    }
+    path.pop();
+    state.set(n, 'done');
+    return undefined;
+  };
+  for (const c of containers) {
+    const found = visit(c.name);
+    if (found) return found;
+  }
+  return undefined;
+}

@@ -1,0 +1,110 @@
+import type Docker from 'dockerode';
+import { Toxiproxy } from 'toxiproxy-node-client';
+import { connectDocker } from '../docker/client.js';
+import { LABEL, labelFilter } from '../docker/labels.js';
+import { removeRun } from '../docker/reaper.js';
+import { HarnessError } from '../errors.js';
+import { CLINICAL_FUNCTIONS, parseStackDefinition, type ClinicalFunction, type StackDefinition } from './definition.js';
+import { TOXIPROXY } from './names.js';
+
+export const TOXIPROXY_API_PORT = 8474;
+/** The definition a run was started from travels with its Toxiproxy container, so `attach` needs only Docker. */
+export const DEFINITION_LABEL = 'epj-chaos.definition';
+
+export interface StackEndpoints {
+  run: string;
+  stack: string;
+  toxiproxyApi: string;
+  /** clinical function → base URL of the FHIR endpoint serving it */
+  functions: Partial<Record<ClinicalFunction, string>>;
+  /** published link → 127.0.0.1 port */
+  links: Record<string, number>;
+}
+
+export interface ContainerState {
+  name: string;
+  site: string;
+  role: string;
+  id: string;
+  state: string;
+}
+
+/** A running stack: where its endpoints are, and how to take it down (safe to call twice). */
+export class StartedStack {
+  private downed?: Promise<void>;
+
+  constructor(
+    readonly docker: Docker,
+    readonly runId: string,
+    readonly definition: StackDefinition,
+    private readonly hostPorts: Record<string, number>,
+    private readonly toxiproxyPort: number,
+  ) {}
+
+  /** Finds a running stack by run id, from Docker alone (another process may have started it). */
+  static async attach(runId: string, docker?: Docker): Promise<StartedStack> {
+    const d = docker ?? (await connectDocker());
+    const [proxy] = await d.listContainers({ all: true, filters: { label: [...labelFilter(runId).label, `${LABEL.component}=${TOXIPROXY}`] } });
+    const raw = proxy?.Labels[DEFINITION_LABEL];
+    if (!proxy || !raw) throw new HarnessError(`no stack with run id '${runId}' is running`, 'no-such-run', 'see `epj-chaos stack status`');
+    const def = parseStackDefinition(JSON.parse(raw));
+    const ports = new Map(proxy.Ports.filter((p) => p.PublicPort).map((p) => [p.PrivatePort, p.PublicPort]));
+    const hostPorts = Object.fromEntries(
+      def.links.filter((l) => l.publish !== false).map((l) => [l.name, ports.get(l.listenPort) ?? 0]),
+    );
+    return new StartedStack(d, runId, def, hostPorts, ports.get(TOXIPROXY_API_PORT) ?? 0);
+  }
+
+  get endpoints(): StackEndpoints {
+    const functions: Partial<Record<ClinicalFunction, string>> = {};
+    for (const fn of CLINICAL_FUNCTIONS) {
+      const link = this.definition.functions[fn]?.link;
+      if (link) functions[fn] = this.linkUrl(link);
+    }
+    return { run: this.runId, stack: this.definition.name, toxiproxyApi: this.toxiproxyApi, functions, links: { ...this.hostPorts } };
+  }
+
+  get toxiproxyApi(): string {
+    return `http://127.0.0.1:${this.toxiproxyPort}`;
+  }
+
+  toxiproxy(): Toxiproxy {
+    return new Toxiproxy(this.toxiproxyApi);
+  }
+
+  /** 127.0.0.1 port of a published link. */
+  linkPort(link: string): number {
+    const p = this.hostPorts[link];
+    if (!p) throw new HarnessError(`link '${link}' is not published by stack '${this.definition.name}'`, 'no-such-link');
+    return p;
+  }
+
+  linkUrl(link: string): string {
+    return `http://127.0.0.1:${this.linkPort(link)}`;
+  }
+
+  functionUrl(fn: ClinicalFunction): string {
+    const link = this.definition.functions[fn]?.link;
+    if (!link) throw new HarnessError(`stack '${this.definition.name}' serves no '${fn}'`, 'no-such-function');
+    return this.linkUrl(link);
+  }
+
+  async containers(): Promise<ContainerState[]> {
+    const list = await this.docker.listContainers({ all: true, filters: labelFilter(this.runId) });
+    return list
+      .map((c) => ({
+        name: c.Labels[LABEL.component] ?? '?',
+        site: c.Labels[LABEL.site] ?? '?',
+        role: c.Labels[LABEL.role] ?? '?',
+        id: c.Id,
+        state: c.State,
+      }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** Removes every container, network and volume of the run. Idempotent. */
+  down(): Promise<void> {
+    this.downed ??= removeRun(this.docker, this.runId);
+    return this.downed;
+  }
+}

@@ -1,0 +1,258 @@
+import { hostname } from 'node:os';
+import type Docker from 'dockerode';
+import { Toxiproxy } from 'toxiproxy-node-client';
+import { connectDocker, dockerStatus } from '../docker/client.js';
+import { LABEL, runLabels } from '../docker/labels.js';
+import { logTail } from '../docker/logs.js';
+import { reap, removeRun } from '../docker/reaper.js';
+import { AbortedError, HarnessError, InvalidInputError } from '../errors.js';
+import { IMAGES } from '../images/catalog.js';
+import { imageExists } from '../images/build.js';
+import { trackProgress, type ProgressMode } from '../util/progress.js';
+import { parseStackDefinition, type ContainerSpec, type StackDefinition, type StackDefinitionInput } from './definition.js';
+import { checkRunId, newRunId, objectName, siteNetwork, TOXIPROXY, wanNetwork } from './names.js';
+import { assertPortFree } from './ports.js';
+import { StartedStack, DEFINITION_LABEL, TOXIPROXY_API_PORT } from './started-stack.js';
+import { httpAnswers } from './wait/for-http.js';
+import { postgresAnswers, replicaStreaming } from './wait/for-postgres.js';
+import { pollUntil } from './wait/poll.js';
+
+export interface UpOptions {
+  /** fixed run id (default: random); every object is named and labelled with it */
+  runId?: string;
+  /** the stack outlives this process (`epj-chaos stack up`); the reaper then leaves it to `clean`/`down` */
+  detached?: boolean;
+  /** aborting stops starting new work, waits for what is in flight, and removes everything of the run */
+  signal?: AbortSignal;
+  progress?: ProgressMode;
+}
+
+/**
+ * Brings a stack up: networks (one per site, plus the WAN), volumes, Toxiproxy with every link, then the
+ * containers — each as soon as what it depends on is started or ready, so independent ones start in parallel.
+ * On any failure or abort, nothing of the run is left behind.
+ */
+export async function upStack(input: StackDefinitionInput, opts: UpOptions = {}): Promise<StartedStack> {
+  const def = parseStackDefinition(input);
+  const run = opts.runId === undefined ? newRunId() : checkRunId(opts.runId);
+  const docker = await connectDocker();
+  await preflight(docker, def);
+  await reap(docker, { kind: 'orphaned' });
+
+  const starter = new StackStarter(docker, def, run, opts);
+  try {
+    return await starter.start();
+  } catch (err) {
+    await starter.settle();
+    await removeRun(docker, run);
+    throw explain(err, def);
+  }
+}
+
+async function preflight(docker: Docker, def: StackDefinition): Promise<void> {
+  const images = [...new Set([IMAGES.toxiproxy, ...def.containers.map((c) => c.image)])];
+  const missing = (await Promise.all(images.map(async (i) => ((await imageExists(docker, i)) ? null : i)))).filter(Boolean);
+  if (missing.length > 0) {
+    throw new HarnessError(`image(s) not built: ${missing.join(', ')}`, 'image-missing', 'run `npm run setup` (or `epj-chaos images build`)');
+  }
+  for (const l of def.links) if (typeof l.publish === 'number') await assertPortFree(l.publish, `link ${l.name}`);
+}
+
+class StackStarter {
+  private readonly labels: Record<string, string>;
+  private readonly inFlight: Promise<unknown>[] = [];
+  private readonly started = new Map<string, Promise<string>>();
+  private readonly ready = new Map<string, Promise<void>>();
+  private hostPorts: Record<string, number> = {};
+  private toxiproxyPort = 0;
+
+  constructor(
+    private readonly docker: Docker,
+    private readonly def: StackDefinition,
+    private readonly run: string,
+    private readonly opts: UpOptions,
+  ) {
+    this.labels = runLabels({ run, stack: def.name, ownerPid: process.pid, ownerHost: hostname(), detached: !!opts.detached });
+  }
+
+  async start(): Promise<StartedStack> {
+    const infra = this.track(this.createInfrastructure());
+    const steps = [
+      { title: 'networks, volumes, Toxiproxy links', done: infra.then(() => `${this.def.links.length} links`) },
+      ...this.def.containers.map((c) => ({ title: c.name, done: this.readyOf(c, infra) })),
+    ];
+    await trackProgress(this.opts.progress ?? 'silent', steps);
+    return new StartedStack(this.docker, this.run, this.def, this.hostPorts, this.toxiproxyPort);
+  }
+
+  /** Waits for every operation already sent to Docker, so the cleanup that follows sees all it created. */
+  async settle(): Promise<void> {
+    while (true) {
+      const n = this.inFlight.length;
+      await Promise.allSettled(this.inFlight);
+      if (this.inFlight.length === n) return;
+    }
+  }
+
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.inFlight.push(p);
+    p.catch(() => {}); // observed by settle() and by the progress steps
+    return p;
+  }
+
+  private checkAbort(what: string) {
+    if (this.opts.signal?.aborted) throw new AbortedError(what);
+  }
+
+  private async createInfrastructure(): Promise<void> {
+    this.checkAbort('stack up');
+    const { docker, run, def } = this;
+    await Promise.all([
+      docker.createNetwork({ Name: wanNetwork(run), Driver: 'bridge', Labels: { ...this.labels, [LABEL.site]: 'wan' } }),
+      // A site's network is its core switch: internal, so nothing in it reaches beyond the stack.
+      ...def.sites.map((s) =>
+        docker.createNetwork({ Name: siteNetwork(run, s.id), Driver: 'bridge', Internal: true, Labels: { ...this.labels, [LABEL.site]: s.id } }),
+      ),
+      ...[...new Set(def.containers.flatMap((c) => c.volumes.map((v) => v.name)))].map((v) =>
+        docker.createVolume({ Name: objectName(run, v), Labels: { ...this.labels, [LABEL.component]: v } }),
+      ),
+    ]);
+    await this.startToxiproxy();
+  }
+
+  private async startToxiproxy(): Promise<void> {
+    this.checkAbort('stack up');
+    const { docker, run, def } = this;
+    const published = def.links.filter((l) => l.publish !== false);
+    const exposed: Record<string, object> = { [`${TOXIPROXY_API_PORT}/tcp`]: {} };
+    const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {
+      [`${TOXIPROXY_API_PORT}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: '' }],
+    };
+    for (const l of published) {
+      exposed[`${l.listenPort}/tcp`] = {};
+      bindings[`${l.listenPort}/tcp`] = [{ HostIp: '127.0.0.1', HostPort: typeof l.publish === 'number' ? String(l.publish) : '' }];
+    }
+    const container = await docker.createContainer({
+      name: objectName(run, TOXIPROXY),
+      Image: IMAGES.toxiproxy,
+      Hostname: TOXIPROXY,
+      Labels: { ...this.labels, [LABEL.site]: 'harness', [LABEL.role]: 'toxiproxy', [LABEL.component]: TOXIPROXY, [DEFINITION_LABEL]: JSON.stringify(def) },
+      ExposedPorts: exposed,
+      HostConfig: { NetworkMode: wanNetwork(run), PortBindings: bindings, RestartPolicy: { Name: 'no' } },
+      NetworkingConfig: { EndpointsConfig: { [wanNetwork(run)]: { Aliases: [TOXIPROXY] } } },
+    });
+    // Toxiproxy is harness equipment on every network: each site reaches its links as `toxiproxy:<port>`.
+    for (const s of def.sites) {
+      await docker.getNetwork(siteNetwork(run, s.id)).connect({ Container: container.id, EndpointConfig: { Aliases: [TOXIPROXY] } });
+    }
+    await container.start();
+    const info = await container.inspect();
+    const portOf = (p: number) => Number(info.NetworkSettings.Ports[`${p}/tcp`]?.[0]?.HostPort);
+    this.toxiproxyPort = portOf(TOXIPROXY_API_PORT);
+    this.hostPorts = Object.fromEntries(published.map((l) => [l.name, portOf(l.listenPort)]));
+
+    const api = `http://127.0.0.1:${this.toxiproxyPort}`;
+    await pollUntil('Toxiproxy API', () => httpAnswers(`${api}/version`, 200), {
+      timeoutMs: 15_000,
+      signal: this.opts.signal,
+      alive: () => this.assertRunning(TOXIPROXY, container.id),
+    });
+    await new Toxiproxy(api).populate(
+      def.links.map((l) => ({ name: l.name, listen: `0.0.0.0:${l.listenPort}`, upstream: `${l.upstream.container}:${l.upstream.port}`, enabled: true })),
+    );
+  }
+
+  private startedOf(c: ContainerSpec, infra: Promise<void>): Promise<string> {
+    let p = this.started.get(c.name);
+    if (!p) {
+      p = this.track(this.startContainer(c, infra));
+      this.started.set(c.name, p);
+    }
+    return p;
+  }
+
+  private readyOf(c: ContainerSpec, infra: Promise<void>): Promise<void> {
+    let p = this.ready.get(c.name);
+    if (!p) {
+      p = this.track(this.startedOf(c, infra).then((id) => this.awaitReady(c, id)));
+      this.ready.set(c.name, p);
+    }
+    return p;
+  }
+
+  private async startContainer(c: ContainerSpec, infra: Promise<void>): Promise<string> {
+    const byName = new Map(this.def.containers.map((x) => [x.name, x]));
+    await infra;
+    await Promise.all(
+      c.dependsOn.map((d) => {
+        const dep = byName.get(d.container)!;
+        return d.condition === 'ready' ? this.readyOf(dep, infra) : this.startedOf(dep, infra);
+      }),
+    );
+    this.checkAbort('stack up');
+    const { docker, run } = this;
+    const net = siteNetwork(run, c.site);
+    const container = await docker.createContainer({
+      name: objectName(run, c.name),
+      Image: c.image,
+      Hostname: c.name,
+      Env: Object.entries(c.env).map(([k, v]) => `${k}=${v}`),
+      ...(c.command ? { Cmd: c.command } : {}),
+      Labels: { ...this.labels, [LABEL.site]: c.site, [LABEL.role]: c.role, [LABEL.component]: c.name },
+      HostConfig: {
+        NetworkMode: net,
+        Mounts: c.volumes.map((v) => ({ Type: 'volume' as const, Source: objectName(run, v.name), Target: v.path })),
+        RestartPolicy: { Name: 'no' },
+      },
+      NetworkingConfig: { EndpointsConfig: { [net]: { Aliases: [c.name] } } },
+    });
+    await container.start();
+    return container.id;
+  }
+
+  private async awaitReady(c: ContainerSpec, id: string): Promise<void> {
+    const check = c.ready;
+    if (!check) return;
+    const o = { timeoutMs: check.timeoutMs, signal: this.opts.signal, alive: () => this.assertRunning(c.name, id) };
+    switch (check.kind) {
+      case 'postgres':
+        await pollUntil(`${c.name} (database accepts connections)`, () => postgresAnswers(this.port(check.link), check.user), o);
+        break;
+      case 'postgres-streaming':
+        await pollUntil(`${c.name} (replica streaming)`, () => replicaStreaming(this.port(check.primaryLink), check.user, check.applicationName), o);
+        break;
+      case 'http':
+        await pollUntil(`${c.name} (GET ${check.path} → ${check.status})`, () => httpAnswers(`http://127.0.0.1:${this.port(check.link)}${check.path}`, check.status), o);
+        break;
+    }
+  }
+
+  private port(link: string): number {
+    const p = this.hostPorts[link];
+    if (!p) throw new HarnessError(`link '${link}' has no published port`, 'internal');
+    return p;
+  }
+
+  private async assertRunning(name: string, id: string): Promise<void> {
+    const info = await this.docker.getContainer(id).inspect();
+    if (!info.State.Running) {
+      const logs = await logTail(this.docker, id);
+      throw new HarnessError(`${name} exited (code ${info.State.ExitCode}) before it was ready; its last output:\n${logs}`, 'container-exited');
+    }
+  }
+}
+
+/** Turns the engine's terse refusals into errors that name the problem. */
+function explain(err: unknown, def: StackDefinition): unknown {
+  const msg = err instanceof Error ? err.message : String(err);
+  const port = /(?:127\.0\.0\.1:|0\.0\.0\.0:)(\d+).*(?:address already in use|port is already allocated)|Bind for .*:(\d+) failed/.exec(msg);
+  if (port || /address already in use|port is already allocated/.test(msg)) {
+    const p = port?.[1] ?? port?.[2];
+    const link = def.links.find((l) => String(l.publish) === p);
+    return new InvalidInputError(`port ${p ?? '?'} on 127.0.0.1${link ? ` (link ${link.name})` : ''} is already in use`, 'choose another port or stop what holds it');
+  }
+  if (dockerStatus(err) === 409 && /already in use/.test(msg)) {
+    return new HarnessError(`${msg.replace(/^\(HTTP code 409\) unexpected - /, '')}: it is not this run's, so it was left alone`, 'name-conflict', 'use another run id, or remove that object yourself');
+  }
+  return err;
+}
