@@ -107,16 +107,19 @@ class StackStarter {
   private async createInfrastructure(): Promise<void> {
     this.checkAbort('stack up');
     const { docker, run, def } = this;
-    await Promise.all([
-      docker.createNetwork({ Name: wanNetwork(run), Driver: 'bridge', Labels: { ...this.labels, [LABEL.site]: 'wan' } }),
+    // allSettled, not all: on a failure every create already sent must finish before cleanup looks for it.
+    const created = await Promise.allSettled([
+      docker.createNetwork({ Name: wanNetwork(run), Driver: 'bridge', CheckDuplicate: true, Labels: { ...this.labels, [LABEL.site]: 'wan' } }),
       // A site's network is its core switch: internal, so nothing in it reaches beyond the stack.
       ...def.sites.map((s) =>
-        docker.createNetwork({ Name: siteNetwork(run, s.id), Driver: 'bridge', Internal: true, Labels: { ...this.labels, [LABEL.site]: s.id } }),
+        docker.createNetwork({ Name: siteNetwork(run, s.id), Driver: 'bridge', Internal: true, CheckDuplicate: true, Labels: { ...this.labels, [LABEL.site]: s.id } }),
       ),
       ...[...new Set(def.containers.flatMap((c) => c.volumes.map((v) => v.name)))].map((v) =>
         docker.createVolume({ Name: objectName(run, v), Labels: { ...this.labels, [LABEL.component]: v } }),
       ),
     ]);
+    const failed = created.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
     await this.startToxiproxy();
   }
 
@@ -251,8 +254,8 @@ function explain(err: unknown, def: StackDefinition): unknown {
     const link = def.links.find((l) => String(l.publish) === p);
     return new InvalidInputError(`port ${p ?? '?'} on 127.0.0.1${link ? ` (link ${link.name})` : ''} is already in use`, 'choose another port or stop what holds it');
   }
-  if (dockerStatus(err) === 409 && /already in use/.test(msg)) {
-    return new HarnessError(`${msg.replace(/^\(HTTP code 409\) unexpected - /, '')}: it is not this run's, so it was left alone`, 'name-conflict', 'use another run id, or remove that object yourself');
+  if (dockerStatus(err) === 409 && /already (in use|exists)/.test(msg)) {
+    return new HarnessError(`${msg.replace(/^\(HTTP code 409\) unexpected - /, '').trim()}: it is not this run's, so it was left alone`, 'name-conflict', 'use another run id, or remove that object yourself');
   }
   return err;
 }

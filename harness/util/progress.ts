@@ -32,6 +32,8 @@ export async function trackProgress(mode: ProgressMode, steps: ProgressStep[]): 
     {
       concurrent: true,
       exitOnError: true,
+      // the harness handles SIGINT itself (abort, heal, clean up); listr2's own handler would exit(127) mid-way
+      registerSignalListeners: false,
       renderer: 'default',
       fallbackRenderer: 'simple',
       fallbackRendererCondition: mode === 'plain',
@@ -62,6 +64,8 @@ export async function runSequentially(
     {
       concurrent: false,
       exitOnError: true,
+      // the harness handles SIGINT itself (abort, heal, clean up); listr2's own handler would exit(127) mid-way
+      registerSignalListeners: false,
       renderer: 'default',
       fallbackRenderer: 'simple',
       fallbackRendererCondition: mode === 'plain',
