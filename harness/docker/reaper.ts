@@ -68,17 +68,24 @@ function isAlive(pid: number, host: string): boolean {
   }
 }
 
-/** Removes every object labelled with this run id. Safe to call twice, and on a half-created run. */
-export async function removeRun(docker: Docker, run: string): Promise<void> {
+/**
+ * Removes every object labelled with this run id. Safe to call twice, and on a half-created run.
+ * A killed owner may have had creates in flight that the engine completes after it died, so removal repeats
+ * until a listing comes back empty (with a short pause, so late arrivals have landed).
+ */
+export async function removeRun(docker: Docker, run: string, settleMs = 0): Promise<void> {
   const filters = labelFilter(run);
-  const containers = await docker.listContainers({ all: true, filters });
-  await Promise.all(
-    containers.map((c) => ignoreGone(docker.getContainer(c.Id).remove({ force: true, v: true }))),
-  );
-  const networks = await docker.listNetworks({ filters });
-  await Promise.all(networks.map((n) => ignoreGone(docker.getNetwork(n.Id).remove())));
-  const volumes = (await docker.listVolumes({ filters })).Volumes ?? [];
-  await Promise.all(volumes.map((v) => ignoreGone(docker.getVolume(v.Name).remove())));
+  for (let pass = 0; pass < 10; pass++) {
+    if (pass > 0 || settleMs > 0) await new Promise((r) => setTimeout(r, pass === 0 ? settleMs : 200));
+    const containers = await docker.listContainers({ all: true, filters });
+    await Promise.all(containers.map((c) => ignoreGone(docker.getContainer(c.Id).remove({ force: true, v: true }))));
+    const networks = await docker.listNetworks({ filters });
+    await Promise.all(networks.map((n) => ignoreGone(docker.getNetwork(n.Id).remove())));
+    const volumes = (await docker.listVolumes({ filters })).Volumes ?? [];
+    await Promise.all(volumes.map((v) => ignoreGone(docker.getVolume(v.Name).remove())));
+    if (containers.length + networks.length + volumes.length === 0) return;
+  }
+  throw new Error(`run ${run}: objects keep reappearing or cannot be removed; see \`docker ps -a --filter label=${LABEL.run}=${run}\``);
 }
 
 export type ReapScope = { kind: 'stale' } | { kind: 'orphaned' } | { kind: 'all' } | { kind: 'run'; run: string };
@@ -101,7 +108,8 @@ export async function reap(docker: Docker, scope: ReapScope): Promise<RunSummary
         return !r.ownerAlive && !r.detached;
     }
   });
-  for (const r of chosen) await removeRun(docker, r.run);
+  // a dead owner's last requests may still be landing: give them a moment before the first listing
+  for (const r of chosen) await removeRun(docker, r.run, r.ownerAlive ? 0 : 500);
   return chosen;
 }
 
@@ -110,7 +118,8 @@ async function ignoreGone(p: Promise<unknown>): Promise<void> {
     await p;
   } catch (err) {
     const status = dockerStatus(err);
-    // 404: already gone; 409: removal already in progress
-    if (status !== 404 && status !== 409) throw err;
+    // 404: already gone; 409: removal already in progress, or a volume still held (the next pass retries);
+    // 403: a network with endpoints still attached (likewise)
+    if (status !== 404 && status !== 409 && status !== 403) throw err;
   }
 }
