@@ -1,0 +1,47 @@
+import { Clock } from './clock.js';
+import type { EventKind, EventOf, HistoryEvent, NewEvent } from './events.js';
+
+/**
+ * The run's single, append-only record. Writers (workload, faults, probes, actions) call `record`; checkers and
+ * reporters read with `ofKind`. Listeners see each event as it lands (live console, journal file).
+ */
+export class History {
+  private readonly events: HistoryEvent[] = [];
+  private readonly listeners = new Set<(e: HistoryEvent) => void>();
+
+  constructor(readonly clock: Clock = new Clock()) {}
+
+  record<E extends NewEvent>(event: E): HistoryEvent {
+    const t = event.t ?? this.clock.now();
+    const stamped = { ...event, t, scenarioMs: event.scenarioMs ?? this.clock.toScenario(t) } as HistoryEvent;
+    this.events.push(stamped);
+    for (const l of this.listeners) {
+      try {
+        l(stamped);
+      } catch {
+        /* a failing listener (a reporter) must not break the run */
+      }
+    }
+    return stamped;
+  }
+
+  all(): readonly HistoryEvent[] {
+    return this.events;
+  }
+
+  ofKind<K extends EventKind>(kind: K): EventOf<K>[] {
+    return this.events.filter((e): e is EventOf<K> => e.kind === kind);
+  }
+
+  subscribe(listener: (e: HistoryEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Builds a history from recorded events (a journal file, a constructed test case). */
+  static from(events: HistoryEvent[], clock = new Clock(1, events[0]?.t ?? 0)): History {
+    const h = new History(clock);
+    h.events.push(...[...events].sort((a, b) => a.t - b.t));
+    return h;
+  }
+}
