@@ -26,12 +26,17 @@ export type FailureCause = 'timeout' | 'refused' | 'reset' | 'http-4xx' | 'http-
 export interface RequestBucketEvent extends Stamp {
   kind: 'requests';
   fn: ClinicalFunction;
-  /** start of the bucket, epoch ms, a multiple of 1000 */
+  /** start of the bucket, epoch ms, a multiple of widthMs */
   bucket: number;
+  /** bucket width in ms (1000 unless a driver says otherwise) */
+  widthMs: number;
   attempts: number;
   successes: number;
   failures: Partial<Record<FailureCause, number>>;
   latencyMs: { p50: number; p95: number; p99: number; max: number };
+  /** completion instants (epoch ms) inside the bucket, so recovery can be placed closer than a bucket */
+  firstSuccessAt?: number;
+  lastFailureAt?: number;
 }
 
 /**
