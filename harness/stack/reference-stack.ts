@@ -6,6 +6,8 @@ import type { StackDefinitionInput } from './definition.js';
 /**
  * The bundled two-site EPJ of DESIGN.md: site A (Holstebro) runs the EPJ on the primary database, site B (Skejby)
  * runs a streaming replica, a standby EPJ and Opslags-EPJ (read-only lookup). Every link passes through Toxiproxy.
+ * No container waits for another to start: the EPJ connects lazily and the replica retries its primary, so all of
+ * them start at once and readiness (database answers, replica streaming, /healthz green) is what `up` waits for.
  */
 
 export const REPLICATION_MODES = ['async', 'remote_write', 'on', 'remote_apply'] as const;
@@ -76,7 +78,7 @@ export function referenceStack(opts: ReferenceStackOptions = {}): StackDefinitio
           EPJ_APPLICATION_NAME: REPLICA_APP_NAME,
         },
         volumes: [{ name: 'b-db-data', path: PG_DATA }],
-        dependsOn: [{ container: 'a-db', condition: 'ready' }],
+        // The replica retries its primary by itself, so it starts with everything else.
         ready: { kind: 'postgres-streaming', primaryLink: 'a-db-admin', applicationName: REPLICA_APP_NAME },
       },
       {
@@ -85,7 +87,6 @@ export function referenceStack(opts: ReferenceStackOptions = {}): StackDefinitio
         role: 'epj',
         image: IMAGES.epj,
         env: epj('A', 'readwrite', 5401),
-        dependsOn: [{ container: 'a-db', condition: 'ready' }],
         ready: { kind: 'http', link: 'a-epj-admin', path: '/healthz' },
       },
       {
@@ -94,7 +95,6 @@ export function referenceStack(opts: ReferenceStackOptions = {}): StackDefinitio
         role: 'epj-standby',
         image: IMAGES.epj,
         env: epj('B', 'standby', 5403),
-        dependsOn: [{ container: 'b-db', condition: 'started' }],
         ready: { kind: 'http', link: 'b-epj-admin', path: '/healthz' },
       },
       {
@@ -103,7 +103,6 @@ export function referenceStack(opts: ReferenceStackOptions = {}): StackDefinitio
         role: 'lookup',
         image: IMAGES.epj,
         env: epj('B', 'readonly', 5404),
-        dependsOn: [{ container: 'b-db', condition: 'started' }],
         ready: { kind: 'http', link: 'b-lookup-admin', path: '/healthz' },
       },
     ],

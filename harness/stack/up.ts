@@ -64,6 +64,7 @@ class StackStarter {
   private readonly started = new Map<string, Promise<string>>();
   private readonly ready = new Map<string, Promise<void>>();
   private hostPorts: Record<string, number> = {};
+  private proxy: Promise<void> = Promise.resolve();
   private toxiproxyPort = 0;
 
   constructor(
@@ -77,8 +78,11 @@ class StackStarter {
 
   async start(): Promise<StartedStack> {
     const infra = this.track(this.createInfrastructure());
+    // Containers do not wait for Toxiproxy: what they reach through it they retry; only readiness probes need it.
+    this.proxy = this.track(infra.then(() => this.startToxiproxy()));
     const steps = [
-      { title: 'networks, volumes, Toxiproxy links', done: infra.then(() => `${this.def.links.length} links`) },
+      { title: 'networks and volumes', done: infra.then(() => `${this.def.sites.length + 1} networks`) },
+      { title: 'Toxiproxy links', done: this.proxy.then(() => `${this.def.links.length} links`) },
       ...this.def.containers.map((c) => ({ title: c.name, done: this.readyOf(c, infra) })),
     ];
     await trackProgress(this.opts.progress ?? 'silent', steps);
@@ -120,7 +124,6 @@ class StackStarter {
     ]);
     const failed = created.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
-    await this.startToxiproxy();
   }
 
   private async startToxiproxy(): Promise<void> {
@@ -216,6 +219,7 @@ class StackStarter {
   private async awaitReady(c: ContainerSpec, id: string): Promise<void> {
     const check = c.ready;
     if (!check) return;
+    await this.proxy; // every probe goes through a published link
     const o = { timeoutMs: check.timeoutMs, signal: this.opts.signal, alive: () => this.assertRunning(c.name, id) };
     switch (check.kind) {
       case 'postgres':

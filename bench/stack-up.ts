@@ -1,0 +1,72 @@
+/**
+ * Benchmark: time from nothing to every container of the reference stack ready (`up`), and `down`, over several
+ * runs — beside the same containers started and awaited one at a time. Prints figures; asserts nothing.
+ *   npm run bench            (5 runs each)     BENCH_RUNS=10 npm run bench
+ */
+import { parseStackDefinition, type StackDefinition } from '../harness/stack/definition.js';
+import { referenceStack } from '../harness/stack/reference-stack.js';
+import { upStack } from '../harness/stack/up.js';
+
+const runs = Number(process.env.BENCH_RUNS ?? 5);
+
+/** The same stack with each container waiting for the one before it to be ready: one at a time. */
+function oneAtATime(def: StackDefinition): StackDefinition {
+  const order: string[] = [];
+  const visit = (name: string) => {
+    if (order.includes(name)) return;
+    for (const d of def.containers.find((c) => c.name === name)!.dependsOn) visit(d.container);
+    order.push(name);
+  };
+  def.containers.forEach((c) => visit(c.name));
+  const byName = new Map(def.containers.map((c) => [c.name, c]));
+  return {
+    ...def,
+    containers: order.map((name, i) => {
+      const c = byName.get(name)!;
+      const prev = i > 0 ? byName.get(order[i - 1]!)! : undefined;
+      return prev ? { ...c, dependsOn: [{ container: prev.name, condition: prev.ready ? 'ready' : 'started' }] } : c;
+    }),
+  };
+}
+
+async function measure(def: StackDefinition) {
+  const up: number[] = [];
+  const down: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    const stack = await upStack(def);
+    const t1 = performance.now();
+    await stack.down();
+    const t2 = performance.now();
+    up.push(t1 - t0);
+    down.push(t2 - t1);
+    process.stdout.write('.');
+  }
+  return { up, down };
+}
+
+function stats(xs: number[]) {
+  const s = [...xs].sort((a, b) => a - b);
+  const median = s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+  return { median, min: s[0]!, max: s[s.length - 1]! };
+}
+
+const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const line = (label: string, xs: number[]) => {
+  const { median, min, max } = stats(xs);
+  console.log(`  ${label.padEnd(28)} median ${fmt(median)}   min ${fmt(min)}   max ${fmt(max)}   (n=${xs.length})`);
+};
+
+const parallel = parseStackDefinition(referenceStack());
+const serial = oneAtATime(parallel);
+// one warm-up so page cache and image layers are hot for both variants alike
+await (await upStack(parallel)).down();
+const par = await measure(parallel);
+const ser = await measure(serial);
+console.log(`\nreference stack, ${parallel.containers.length} containers + Toxiproxy, ${runs} runs each`);
+line('up (harness, parallel)', par.up);
+line('down', par.down);
+line('up (one at a time)', ser.up);
+line('down (one at a time stack)', ser.down);
+const ratio = stats(par.up).median / stats(ser.up).median;
+console.log(`\n  up parallel / one at a time: ${ratio.toFixed(2)}×   (target ≤ 0.5×, and ≤ 6 s)`);
