@@ -28,7 +28,7 @@ describe('stack lifecycle', function () {
       expect(failure?.message).to.match(/already|in use|exists/i);
       expect(await runObjects(run)).to.deep.equal(NOTHING);
 
-      const clean = await runCli(['clean', '--all']);
+      const clean = await runCli(['clean']);
       expect(clean.code).to.equal(0);
       expect((await bystander.inspect()).Name).to.equal(`/${objectName(run, 'a-db')}`);
       expect((await bystanderNet.inspect()).Name).to.equal(objectName(run, 'site-a'));

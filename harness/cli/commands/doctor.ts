@@ -7,7 +7,7 @@ export const doctorCommand: CommandModule = {
   handler: async () => {
     const results = await diagnose();
     for (const r of results) {
-      console.log(`${r.ok ? 'OK     ' : 'MISSING'} ${r.name.padEnd(26)} ${r.version ?? ''}`);
+      console.log(`${r.ok ? 'OK     ' : 'MISSING'} ${r.name.padEnd(34)} ${r.version ?? ''}`);
       if (!r.ok && r.fix) console.log(`        fix: ${r.fix}`);
     }
     const missing = results.filter((r) => !r.ok).length;
