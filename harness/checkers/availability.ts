@@ -1,0 +1,95 @@
+import type { History } from '../history/history.js';
+import type { ClinicalFunction } from '../stack/definition.js';
+import { bucketsByFunction, mergeBuckets, type BucketTotals } from './buckets.js';
+import { formatPercent } from './format.js';
+import { DEFAULT_THRESHOLD, forFunction, type PerFunction } from './per-function.js';
+import { phaseOfBucket, phasesOf, type Phase } from './phases.js';
+import { composeVerdicts, type Verdict } from './verdict.js';
+
+/**
+ * Availability of each clinical function per phase and over the whole run: successes ÷ attempts, where a timeout
+ * is a failed attempt. A function with no attempts in a phase is listed with availability null, so a function that
+ * the load stopped exercising shows up as "no data" rather than vanishing.
+ */
+export interface FunctionAvailability extends BucketTotals {
+  fn: ClinicalFunction;
+}
+
+export interface PhaseAvailability extends Phase {
+  functions: FunctionAvailability[];
+}
+
+export interface AvailabilityReport {
+  phases: PhaseAvailability[];
+  /** every bucket of the run, whether or not inside a phase */
+  wholeRun: FunctionAvailability[];
+}
+
+export interface AvailabilityOptions {
+  /** functions to report (default: every function seen in a request bucket), in this order */
+  functions?: ClinicalFunction[];
+  /** end of the last phase (default: end of the history) */
+  end?: number;
+}
+
+export function availabilityByPhase(history: History, opts: AvailabilityOptions = {}): AvailabilityReport {
+  const buckets = history.ofKind('requests');
+  const byFn = bucketsByFunction(buckets);
+  const functions = opts.functions ?? [...byFn.keys()].sort();
+  const phases = phasesOf(history, opts.end === undefined ? {} : { end: opts.end });
+  const perPhase = phases.map((phase): PhaseAvailability => {
+    const fnTotals = functions.map((fn) => ({
+      fn,
+      ...mergeBuckets((byFn.get(fn) ?? []).filter((b) => phaseOfBucket(phases, b) === phase)),
+    }));
+    return { ...phase, functions: fnTotals };
+  });
+  const wholeRun = functions.map((fn) => ({ fn, ...mergeBuckets(byFn.get(fn) ?? []) }));
+  return { phases: perPhase, wholeRun };
+}
+
+export interface AvailabilityVerdictOptions {
+  /** minimum availability; one number or per function with a `default` (fallback 0.99) */
+  threshold?: PerFunction<number>;
+  /** evaluate every occurrence of these phases; omitted: the whole run, per function */
+  phases?: string[];
+  functions?: ClinicalFunction[];
+  end?: number;
+}
+
+export function availabilityVerdict(history: History, opts: AvailabilityVerdictOptions = {}): Verdict {
+  const report = availabilityByPhase(history, {
+    ...(opts.functions ? { functions: opts.functions } : {}),
+    ...(opts.end !== undefined ? { end: opts.end } : {}),
+  });
+  const judge = (a: FunctionAvailability, where: string): Verdict => {
+    const threshold = forFunction(opts.threshold, a.fn, DEFAULT_THRESHOLD);
+    const checker = `availability ${a.fn} ${where}`;
+    const details = { where, threshold, ...a };
+    if (a.availability === null) return { checker, status: 'unknown', summary: `${a.fn}: no attempts ${where}`, details };
+    const ok = a.availability >= threshold;
+    return {
+      checker,
+      status: ok ? 'pass' : 'fail',
+      summary: `${a.fn}: ${formatPercent(a.availability)} ${ok ? '≥' : '<'} ${formatPercent(threshold)} ${where} (${a.successes}/${a.attempts})`,
+      details,
+    };
+  };
+
+  const children: Verdict[] = [];
+  if (!opts.phases) {
+    for (const a of report.wholeRun) children.push(judge(a, 'over the whole run'));
+  } else {
+    for (const name of opts.phases) {
+      const occurrences = report.phases.filter((p) => p.name === name);
+      if (occurrences.length === 0) {
+        children.push({ checker: `availability in ${name}`, status: 'unknown', summary: `phase ${name} never started` });
+      }
+      for (const p of occurrences) {
+        const where = occurrences.length > 1 ? `in ${name} #${p.index}` : `in ${name}`;
+        for (const a of p.functions) children.push(judge(a, where));
+      }
+    }
+  }
+  return { ...composeVerdicts('availability', children), details: report };
+}

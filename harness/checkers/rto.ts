@@ -1,0 +1,275 @@
+import type { FaultEvent, RequestBucketEvent } from '../history/events.js';
+import type { History } from '../history/history.js';
+import type { ClinicalFunction } from '../stack/definition.js';
+import { bucketAvailability, bucketEnd, coalesceBuckets } from './buckets.js';
+import { formatDuration, formatPercent } from './format.js';
+import { DEFAULT_THRESHOLD, forFunction, type PerFunction } from './per-function.js';
+import { composeVerdicts, type Verdict } from './verdict.js';
+
+/**
+ * RTO of a function for a fault: from the fault's `applied` instant until the function's availability is back at or
+ * above the threshold and stays there for a hold window. Availability is judged per bucket (1 s of wall time).
+ *
+ * Choices:
+ * - A bucket with zero attempts (or a missing bucket) neither breaks a good run nor counts toward the hold: nobody
+ *   asked, so there is no evidence either way. Hold time is the wall time covered by qualifying (good) buckets, so
+ *   a quiet stretch cannot "hold" a recovery on its own.
+ * - Recovery is the FIRST good run that lasts the hold after the function first went bad. A good run that breaks
+ *   before the hold (flapping) is not a recovery; it is counted in `flaps`.
+ * - Buckets are those that end after the applied instant (the bucket containing it included) up to `until`.
+ * - A function that never went below the threshold after the fault has RTO 0 ("recovered without an outage").
+ */
+export type RtoStatus = 'recovered' | 'not-recovered' | 'no-data';
+
+export interface RtoResult {
+  faultId: string;
+  /** the fault's kind, e.g. `site-power` */
+  fault: string;
+  fn: ClinicalFunction;
+  appliedAt: number;
+  appliedScenarioMs: number;
+  threshold: number;
+  holdMs: number;
+  status: RtoStatus;
+  recoveredAt: number | null;
+  recoveredScenarioMs: number | null;
+  /** recoveredAt − appliedAt, wall milliseconds */
+  rtoMs: number | null;
+  /** rtoMs × clock scale: the same duration in scenario time */
+  rtoScenarioMs: number | null;
+  /** true when the function never went below the threshold after the fault (RTO 0) */
+  withoutOutage: boolean;
+  /** start of the first bucket after the fault with any failed attempt (bucket precision; never before appliedAt) */
+  firstFailureAt: number | null;
+  /** start of the first bucket below the threshold (never before appliedAt) */
+  outageStartAt: number | null;
+  /** outageStartAt − appliedAt: how long the fault took to bite */
+  timeToImpactMs: number | null;
+  /** recoveredAt − outageStartAt: how long the function was actually down */
+  outageMs: number | null;
+  /** buckets below the threshold between the fault and the recovery (or the end) */
+  badBuckets: number;
+  /** good runs that broke before lasting the hold */
+  flaps: number;
+  /** not recovered, but a good run was still under way (shorter than the hold) when the evaluated window ended */
+  candidateRecoveryAt?: number;
+  /** buckets below the threshold after the recovery (a later outage, perhaps another fault's) */
+  badAfterRecovery: number;
+  summary: string;
+}
+
+export interface RtoOptions {
+  /** availability that counts as recovered (default 0.99), one number or per function */
+  threshold?: PerFunction<number>;
+  /** how long (wall ms of good buckets) availability must stay at or above the threshold (default 5000) */
+  holdMs?: number;
+  /** functions to evaluate (default: every function seen in a request bucket) */
+  functions?: ClinicalFunction[];
+  /** faults to evaluate (default: every fault with an `applied` event) */
+  faultIds?: string[];
+  /** ignore buckets starting at or after this instant (default: none) */
+  until?: number;
+}
+
+export const DEFAULT_HOLD_MS = 5000;
+
+/** The first `applied` event of each fault id, in order of application. */
+export function appliedFaults(history: History): FaultEvent[] {
+  const seen = new Map<string, FaultEvent>();
+  for (const f of history.ofKind('fault')) if (f.stage === 'applied' && !seen.has(f.id)) seen.set(f.id, f);
+  return [...seen.values()].sort((a, b) => a.t - b.t);
+}
+
+/** Where inside the first good bucket the function came back; see the brief's precision rule. */
+function recoveryInstant(b: RequestBucketEvent): number {
+  let at = b.bucket;
+  if (b.lastFailureAt !== undefined) {
+    // the first success after the last failure is the recovery; it is exact when every success came after every
+    // failure (firstSuccessAt > lastFailureAt), otherwise the last failure is the closest instant we know
+    at = b.firstSuccessAt !== undefined && b.firstSuccessAt > b.lastFailureAt ? b.firstSuccessAt : b.lastFailureAt;
+  } else if (b.firstSuccessAt !== undefined) {
+    at = b.firstSuccessAt;
+  }
+  return Math.min(Math.max(at, b.bucket), bucketEnd(b));
+}
+
+export function rtoOf(history: History, fault: FaultEvent, fn: ClinicalFunction, opts: RtoOptions = {}): RtoResult {
+  const threshold = forFunction(opts.threshold, fn, DEFAULT_THRESHOLD);
+  const holdMs = opts.holdMs ?? DEFAULT_HOLD_MS;
+  const appliedAt = fault.t;
+  const scale = history.clock.scale;
+  const notBefore = (t: number) => Math.max(appliedAt, t);
+
+  const buckets = coalesceBuckets(history.ofKind('requests').filter((b) => b.fn === fn)).filter(
+    (b) => bucketEnd(b) > appliedAt && (opts.until === undefined || b.bucket < opts.until),
+  );
+
+  let firstFailure: RequestBucketEvent | undefined;
+  let firstBad: RequestBucketEvent | undefined;
+  let sawGood = false;
+  let runStart: RequestBucketEvent | undefined;
+  let runHeldMs = 0;
+  let badBuckets = 0;
+  let flaps = 0;
+  let recovery: RequestBucketEvent | undefined;
+  let badAfterRecovery = 0;
+
+  for (const b of buckets) {
+    const availability = bucketAvailability(b);
+    if (availability === null) continue; // no attempts: no evidence, see the header
+    if (!firstFailure && b.successes < b.attempts) firstFailure = b;
+    const good = availability >= threshold;
+    if (recovery) {
+      if (!good) badAfterRecovery++;
+      continue;
+    }
+    if (!good) {
+      firstBad ??= b;
+      badBuckets++;
+      if (runStart) flaps++; // a good run after the outage began that broke before the hold
+      runStart = undefined;
+      runHeldMs = 0;
+      continue;
+    }
+    sawGood = true;
+    if (!firstBad) continue; // still before the outage (if any): nothing to recover from yet
+    runStart ??= b;
+    runHeldMs += b.widthMs;
+    if (runHeldMs >= holdMs) recovery = runStart;
+  }
+
+  const base = {
+    faultId: fault.id,
+    fault: fault.fault,
+    fn,
+    appliedAt,
+    appliedScenarioMs: fault.scenarioMs,
+    threshold,
+    holdMs,
+    firstFailureAt: firstFailure ? notBefore(firstFailure.bucket) : null,
+    outageStartAt: firstBad ? notBefore(firstBad.bucket) : null,
+    timeToImpactMs: firstBad ? notBefore(firstBad.bucket) - appliedAt : null,
+    badBuckets,
+    flaps,
+    badAfterRecovery,
+  };
+  const label = `${fn} after ${fault.id}`;
+
+  if (!firstBad) {
+    if (!sawGood) {
+      return {
+        ...base,
+        status: 'no-data',
+        recoveredAt: null,
+        recoveredScenarioMs: null,
+        rtoMs: null,
+        rtoScenarioMs: null,
+        withoutOutage: false,
+        outageMs: null,
+        summary: `${label}: no attempts after the fault, RTO unknown`,
+      };
+    }
+    return {
+      ...base,
+      status: 'recovered',
+      recoveredAt: appliedAt,
+      recoveredScenarioMs: fault.scenarioMs,
+      rtoMs: 0,
+      rtoScenarioMs: 0,
+      withoutOutage: true,
+      outageMs: 0,
+      summary: `${label}: recovered without an outage (availability never below ${formatPercent(threshold)})`,
+    };
+  }
+
+  if (!recovery) {
+    const candidate = runStart ? notBefore(recoveryInstant(runStart)) : undefined;
+    return {
+      ...base,
+      status: 'not-recovered',
+      recoveredAt: null,
+      recoveredScenarioMs: null,
+      rtoMs: null,
+      rtoScenarioMs: null,
+      withoutOutage: false,
+      outageMs: null,
+      ...(candidate !== undefined ? { candidateRecoveryAt: candidate } : {}),
+      summary:
+        `${label}: not recovered (${badBuckets} bad buckets` +
+        (candidate !== undefined
+          ? `; good for only ${formatDuration(runHeldMs)} of the ${formatDuration(holdMs)} hold when the history ended)`
+          : ')'),
+    };
+  }
+
+  const recoveredAt = notBefore(recoveryInstant(recovery));
+  const rtoMs = recoveredAt - appliedAt;
+  return {
+    ...base,
+    status: 'recovered',
+    recoveredAt,
+    recoveredScenarioMs: history.clock.toScenario(recoveredAt),
+    rtoMs,
+    rtoScenarioMs: rtoMs * scale,
+    withoutOutage: false,
+    outageMs: recoveredAt - notBefore(firstBad.bucket),
+    summary:
+      `${label}: recovered in ${formatDuration(rtoMs)} wall` +
+      (scale !== 1 ? ` (${formatDuration(rtoMs * scale)} scenario)` : '') +
+      (flaps > 0 ? `, after ${flaps} false recover${flaps === 1 ? 'y' : 'ies'}` : ''),
+  };
+}
+
+/** RTO for every (applied fault, function) pair. */
+export function rtoByFault(history: History, opts: RtoOptions = {}): RtoResult[] {
+  const functions = opts.functions ?? [...new Set(history.ofKind('requests').map((b) => b.fn))].sort();
+  const faults = appliedFaults(history).filter((f) => !opts.faultIds || opts.faultIds.includes(f.id));
+  return faults.flatMap((fault) => functions.map((fn) => rtoOf(history, fault, fn, opts)));
+}
+
+export interface RtoVerdictOptions extends RtoOptions {
+  /** longest acceptable RTO in wall ms, one number or per function; none: any recovery passes */
+  maxRtoMs?: PerFunction<number>;
+  /** the same in scenario time (what a requirement like "admissions back within 4 h" means) */
+  maxRtoScenarioMs?: PerFunction<number>;
+}
+
+/**
+ * fail: an RTO above its maximum, or not recovered; unknown: no data, a fault that was scheduled but never applied,
+ * or a recovery still inside its hold when the history ended while the RTO so far is within the maximum (a longer
+ * run could still pass it).
+ */
+export function rtoVerdict(history: History, opts: RtoVerdictOptions = {}): Verdict {
+  const results = rtoByFault(history, opts);
+  const children: Verdict[] = results.map((r) => {
+    const checker = `rto ${r.fn} ${r.faultId}`;
+    const maxWall = forFunction(opts.maxRtoMs, r.fn);
+    const maxScenario = forFunction(opts.maxRtoScenarioMs, r.fn);
+    const details = { ...r, maxRtoMs: maxWall ?? null, maxRtoScenarioMs: maxScenario ?? null };
+    if (r.status === 'no-data') return { checker, status: 'unknown', summary: r.summary, details };
+    const within = (wallMs: number) =>
+      (maxWall === undefined || wallMs <= maxWall) && (maxScenario === undefined || wallMs * history.clock.scale <= maxScenario);
+    if (r.status === 'not-recovered') {
+      const pending = r.candidateRecoveryAt !== undefined && within(r.candidateRecoveryAt - r.appliedAt);
+      return { checker, status: pending ? 'unknown' : 'fail', summary: r.summary, details };
+    }
+    const ok = within(r.rtoMs ?? 0);
+    const limit = [
+      maxWall !== undefined ? `${formatDuration(maxWall)} wall` : '',
+      maxScenario !== undefined ? `${formatDuration(maxScenario)} scenario` : '',
+    ]
+      .filter(Boolean)
+      .join(', ');
+    const summary = ok ? r.summary : `${r.summary}, above the maximum ${limit}`;
+    return { checker, status: ok ? 'pass' : 'fail', summary, details };
+  });
+
+  const applied = new Set(appliedFaults(history).map((f) => f.id));
+  const neverApplied = [...new Set(history.ofKind('fault').map((f) => f.id))].filter(
+    (id) => !applied.has(id) && (!opts.faultIds || opts.faultIds.includes(id)),
+  );
+  for (const id of neverApplied) {
+    children.push({ checker: `rto ${id}`, status: 'unknown', summary: `fault ${id} was never applied, so no RTO can be measured` });
+  }
+  return { ...composeVerdicts('rto', children), details: results };
+}

@@ -1,0 +1,157 @@
+import { z } from 'zod';
+import type { RunContext } from '../../run-context.js';
+import { siteNetwork } from '../../stack/names.js';
+import { ensureStarted, resolveContainers, type TargetContainer } from '../container/container-fault.js';
+import { Fault } from '../fault.js';
+import { untilScenario } from '../scenario-time.js';
+import { selectContainers } from '../targets.js';
+
+const duration = z.number().nonnegative();
+
+export const sitePowerSchema = z.object({
+  site: z.string(),
+  /** a generator that starts takes over after `startAfterMs`; one that fails never does */
+  generator: z.object({ starts: z.boolean(), startAfterMs: duration.default(10_000) }).default({ starts: false, startAfterMs: 10_000 }),
+  /** how long the UPS carries servers, SAN and network after the mains fail */
+  upsRuntimeMs: duration,
+  /** when the mains come back, after they failed */
+  mainsRestoredAfterMs: duration,
+  /**
+   * After power returns, components come up in this order: `core-switch` (the site's network) or a container
+   * name, each `afterMs` after power is back; `returns: false` = it does not come back (until heal).
+   * Containers not listed boot at once; an unlisted core switch comes back at once.
+   */
+  boot: z.array(z.object({ component: z.string(), afterMs: duration, returns: z.boolean().default(true) })).default([]),
+});
+export type SitePowerParams = z.input<typeof sitePowerSchema>;
+
+/**
+ * Site power, as in the incident: the mains fail; a generator starts (after a delay) or fails; the UPS holds for its
+ * runtime. If it drains before mains or generator return, every container of the site dies at the same instant
+ * (SIGKILL: servers do not shut down gracefully when power is cut) and the site's core switch goes dark. When power
+ * returns, the site boots in the declared order; a component can be declared not to come back.
+ *
+ * Applied instant = the moment the site lost power (UPS drained), not the mains failure: that is when clinical
+ * functions can start failing. With no outage (generator or mains back in time) it is the mains failure.
+ * Times are scenario time; the run's clock scales them to wall time.
+ */
+export class SitePower extends Fault {
+  readonly kind = 'site-power';
+  readonly params: z.output<typeof sitePowerSchema>;
+  private targets: TargetContainer[] = [];
+  private story?: Promise<void>;
+  private readonly abort = new AbortController();
+  private mainsFailedAt = 0;
+  powerLost = false;
+
+  constructor(params: SitePowerParams) {
+    super('site-power');
+    this.params = sitePowerSchema.parse(params);
+  }
+
+  describeTarget(): string {
+    return `site ${this.params.site}`;
+  }
+
+  override async prepare(ctx: RunContext): Promise<void> {
+    if (this.targets.length === 0) this.targets = await resolveContainers(ctx, selectContainers(ctx.stack.definition, { site: this.params.site }));
+  }
+
+  /** When power is back (scenario ms after the mains failed), or Infinity. */
+  private powerBackAfter(): number {
+    const { generator, mainsRestoredAfterMs } = this.params;
+    return Math.min(mainsRestoredAfterMs, generator.starts ? generator.startAfterMs : Infinity);
+  }
+
+  protected async apply(ctx: RunContext): Promise<string> {
+    const { clock } = ctx.history;
+    const { upsRuntimeMs, generator } = this.params;
+    this.mainsFailedAt = clock.toScenario(Date.now());
+    const back = this.powerBackAfter();
+    ctx.history.record({ kind: 'note', message: `site ${this.params.site}: mains failed; generator ${generator.starts ? `starts after ${generator.startAfterMs} ms` : 'fails'}; UPS ${upsRuntimeMs} ms` });
+    if (upsRuntimeMs >= back) {
+      this.story = Promise.resolve();
+      return `mains failed; ${generator.starts && generator.startAfterMs <= this.params.mainsRestoredAfterMs ? 'generator' : 'mains'} back after ${back} ms, within the UPS's ${upsRuntimeMs} ms: no outage`;
+    }
+    this.plannedApplyAt = clock.toWall(this.mainsFailedAt + upsRuntimeMs);
+    const signal = ctx.signal ? AbortSignal.any([ctx.signal, this.abort.signal]) : this.abort.signal;
+    if (!(await untilScenario(clock, this.mainsFailedAt + upsRuntimeMs, signal))) throw new Error('interrupted (or healed) before the UPS drained');
+    await this.powerOff(ctx);
+    this.story = this.boot(ctx).catch((err) => {
+      ctx.history.record({ kind: 'note', message: `site ${this.params.site}: boot failed: ${err instanceof Error ? err.message : String(err)}` });
+    });
+    return `UPS drained after ${upsRuntimeMs} ms: ${this.targets.length} containers of site ${this.params.site} killed, core switch down; power back after ${back === Infinity ? 'never' : `${back} ms`}`;
+  }
+
+  private async powerOff(ctx: RunContext): Promise<void> {
+    this.powerLost = true;
+    await Promise.all(this.targets.map((t) => t.handle.kill({ signal: 'SIGKILL' })));
+    // the core switch has no power either: when a server boots before the switch, it has no network
+    const net = ctx.stack.docker.getNetwork(siteNetwork(ctx.stack.runId, this.params.site));
+    await Promise.all(this.targets.map((t) => net.disconnect({ Container: t.id, Force: true }).catch(() => {})));
+  }
+
+  private async boot(ctx: RunContext): Promise<void> {
+    const back = this.powerBackAfter();
+    if (back === Infinity) return;
+    const { clock } = ctx.history;
+    const powerBack = this.mainsFailedAt + back;
+    if (!(await untilScenario(clock, powerBack, this.abort.signal))) return;
+    ctx.history.record({ kind: 'note', message: `site ${this.params.site}: power back` });
+    const listed = new Set(this.params.boot.map((b) => b.component));
+    const steps = [
+      ...(listed.has('core-switch') ? [] : [{ component: 'core-switch', afterMs: 0, returns: true }]),
+      ...this.targets.filter((t) => !listed.has(t.spec.name)).map((t) => ({ component: t.spec.name, afterMs: 0, returns: true })),
+      ...this.params.boot,
+    ].sort((a, b) => a.afterMs - b.afterMs);
+    for (const step of steps) {
+      if (!(await untilScenario(clock, powerBack + step.afterMs, this.abort.signal))) return;
+      if (!step.returns) {
+        ctx.history.record({ kind: 'note', message: `site ${this.params.site}: ${step.component} does not come back` });
+        continue;
+      }
+      if (step.component === 'core-switch') await this.switchOn(ctx);
+      else await ensureStarted(this.targets.find((t) => t.spec.name === step.component)!.handle);
+      ctx.history.record({ kind: 'note', message: `site ${this.params.site}: ${step.component} up` });
+    }
+  }
+
+  private async switchOn(ctx: RunContext): Promise<void> {
+    const netName = siteNetwork(ctx.stack.runId, this.params.site);
+    const net = ctx.stack.docker.getNetwork(netName);
+    await Promise.all(
+      this.targets.map(async (t) => {
+        if (netName in ((await t.handle.inspect()).NetworkSettings.Networks ?? {})) return;
+        await net.connect({ Container: t.id, EndpointConfig: { Aliases: [t.spec.name] } });
+      }),
+    );
+  }
+
+  protected async observe(ctx: RunContext): Promise<string> {
+    const states = await Promise.all(this.targets.map(async (t) => ({ t, info: await t.handle.inspect() })));
+    if (!this.powerLost) {
+      const dead = states.filter((s) => !s.info.State.Running);
+      if (dead.length > 0) throw new Error(`no outage was expected, yet ${dead.map((s) => s.t.spec.name).join(', ')} are down`);
+      return `no container lost power: ${states.length} running`;
+    }
+    const alive = states.filter((s) => s.info.State.Running && Date.parse(s.info.State.StartedAt) < (this.appliedAt ?? 0) - 5);
+    if (alive.length > 0) throw new Error(`still running after the power cut: ${alive.map((s) => s.t.spec.name).join(', ')}`);
+    const deaths = states.map((s) => Date.parse(s.info.State.FinishedAt)).filter((t) => t > 0);
+    const others = (await ctx.stack.containers()).filter((c) => c.site !== this.params.site && c.site !== 'harness');
+    const otherDown = others.filter((c) => c.state !== 'running');
+    return `${states.map((s) => `${s.t.spec.name} exit ${s.info.State.ExitCode}`).join(', ')}; deaths within ${Math.max(...deaths) - Math.min(...deaths)} ms; other sites: ${others.length - otherDown.length}/${others.length} running`;
+  }
+
+  /** Resolves when the boot sequence has run its course (power back and every returning component up). */
+  async settled(): Promise<void> {
+    await this.story;
+  }
+
+  protected async undo(ctx: RunContext): Promise<void> {
+    this.abort.abort();
+    await this.story;
+    if (!this.powerLost) return;
+    await this.switchOn(ctx);
+    await Promise.all(this.targets.map((t) => ensureStarted(t.handle)));
+  }
+}

@@ -1,0 +1,71 @@
+import type { FaultEvent } from '../history/events.js';
+import type { RunContext } from '../run-context.js';
+
+export type FaultState = 'new' | 'active' | 'healed' | 'failed';
+
+let sequence = 0;
+
+/**
+ * A fault is `inject → (effect observed) → heal`. Subclasses say how to apply, how to prove, how to undo; this
+ * class writes the history (applied with its skew, observed with the proof, healed) and makes heal idempotent
+ * and safe after a partial inject — heal always runs `undo`, which must tolerate half-applied state.
+ */
+export abstract class Fault {
+  abstract readonly kind: string;
+  /** unique in the process, e.g. `container-kill#3` */
+  readonly id: string;
+  state: FaultState = 'new';
+  appliedAt?: number;
+  /** set by apply when the effect was planned for a later instant than the step (a UPS draining): skew is measured against it */
+  protected plannedApplyAt?: number;
+  private healing?: Promise<void>;
+
+  constructor(kind: string) {
+    this.id = `${kind}#${++sequence}`;
+  }
+
+  /** What the fault hits, in words for the history and reports (`site a: a-db, a-epj`). */
+  abstract describeTarget(): string;
+
+  /** Resolve targets ahead of time (container ids, proxies), so that applying at the scheduled instant is quick. */
+  async prepare(_ctx: RunContext): Promise<void> {}
+
+  /** Apply the effect; return what was done. The instant this returns is the fault's applied instant. */
+  protected abstract apply(ctx: RunContext): Promise<string>;
+
+  /** Prove the effect happened (container state, toxic present, connection refused); return the proof. */
+  protected abstract observe(ctx: RunContext): Promise<string>;
+
+  /** Undo the effect. Idempotent, and correct after a partial `apply`. */
+  protected abstract undo(ctx: RunContext): Promise<void>;
+
+  async inject(ctx: RunContext, scheduledAt?: number): Promise<void> {
+    if (this.state !== 'new') throw new Error(`${this.id} was already injected`);
+    this.state = 'active'; // from here on heal must undo, even if apply throws half way
+    try {
+      const detail = await this.apply(ctx);
+      this.appliedAt = Date.now();
+      const planned = this.plannedApplyAt ?? scheduledAt;
+      this.record(ctx, 'applied', { t: this.appliedAt, detail, ...(planned !== undefined ? { skewMs: this.appliedAt - planned } : {}) });
+      this.record(ctx, 'observed', { detail: await this.observe(ctx) });
+    } catch (err) {
+      this.record(ctx, 'failed', { detail: err instanceof Error ? err.message : String(err) });
+      throw err;
+    }
+  }
+
+  /** Heals; calling it again (or before inject) is a no-op. */
+  heal(ctx: RunContext): Promise<void> {
+    if (this.state === 'new') return Promise.resolve();
+    this.healing ??= (async () => {
+      await this.undo(ctx);
+      this.state = 'healed';
+      this.record(ctx, 'healed', {});
+    })();
+    return this.healing;
+  }
+
+  protected record(ctx: RunContext, stage: FaultEvent['stage'], extra: Partial<FaultEvent>): void {
+    ctx.history.record({ kind: 'fault', id: this.id, fault: this.kind, stage, target: this.describeTarget(), ...extra });
+  }
+}
