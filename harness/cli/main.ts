@@ -6,12 +6,14 @@ import { cleanCommand } from './commands/clean.js';
 import { doctorCommand } from './commands/doctor.js';
 import { headlineCommand } from './commands/headline.js';
 import { imagesCommand } from './commands/images.js';
+import { runCommand } from './commands/run.js';
 import { stackCommand } from './commands/stack.js';
 
 await yargs(hideBin(process.argv))
   .scriptName('epj-chaos')
   .usage('$0 <command>\n\nChaos experiments for two-site EPJ deployments.')
   .command(stackCommand)
+  .command(runCommand)
   .command(imagesCommand)
   .command(doctorCommand)
   .command(cleanCommand)

@@ -18,6 +18,8 @@ export abstract class Fault {
   appliedAt?: number;
   /** set by apply when the effect was planned for a later instant than the step (a UPS draining): skew is measured against it */
   protected plannedApplyAt?: number;
+  /** set by apply when the effect took hold before apply's own bookkeeping finished (e.g. kills done, network next) */
+  protected effectAt?: number;
   private healing?: Promise<void>;
 
   constructor(kind: string) {
@@ -44,7 +46,7 @@ export abstract class Fault {
     this.state = 'active'; // from here on heal must undo, even if apply throws half way
     try {
       const detail = await this.apply(ctx);
-      this.appliedAt = Date.now();
+      this.appliedAt = this.effectAt ?? Date.now();
       const planned = this.plannedApplyAt ?? scheduledAt;
       this.record(ctx, 'applied', { t: this.appliedAt, detail, ...(planned !== undefined ? { skewMs: this.appliedAt - planned } : {}) });
       this.record(ctx, 'observed', { detail: await this.observe(ctx) });
@@ -54,13 +56,14 @@ export abstract class Fault {
     }
   }
 
-  /** Heals; calling it again (or before inject) is a no-op. */
-  heal(ctx: RunContext): Promise<void> {
+  /** Heals; calling it again (or before inject) is a no-op. `scheduledAt` (wall ms) lets the history keep the heal's skew. */
+  heal(ctx: RunContext, scheduledAt?: number): Promise<void> {
     if (this.state === 'new') return Promise.resolve();
     this.healing ??= (async () => {
       await this.undo(ctx);
       this.state = 'healed';
-      this.record(ctx, 'healed', {});
+      const t = Date.now();
+      this.record(ctx, 'healed', { t, ...(scheduledAt !== undefined ? { skewMs: t - scheduledAt } : {}) });
     })();
     return this.healing;
   }

@@ -7,6 +7,7 @@ import type Docker from 'dockerode';
 import { HarnessError } from '../errors.js';
 import { dockerStatus } from '../docker/client.js';
 import { IMAGES, PROJECT_ROOT, TOOLS } from './catalog.js';
+import { buildEpjLoadBinary } from '../workload/build-epj-load.js';
 
 /**
  * Builds every image the reference stack needs, offline: a Debian base from debootstrap (imported, never pulled),
@@ -43,6 +44,7 @@ export function imageSteps(docker: Docker, opts: BuildImagesOptions = {}): Image
       : [{ title: `base image ${IMAGES.base} (debootstrap)`, run: (log: (l: string) => void) => ensureBaseImage(docker, opts, log) }]),
     { title: `Toxiproxy server ${TOOLS.toxiproxy} (go install)`, run: () => ensureToxiproxyBinary() },
     { title: 'EPJ service binary (go build)', run: () => buildEpjBinary() },
+    { title: 'epj-load, the vegeta load generator (go build)', run: () => buildEpjLoadBinary() },
     {
       title: `image ${IMAGES.toxiproxy}`,
       run: (log) =>

@@ -113,6 +113,8 @@ export function referenceStack(opts: ReferenceStackOptions = {}): StackDefinitio
       { name: 'b-replication', kind: 'replication', fromSite: 'b', listenPort: 5402, upstream: { container: 'a-db', port: 5432 } },
       { name: 'b-epj-db', kind: 'app-db', fromSite: 'b', listenPort: 5403, upstream: { container: 'b-db', port: 5432 } },
       { name: 'b-lookup-db', kind: 'app-db', fromSite: 'b', listenPort: 5404, upstream: { container: 'b-db', port: 5432 } },
+      // The reverse WAN link: after a failover a-db is rebuilt from, and then streams from, b-db (failback).
+      { name: 'a-replication', kind: 'replication', fromSite: 'a', listenPort: 5405, upstream: { container: 'b-db', port: 5432 } },
       // The harness's own access (readiness, probes, operator actions); faults leave these alone.
       { name: 'a-db-admin', kind: 'admin', listenPort: 6001, upstream: { container: 'a-db', port: 5432 }, publish: true },
       { name: 'b-db-admin', kind: 'admin', listenPort: 6002, upstream: { container: 'b-db', port: 5432 }, publish: true },

@@ -6,6 +6,7 @@ import { removeRun } from '../docker/reaper.js';
 import { HarnessError } from '../errors.js';
 import { CLINICAL_FUNCTIONS, parseStackDefinition, type ClinicalFunction, type StackDefinition } from './definition.js';
 import { TOXIPROXY } from './names.js';
+import { waitReady } from './readiness.js';
 
 export const TOXIPROXY_API_PORT = 8474;
 /** The definition a run was started from travels with its Toxiproxy container, so `attach` needs only Docker. */
@@ -89,6 +90,16 @@ export class StartedStack {
     return this.linkUrl(link);
   }
 
+  /**
+   * The id of a site's network (its core switch), found by the run's labels — never by name, since another
+   * network may carry the same name.
+   */
+  async siteNetworkId(site: string): Promise<string> {
+    const [net] = await this.docker.listNetworks({ filters: { label: [...labelFilter(this.runId).label, `${LABEL.site}=${site}`] } });
+    if (!net) throw new HarnessError(`run ${this.runId} has no network for site '${site}'`, 'no-such-network');
+    return net.Id;
+  }
+
   async containers(): Promise<ContainerState[]> {
     const list = await this.docker.listContainers({ all: true, filters: labelFilter(this.runId) });
     return list
@@ -100,6 +111,18 @@ export class StartedStack {
         state: c.State,
       }))
       .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /**
+   * Waits until every container passes its readiness check again — the steady state after faults are healed.
+   * Throws naming the first component that did not come back in time.
+   */
+  async awaitHealthy(timeoutMs = 60_000, signal?: AbortSignal): Promise<number> {
+    const t0 = Date.now();
+    await Promise.all(
+      this.definition.containers.flatMap((c) => (c.ready ? [waitReady(c.name, c.ready, (l) => this.linkPort(l), { timeoutMs, signal })] : [])),
+    );
+    return Date.now() - t0;
   }
 
   /** Removes every container, network and volume of the run. Idempotent. */

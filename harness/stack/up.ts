@@ -13,8 +13,8 @@ import { parseStackDefinition, type ContainerSpec, type StackDefinition, type St
 import { checkRunId, newRunId, objectName, siteNetwork, TOXIPROXY, wanNetwork } from './names.js';
 import { assertPortFree } from './ports.js';
 import { StartedStack, DEFINITION_LABEL, TOXIPROXY_API_PORT } from './started-stack.js';
+import { waitReady } from './readiness.js';
 import { httpAnswers } from './wait/for-http.js';
-import { postgresAnswers, replicaStreaming } from './wait/for-postgres.js';
 import { pollUntil } from './wait/poll.js';
 
 export interface UpOptions {
@@ -217,21 +217,9 @@ class StackStarter {
   }
 
   private async awaitReady(c: ContainerSpec, id: string): Promise<void> {
-    const check = c.ready;
-    if (!check) return;
+    if (!c.ready) return;
     await this.proxy; // every probe goes through a published link
-    const o = { timeoutMs: check.timeoutMs, signal: this.opts.signal, alive: () => this.assertRunning(c.name, id) };
-    switch (check.kind) {
-      case 'postgres':
-        await pollUntil(`${c.name} (database accepts connections)`, () => postgresAnswers(this.port(check.link), check.user), o);
-        break;
-      case 'postgres-streaming':
-        await pollUntil(`${c.name} (replica streaming)`, () => replicaStreaming(this.port(check.primaryLink), check.user, check.applicationName), o);
-        break;
-      case 'http':
-        await pollUntil(`${c.name} (GET ${check.path} → ${check.status})`, () => httpAnswers(`http://127.0.0.1:${this.port(check.link)}${check.path}`, check.status), o);
-        break;
-    }
+    await waitReady(c.name, c.ready, (link) => this.port(link), { signal: this.opts.signal, alive: () => this.assertRunning(c.name, id) });
   }
 
   private port(link: string): number {

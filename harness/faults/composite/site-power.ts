@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import type { RunContext } from '../../run-context.js';
-import { siteNetwork } from '../../stack/names.js';
 import { ensureStarted, resolveContainers, type TargetContainer } from '../container/container-fault.js';
 import { Fault } from '../fault.js';
 import { untilScenario } from '../scenario-time.js';
@@ -39,6 +38,7 @@ export class SitePower extends Fault {
   readonly kind = 'site-power';
   readonly params: z.output<typeof sitePowerSchema>;
   private targets: TargetContainer[] = [];
+  private networkId = '';
   private story?: Promise<void>;
   private readonly abort = new AbortController();
   private mainsFailedAt = 0;
@@ -55,6 +55,7 @@ export class SitePower extends Fault {
 
   override async prepare(ctx: RunContext): Promise<void> {
     if (this.targets.length === 0) this.targets = await resolveContainers(ctx, selectContainers(ctx.stack.definition, { site: this.params.site }));
+    this.networkId ||= await ctx.stack.siteNetworkId(this.params.site);
   }
 
   /** When power is back (scenario ms after the mains failed), or Infinity. */
@@ -86,8 +87,9 @@ export class SitePower extends Fault {
   private async powerOff(ctx: RunContext): Promise<void> {
     this.powerLost = true;
     await Promise.all(this.targets.map((t) => t.handle.kill({ signal: 'SIGKILL' })));
+    this.effectAt = Date.now();
     // the core switch has no power either: when a server boots before the switch, it has no network
-    const net = ctx.stack.docker.getNetwork(siteNetwork(ctx.stack.runId, this.params.site));
+    const net = ctx.stack.docker.getNetwork(this.networkId);
     await Promise.all(this.targets.map((t) => net.disconnect({ Container: t.id, Force: true }).catch(() => {})));
   }
 
@@ -117,11 +119,11 @@ export class SitePower extends Fault {
   }
 
   private async switchOn(ctx: RunContext): Promise<void> {
-    const netName = siteNetwork(ctx.stack.runId, this.params.site);
-    const net = ctx.stack.docker.getNetwork(netName);
+    const net = ctx.stack.docker.getNetwork(this.networkId);
     await Promise.all(
       this.targets.map(async (t) => {
-        if (netName in ((await t.handle.inspect()).NetworkSettings.Networks ?? {})) return;
+        const nets = Object.values((await t.handle.inspect()).NetworkSettings.Networks ?? {});
+        if (nets.some((n) => n.NetworkID === this.networkId)) return;
         await net.connect({ Container: t.id, EndpointConfig: { Aliases: [t.spec.name] } });
       }),
     );

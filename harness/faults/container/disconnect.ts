@@ -1,6 +1,5 @@
 import { dockerStatus } from '../../docker/client.js';
 import type { RunContext } from '../../run-context.js';
-import { siteNetwork } from '../../stack/names.js';
 import { ContainerFault } from './container-fault.js';
 import type { ContainerSelector } from '../targets.js';
 
@@ -16,8 +15,19 @@ export class ContainerDisconnect extends ContainerFault {
     this.kind = kind;
   }
 
+  private readonly networkIds = new Map<string, string>();
+
+  override async prepare(ctx: RunContext): Promise<void> {
+    await super.prepare(ctx);
+    for (const t of this.targets) if (!this.networkIds.has(t.spec.site)) this.networkIds.set(t.spec.site, await ctx.stack.siteNetworkId(t.spec.site));
+  }
+
   private network(ctx: RunContext, site: string) {
-    return ctx.stack.docker.getNetwork(siteNetwork(ctx.stack.runId, site));
+    return ctx.stack.docker.getNetwork(this.networkIds.get(site)!);
+  }
+
+  private connectedTo(info: { NetworkSettings: { Networks?: Record<string, { NetworkID?: string }> } }, site: string): boolean {
+    return Object.values(info.NetworkSettings.Networks ?? {}).some((n) => n.NetworkID === this.networkIds.get(site));
   }
 
   protected async apply(ctx: RunContext): Promise<string> {
@@ -31,9 +41,9 @@ export class ContainerDisconnect extends ContainerFault {
     return `disconnected ${this.describeTarget()} from their site networks`;
   }
 
-  protected async observe(ctx: RunContext): Promise<string> {
+  protected async observe(): Promise<string> {
     const states = await this.inspectAll();
-    const still = states.filter((s) => siteNetwork(ctx.stack.runId, s.t.spec.site) in (s.info.NetworkSettings.Networks ?? {}));
+    const still = states.filter((s) => this.connectedTo(s.info, s.t.spec.site));
     if (still.length > 0) throw new Error(`still connected: ${still.map((s) => s.t.spec.name).join(', ')}`);
     return states.map((s) => `${s.t.spec.name}: ${s.info.State.Running ? 'running' : s.info.State.Status}, networks: ${Object.keys(s.info.NetworkSettings.Networks ?? {}).join(', ') || 'none'}`).join('; ');
   }
@@ -41,9 +51,7 @@ export class ContainerDisconnect extends ContainerFault {
   protected async undo(ctx: RunContext): Promise<void> {
     await Promise.all(
       this.targets.map(async (t) => {
-        const info = await t.handle.inspect();
-        const net = siteNetwork(ctx.stack.runId, t.spec.site);
-        if (net in (info.NetworkSettings.Networks ?? {})) return;
+        if (this.connectedTo(await t.handle.inspect(), t.spec.site)) return;
         await this.network(ctx, t.spec.site).connect({ Container: t.id, EndpointConfig: { Aliases: [t.spec.name] } });
       }),
     );

@@ -1,0 +1,85 @@
+import { failback, failover, startLookup, stopLookup, type OperatorAction } from '../actions/index.js';
+import { InvalidInputError } from '../errors.js';
+import { FaultInjector } from '../faults/injector.js';
+import { Clock } from '../history/clock.js';
+import { History } from '../history/history.js';
+import { exitSignal, onSignalExit } from '../lifecycle/exit-guard.js';
+import { loadDefinition } from '../stack/load-definition.js';
+import type { StartedStack } from '../stack/started-stack.js';
+import { upStack } from '../stack/up.js';
+import { Timeline } from '../timeline/timeline.js';
+import type { ProgressMode } from '../util/progress.js';
+import type { Scenario } from './scenario.js';
+
+const ACTIONS: Record<string, () => OperatorAction> = {
+  failover,
+  failback,
+  'start-lookup': startLookup,
+  'stop-lookup': stopLookup,
+};
+
+export interface ScenarioOutcome {
+  history: History;
+  runId?: string;
+  status: 'completed' | 'failed' | 'interrupted';
+  error?: unknown;
+  /** after healing: did every component pass its readiness check again? */
+  steadyAfterHeal: { ok: boolean; detail: string };
+}
+
+/**
+ * The run skeleton (as chaostoolkit's): check the plan → bring the stack up (a sick stack is not experimented on:
+ * `up` only returns a stack whose every readiness check passed) → run the timeline → heal every fault (always) →
+ * check the steady state came back → take the stack down (always). SIGINT/SIGTERM heal and tear down too.
+ */
+export async function runScenario(
+  scenario: Scenario,
+  opts: { progress?: ProgressMode; onHistory?: (h: History) => void } = {},
+): Promise<ScenarioOutcome> {
+  const timeline = Timeline.plan(scenario.timeline.map(resolveAction));
+  const def = await loadDefinition(scenario.stack.definition, { replication: scenario.stack.replication });
+  const signal = exitSignal();
+
+  const starting = upStack(def, { signal, progress: opts.progress });
+  const unregisterDown = onSignalExit('take the stack down', async () => (await starting.catch(() => undefined))?.down());
+  let stack: StartedStack | undefined;
+  let history = new History(new Clock(scenario.timeScale));
+  const outcome: ScenarioOutcome = { history, status: 'completed', steadyAfterHeal: { ok: false, detail: 'not checked' } };
+  try {
+    stack = await starting;
+    // scenario time 0 = the timeline's start, once the stack is up
+    outcome.history = history = new History(new Clock(scenario.timeScale));
+    opts.onHistory?.(history);
+    outcome.runId = stack.runId;
+    history.record({ kind: 'note', message: `stack ${stack.definition.name} up (run ${stack.runId}); steady state holds` });
+    const injector = new FaultInjector({ stack, history, signal });
+    try {
+      await timeline.run(injector, { signal });
+    } catch (err) {
+      outcome.status = signal.aborted ? 'interrupted' : 'failed';
+      outcome.error = err;
+    } finally {
+      await injector.close();
+    }
+    if (!signal.aborted) {
+      try {
+        const ms = await stack.awaitHealthy(scenario.healTimeoutMs, signal);
+        outcome.steadyAfterHeal = { ok: true, detail: `every component ready again ${ms} ms after healing` };
+      } catch (err) {
+        outcome.steadyAfterHeal = { ok: false, detail: err instanceof Error ? err.message : String(err) };
+      }
+      history.record({ kind: 'note', message: `steady state after heal: ${outcome.steadyAfterHeal.detail}` });
+    }
+  } finally {
+    await stack?.down();
+    unregisterDown();
+  }
+  return outcome;
+}
+
+function resolveAction(step: Record<string, unknown>): Record<string, unknown> {
+  if (typeof step.action !== 'string') return step;
+  const make = ACTIONS[step.action];
+  if (!make) throw new InvalidInputError(`unknown operator action '${step.action}'`, `known: ${Object.keys(ACTIONS).join(', ')}`);
+  return { ...step, action: make() };
+}

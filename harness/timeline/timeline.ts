@@ -1,0 +1,153 @@
+import { z } from 'zod';
+import type { OperatorAction } from '../actions/action.js';
+import { InvalidInputError } from '../errors.js';
+import type { Fault } from '../faults/fault.js';
+import type { FaultInjector } from '../faults/injector.js';
+import { createFault } from '../faults/registry.js';
+import { sleep } from '../stack/wait/poll.js';
+
+/**
+ * A scenario's steps in scenario time (ms): phases, fault injections and heals, operator actions. Steps run at
+ * `start + at / scale` of wall time, each on its own timer (a long step, such as a UPS draining, does not hold up
+ * the next). Every step records when it was scheduled; faults and actions record when they took effect, so the
+ * history keeps the skew of each.
+ */
+
+const actionSchema = z.custom<OperatorAction>((v) => typeof v === 'object' && v !== null && typeof (v as OperatorAction).run === 'function', 'an operator action ({ name, run })');
+
+export const timelineStepSchema = z
+  .object({
+    /** scenario milliseconds from the timeline's start */
+    at: z.number().nonnegative(),
+    /** a new phase (baseline, fault, recovery, …) starts here */
+    phase: z.string().min(1).optional(),
+    /** inject a fault; `name` lets a later step heal it */
+    inject: z.object({ name: z.string().min(1), kind: z.string().min(1) }).passthrough().optional(),
+    /** heal the fault injected under this name */
+    heal: z.string().min(1).optional(),
+    action: actionSchema.optional(),
+  })
+  .strict()
+  .refine((s) => [s.inject, s.heal, s.action].filter(Boolean).length <= 1, 'a step does one of inject, heal, action (a phase may go with it)')
+  .refine((s) => s.phase || s.inject || s.heal || s.action, 'a step needs a phase, inject, heal or action');
+export type TimelineStep = z.input<typeof timelineStepSchema>;
+
+interface PlannedStep {
+  at: number;
+  phase?: string;
+  fault?: Fault;
+  faultName?: string;
+  heal?: string;
+  action?: OperatorAction;
+}
+
+export interface TimelineOptions {
+  signal?: AbortSignal;
+}
+
+export class Timeline {
+  private constructor(
+    private readonly steps: PlannedStep[],
+    private readonly faults: Map<string, Fault>,
+  ) {}
+
+  /**
+   * Checks every step before anything runs: step shape, fault kinds and parameters, heals that name an injected
+   * fault (injected earlier). Target selectors are checked against the stack in `run` before t = 0.
+   */
+  static plan(input: unknown[]): Timeline {
+    const problems: string[] = [];
+    const faults = new Map<string, Fault>();
+    const injectedAt = new Map<string, number>();
+    const steps: PlannedStep[] = [];
+    input.forEach((raw, i) => {
+      const parsed = timelineStepSchema.safeParse(raw);
+      if (!parsed.success) {
+        problems.push(`step ${i + 1}: ${parsed.error.issues.map((x) => `${x.path.join('.') || '(step)'}: ${x.message}`).join('; ')}`);
+        return;
+      }
+      const s = parsed.data;
+      const step: PlannedStep = { at: s.at, phase: s.phase, action: s.action, heal: s.heal };
+      if (s.inject) {
+        const { name, ...spec } = s.inject;
+        if (faults.has(name)) problems.push(`step ${i + 1}: a fault named '${name}' is injected twice`);
+        try {
+          const fault = createFault(spec as { kind: string });
+          faults.set(name, fault);
+          injectedAt.set(name, s.at);
+          step.fault = fault;
+          step.faultName = name;
+        } catch (err) {
+          problems.push(`step ${i + 1}: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
+      steps.push(step);
+    });
+    for (const [i, s] of steps.entries()) {
+      if (!s.heal) continue;
+      const at = injectedAt.get(s.heal);
+      if (at === undefined) problems.push(`step ${i + 1}: heals '${s.heal}', which no step injects`);
+      else if (at > s.at) problems.push(`step ${i + 1}: heals '${s.heal}' at ${s.at} ms, before it is injected at ${at} ms`);
+    }
+    if (problems.length > 0) throw new InvalidInputError(`invalid timeline:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    return new Timeline(steps, faults);
+  }
+
+  /** Scenario length: the last step's instant. */
+  get durationMs(): number {
+    return Math.max(0, ...this.steps.map((s) => s.at));
+  }
+
+  fault(name: string): Fault | undefined {
+    return this.faults.get(name);
+  }
+
+  /**
+   * Runs the steps. Targets are resolved first (a selector matching nothing fails here, before any injection).
+   * Resolves when every step has run; the first failing step aborts the rest and is rethrown. Healing what was
+   * injected is the injector owner's job (its finally/after), so an error here never leaves a fault behind.
+   */
+  async run(injector: FaultInjector, opts: TimelineOptions = {}): Promise<void> {
+    const { ctx } = injector;
+    for (const f of this.faults.values()) await f.prepare(ctx);
+    for (const f of this.faults.values()) injector.track(f);
+
+    const clock = ctx.history.clock;
+    const base = clock.toScenario(Date.now());
+    const failed = new AbortController();
+    const signal = opts.signal ? AbortSignal.any([opts.signal, failed.signal]) : failed.signal;
+    const actionCount = new Map<string, number>();
+
+    const runStep = async (s: PlannedStep) => {
+      const scenarioMs = base + s.at;
+      const due = clock.toWall(scenarioMs);
+      const wait = due - Date.now();
+      if (wait > 0) await sleep(wait, signal);
+      if (signal.aborted) return;
+      if (s.phase) ctx.history.record({ kind: 'phase', name: s.phase });
+      if (s.fault) {
+        ctx.history.record({ kind: 'fault', id: s.fault.id, fault: s.fault.kind, stage: 'scheduled', target: s.fault.describeTarget(), t: due, scenarioMs, detail: `step '${s.faultName}'` });
+        await s.fault.inject({ ...ctx, signal }, due);
+      } else if (s.heal) {
+        await this.faults.get(s.heal)!.heal(ctx, due);
+      } else if (s.action) {
+        const n = (actionCount.get(s.action.name) ?? 0) + 1;
+        actionCount.set(s.action.name, n);
+        ctx.history.record({ kind: 'action', id: `${s.action.name}#${n}`, action: s.action.name, stage: 'scheduled', t: due, scenarioMs });
+        await s.action.run({ ...ctx, signal });
+      }
+    };
+
+    const results = await Promise.allSettled(
+      this.steps.map((s) =>
+        runStep(s).catch((err) => {
+          failed.abort();
+          throw err;
+        }),
+      ),
+    );
+    const firstError = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (firstError) throw firstError.reason;
+    if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('timeline interrupted');
+  }
+}

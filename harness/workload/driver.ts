@@ -1,0 +1,218 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { AbortedError, HarnessError, InvalidInputError } from '../errors.js';
+import type { History } from '../history/history.js';
+import { CLINICAL_FUNCTIONS, type ClinicalFunction } from '../stack/definition.js';
+import type { StackEndpoints } from '../stack/started-stack.js';
+import { BucketAggregator } from './buckets.js';
+import { EPJ_LOAD_BIN } from './build-epj-load.js';
+import { parseLoadLine, type LoadSummary } from './lines.js';
+import { assertLoopback } from './loopback.js';
+import { defaultProfile, type LoadProfile } from './profile.js';
+import type { SeededPatient } from './seed.js';
+
+export interface RunLoadOptions {
+  /** a started stack (its `endpoints.functions` are the targets) … */
+  stack?: { readonly endpoints: StackEndpoints };
+  /** … or the targets directly: clinical function → FHIR base URL (127.0.0.1 only) */
+  endpoints?: Partial<Record<ClinicalFunction, string>>;
+  history: History;
+  /** from seedPatients(); the lookups pick among them, discharges among their encounters */
+  patients: readonly SeededPatient[];
+  /** attempts per second per function (default: defaultProfile) */
+  profile?: LoadProfile;
+  /** 0 = until `signal` aborts */
+  durationMs: number;
+  /** aborting stops the attack (SIGTERM to epj-load), waits for in-flight attempts and flushes; resolves normally */
+  signal?: AbortSignal;
+  /** per attempt (default 2000) */
+  timeoutMs?: number;
+  /**
+   * cap on attempts in flight over all functions (default 1000; epj-load's own default is what holds every rate
+   * through a full stall: rate × timeout × 1.5 per function). Thousands of concurrent connections through Docker's
+   * userland proxy (published ports) killed that proxy in a ×10 run on a 2-core host, hence the cap.
+   */
+  maxWorkers?: number;
+  /** seed for the choice of patients and contents (default: random) */
+  seed?: number;
+  /** the epj-load binary (default .tools/bin/epj-load) */
+  binary?: string;
+  /** bucket width in ms (default 1000) */
+  bucketWidthMs?: number;
+  /** a bucket is recorded once it ended this long ago (default 500) */
+  graceMs?: number;
+}
+
+export interface LoadRunResult {
+  summary: LoadSummary;
+  /** the run was stopped through `signal` */
+  aborted: boolean;
+  /** attempt lines read */
+  attempts: number;
+  /** write events recorded */
+  writes: number;
+  /** `requests` events recorded */
+  buckets: number;
+  /** attempts that arrived for a bucket already recorded (it was recorded again; sum events per (fn, bucket)) */
+  lateAttempts: number;
+}
+
+const STDERR_TAIL = 4000;
+export const DEFAULT_MAX_WORKERS = 1000;
+/** beyond duration + timeout, epj-load is given this long to finish before it counts as hung */
+const FINISH_SLACK_MS = 15_000;
+
+/**
+ * Runs the clinical workload: spawns epj-load with the config on stdin, folds its per-attempt lines into 1-s
+ * `requests` buckets and one `write` event per write, and leaves no epj-load process behind on any path.
+ */
+export async function runLoad(opts: RunLoadOptions): Promise<LoadRunResult> {
+  const binary = opts.binary ?? EPJ_LOAD_BIN;
+  const profile = opts.profile ?? defaultProfile;
+  const timeoutMs = opts.timeoutMs ?? 2000;
+  if (!Number.isFinite(opts.durationMs) || opts.durationMs < 0) throw new InvalidInputError(`durationMs must be ≥ 0, got ${opts.durationMs}`);
+  if (opts.durationMs === 0 && !opts.signal) throw new InvalidInputError('durationMs 0 (until stopped) needs a signal to stop it');
+  if (opts.patients.length === 0) throw new InvalidInputError('no patients to load: seed some first (seedPatients)');
+  const endpoints = opts.endpoints ?? opts.stack?.endpoints.functions;
+  if (!endpoints) throw new InvalidInputError('runLoad needs a stack or endpoints');
+  const targets: Partial<Record<ClinicalFunction, string>> = {};
+  const rates: Partial<Record<ClinicalFunction, number>> = {};
+  for (const fn of CLINICAL_FUNCTIONS) {
+    const rate = profile[fn] ?? 0;
+    if (!(rate > 0)) continue;
+    const url = endpoints[fn];
+    if (!url) {
+      throw new InvalidInputError(`the profile drives '${fn}' at ${rate}/s but no endpoint serves it`, 'set its rate to 0 (onlyFunctions) or serve it');
+    }
+    targets[fn] = assertLoopback(url, `endpoint of '${fn}'`);
+    rates[fn] = rate;
+  }
+  if (Object.keys(rates).length === 0) throw new InvalidInputError('the load profile has no function with a rate > 0');
+  if (!existsSync(binary)) {
+    throw new HarnessError(`the load generator is not built: ${binary} is missing`, 'missing-tool', 'run `npm run setup` (or `epj-chaos images build`)');
+  }
+  if (opts.signal?.aborted) throw new AbortedError('the workload');
+
+  const config = {
+    targets,
+    rates,
+    durationMs: Math.round(opts.durationMs),
+    timeoutMs,
+    maxWorkers: opts.maxWorkers ?? DEFAULT_MAX_WORKERS,
+    patients: opts.patients.map((p) => (p.encounterId ? { patientId: p.patientId, cpr: p.cpr, encounterId: p.encounterId } : { patientId: p.patientId, cpr: p.cpr })),
+    seed: opts.seed ?? Math.floor(Math.random() * 2 ** 32),
+  };
+
+  const { history } = opts;
+  const aggregator = new BucketAggregator({
+    widthMs: opts.bucketWidthMs,
+    graceMs: opts.graceMs,
+    emit: (b) => history.record({ kind: 'requests', t: b.bucket, ...b }),
+  });
+
+  // A minimal environment: nothing of ours (tokens, proxies) reaches epj-load, and so nothing can reach the history.
+  const child = spawn(binary, ['-config', '-', '-stop-on-stdin-eof'], { env: {}, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-STDERR_TAIL)));
+  child.stdin.on('error', () => {
+    /* EPIPE when epj-load exits first; its exit code tells why */
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; spawnError?: Error }>((resolve) => {
+    child.once('error', (err) => resolve({ code: null, signal: null, spawnError: err }));
+    child.once('close', (code, signal) => resolve({ code, signal }));
+  });
+  // stdin stays open: its EOF tells epj-load that we are gone (even after SIGKILL of this process)
+  child.stdin.write(`${JSON.stringify(config)}\n`);
+
+  let failure: Error | undefined;
+  let aborted = false;
+  let summary: LoadSummary | undefined;
+  let attempts = 0;
+  let writes = 0;
+  let lineNo = 0;
+  const fail = (err: Error) => {
+    if (failure) return;
+    failure = err;
+    child.kill('SIGKILL');
+  };
+
+  const onAbort = () => {
+    aborted = true;
+    child.kill('SIGTERM');
+  };
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  const flushTimer = setInterval(() => aggregator.flushDue(Date.now()), 250);
+  const hangTimer =
+    opts.durationMs > 0
+      ? setTimeout(() => fail(new HarnessError(`epj-load did not finish within ${opts.durationMs + timeoutMs + FINISH_SLACK_MS} ms; killed`, 'workload-hung')), opts.durationMs + timeoutMs + FINISH_SLACK_MS)
+      : undefined;
+
+  const rl = createInterface({ input: child.stdout, crlfDelay: Infinity });
+  rl.on('line', (text) => {
+    lineNo += 1;
+    if (failure) return;
+    if (summary) return fail(parseError(lineNo, text, 'a line after the summary'));
+    let parsed;
+    try {
+      parsed = parseLoadLine(text, lineNo);
+    } catch (err) {
+      return fail(err as Error);
+    }
+    if (parsed.type === 'summary') {
+      summary = parsed.summary;
+      return;
+    }
+    const a = parsed.attempt;
+    attempts += 1;
+    aggregator.add(a);
+    if (a.write) {
+      writes += 1;
+      history.record({
+        kind: 'write',
+        t: a.t,
+        fn: a.fn,
+        writeId: a.write.writeId,
+        resourceType: a.write.resourceType,
+        outcome: a.write.outcome,
+        ...(a.write.resourceId ? { resourceId: a.write.resourceId } : {}),
+        ...(a.write.versionId ? { versionId: a.write.versionId } : {}),
+        ...(a.status ? { status: a.status } : {}),
+      });
+    }
+  });
+  const stdoutDone = new Promise<void>((resolve) => rl.once('close', resolve));
+
+  let exit: Awaited<typeof exited>;
+  try {
+    exit = await exited;
+    await stdoutDone;
+  } finally {
+    clearInterval(flushTimer);
+    if (hangTimer) clearTimeout(hangTimer);
+    opts.signal?.removeEventListener('abort', onAbort);
+    child.stdin.end();
+    aggregator.flushAll();
+  }
+
+  const tail = stderr.trim() ? `\n--- epj-load stderr (tail) ---\n${stderr.trim()}` : '';
+  if (exit.spawnError) throw new HarnessError(`epj-load could not start (${binary}): ${exit.spawnError.message}`, 'missing-tool', 'run `npm run setup`');
+  if (failure) {
+    if (failure instanceof HarnessError) throw new HarnessError(`${failure.message}${tail}`, failure.code, failure.hint);
+    throw failure;
+  }
+  if (exit.code === 2) throw new InvalidInputError(`epj-load refused its config${tail}`);
+  if (exit.code !== 0) {
+    throw new HarnessError(`epj-load exited with ${exit.code ?? `signal ${exit.signal}`} after ${attempts} attempts${tail}`, 'workload-failed');
+  }
+  if (!summary) throw new HarnessError(`epj-load exited without its summary line after ${attempts} attempts${tail}`, 'workload-failed');
+  if (summary.interrupted && !aborted) {
+    throw new HarnessError(`epj-load was stopped early by someone else after ${summary.durationMs} ms of ${opts.durationMs}${tail}`, 'workload-failed');
+  }
+  return { summary, aborted, attempts, writes, buckets: aggregator.emitted, lateAttempts: aggregator.late };
+}
+
+function parseError(lineNo: number, text: string, problem: string): Error {
+  return new HarnessError(`epj-load printed a malformed line ${lineNo} (${problem}): ${JSON.stringify(text.slice(0, 200))}`, 'workload-malformed-line');
+}

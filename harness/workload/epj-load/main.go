@@ -1,0 +1,331 @@
+// epj-load drives the clinical functions of an EPJ over FHIR R4 at constant arrival rates (open model, via the
+// vegeta library) and streams one NDJSON line per completed attempt on stdout, then a summary line.
+//
+//	epj-load -config run.json       (or -config - to read the config from stdin)
+//
+// Exit codes: 0 done (also after SIGTERM/SIGINT: stop attacking, flush, summary), 2 bad config, 1 anything else.
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/signal"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+)
+
+type writeOut struct {
+	WriteID      string `json:"writeId"`
+	ResourceType string `json:"resourceType"`
+	ResourceID   string `json:"resourceId,omitempty"`
+	VersionID    string `json:"versionId,omitempty"`
+	Outcome      string `json:"outcome"`
+}
+
+type lineOut struct {
+	T         int64     `json:"t"`
+	Fn        string    `json:"fn"`
+	OK        bool      `json:"ok"`
+	Status    int       `json:"status"`
+	LatencyMs float64   `json:"latencyMs"`
+	Cause     *string   `json:"cause"`
+	Write     *writeOut `json:"write,omitempty"`
+	Detail    string    `json:"detail,omitempty"`
+}
+
+type fnSummary struct {
+	Rate     float64        `json:"rate"`
+	Workers  uint64         `json:"workers"`
+	Expected int64          `json:"expected"`
+	Attempts int64          `json:"attempts"`
+	OK       int64          `json:"ok"`
+	Failures map[string]int `json:"failures"`
+}
+
+type summary struct {
+	StartedAt   int64                 `json:"startedAt"`
+	EndedAt     int64                 `json:"endedAt"`
+	DurationMs  int64                 `json:"durationMs"`
+	Interrupted bool                  `json:"interrupted"`
+	Functions   map[string]*fnSummary `json:"functions"`
+}
+
+func main() {
+	os.Exit(run())
+}
+
+func run() int {
+	configPath := flag.String("config", "", "config file (JSON), or - for stdin")
+	stopOnEOF := flag.Bool("stop-on-stdin-eof", false, "with -config -: stop (as on SIGTERM) when stdin closes, so a dead parent leaves nothing running")
+	flag.Usage = func() {
+		fmt.Fprintln(os.Stderr, "usage: epj-load -config <file|-> [-stop-on-stdin-eof]")
+		flag.PrintDefaults()
+	}
+	flag.Parse()
+	if *configPath == "" || flag.NArg() > 0 {
+		flag.Usage()
+		return 2
+	}
+	var in io.Reader = os.Stdin
+	if *configPath != "-" {
+		f, err := os.Open(*configPath)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "epj-load: cannot read config: %v\n", err)
+			return 2
+		}
+		defer f.Close()
+		in = f
+	}
+	cfg, err := ParseConfig(in)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "epj-load: %v\n", err)
+		return 2
+	}
+
+	stop := make(chan struct{})
+	var stopOnce sync.Once
+	interrupted := false
+	halt := func() { stopOnce.Do(func() { interrupted = true; close(stop) }) }
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	go func() { <-sigs; halt() }()
+	if *stopOnEOF && *configPath == "-" {
+		go func() { _, _ = io.Copy(io.Discard, os.Stdin); halt() }()
+	}
+
+	out := newOutput(os.Stdout)
+	r := newRunner(cfg)
+	workers := cfg.workersFor()
+	sum := &summary{StartedAt: time.Now().UnixMilli(), Functions: map[string]*fnSummary{}}
+	var mu sync.Mutex // guards sum.Functions counters
+	var wg sync.WaitGroup
+	var attackers []*vegeta.Attacker
+	began := time.Now()
+	duration := time.Duration(cfg.DurationMs) * time.Millisecond
+	for i, fn := range Functions {
+		rate := cfg.Rates[fn]
+		if rate <= 0 {
+			continue
+		}
+		fs := &fnSummary{Rate: rate, Workers: workers[fn], Failures: map[string]int{}}
+		sum.Functions[fn] = fs
+		atk := r.attacker(fn, workers[fn])
+		attackers = append(attackers, atk)
+		results := atk.Attack(r.targeter(fn, uint64(i+1)), pacer(rate), duration, fn)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for res := range results {
+				line := r.line(fn, res)
+				mu.Lock()
+				fs.Attempts++
+				if line.OK {
+					fs.OK++
+				} else {
+					fs.Failures[*line.Cause]++
+				}
+				mu.Unlock()
+				if !out.write(line) {
+					halt() // stdout is gone (the parent died): stop
+				}
+			}
+		}()
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-stop:
+		for _, a := range attackers {
+			a.Stop()
+		}
+		<-done // in-flight attempts finish (each within its timeout)
+	}
+	ended := time.Now()
+	sum.EndedAt = ended.UnixMilli()
+	sum.DurationMs = ended.Sub(began).Milliseconds()
+	sum.Interrupted = interrupted
+	elapsed := math.Min(ended.Sub(began).Seconds(), durationOr(duration, ended.Sub(began)).Seconds())
+	for _, fs := range sum.Functions {
+		fs.Expected = int64(math.Floor(fs.Rate * elapsed))
+	}
+	if !out.summary(sum) {
+		return 1
+	}
+	return 0
+}
+
+func durationOr(d, alt time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return alt
+}
+
+var locationRe = regexp.MustCompile(`/([A-Za-z]+)/([A-Za-z0-9\-.]{1,64})(?:/_history/([0-9]+))?$`)
+var etagRe = regexp.MustCompile(`^W/"([0-9]+)"$`)
+
+// line turns one vegeta result into the NDJSON record of the attempt.
+func (r *runner) line(fn string, res *vegeta.Result) lineOut {
+	key := res.URL[strings.LastIndexByte(res.URL, '#')+1:]
+	v, _ := r.hits.LoadAndDelete(key)
+	h, _ := v.(*hit)
+	if h == nil {
+		h = &hit{fn: fn}
+	}
+	l := lineOut{
+		T:         res.End().UnixMilli(),
+		Fn:        fn,
+		Status:    int(res.Code),
+		LatencyMs: math.Round(float64(res.Latency.Microseconds())) / 1000,
+	}
+	cause := ""
+	switch {
+	case res.Code == 0:
+		cause = h.errCause
+		if cause == "" {
+			cause = classifyErrText(res.Error)
+		}
+		l.Detail = clip(res.Error, 200)
+	case res.Code >= 500:
+		cause = "http-5xx"
+	case res.Code >= 400:
+		cause = "http-4xx"
+	case res.Code >= 300:
+		cause = "other"
+	case res.Error != "":
+		cause = classifyErrText(res.Error) // a 2xx whose body could not be read
+		l.Detail = clip(res.Error, 200)
+	}
+	if res.Code >= 300 && len(res.Body) > 0 {
+		l.Detail = clip(diagnostics(res.Body), 200)
+	}
+	if h.writeID != "" {
+		w := &writeOut{WriteID: h.writeID, ResourceType: h.resourceType}
+		if cause == "" {
+			w.ResourceID, w.VersionID = resourceIdentity(res)
+			if w.ResourceID == "" {
+				cause = "other"
+				l.Detail = "2xx without a resource id"
+			}
+		}
+		switch {
+		case cause == "":
+			w.Outcome = "acknowledged"
+		case !h.writeSent.Load(), cause == "refused", res.Code != 0 && res.Code/100 != 2:
+			w.Outcome = "failed"
+		default:
+			w.Outcome = "unknown" // timeout, reset, a 2xx without id: it may or may not have committed
+		}
+		l.Write = w
+		if fn == "admission" && w.Outcome == "acknowledged" {
+			r.encounter.add(w.ResourceID)
+		}
+		if fn == "discharge" && w.Outcome != "acknowledged" && h.encounterID != "" {
+			r.encounter.push(h.encounterID) // still in progress (or unknown): may be discharged again
+		}
+	}
+	l.OK = cause == ""
+	if !l.OK {
+		l.Cause = &cause
+	}
+	return l
+}
+
+func resourceIdentity(res *vegeta.Result) (id, version string) {
+	var body struct {
+		ID   string `json:"id"`
+		Meta struct {
+			VersionID string `json:"versionId"`
+		} `json:"meta"`
+	}
+	if json.Unmarshal(res.Body, &body) == nil {
+		id, version = body.ID, body.Meta.VersionID
+	}
+	if m := locationRe.FindStringSubmatch(res.Headers.Get("Location")); m != nil {
+		if id == "" {
+			id = m[2]
+		}
+		if version == "" {
+			version = m[3]
+		}
+	}
+	if m := etagRe.FindStringSubmatch(res.Headers.Get("ETag")); version == "" && m != nil {
+		version = m[1]
+	}
+	return id, version
+}
+
+func diagnostics(body []byte) string {
+	var oo struct {
+		Issue []struct {
+			Diagnostics string `json:"diagnostics"`
+		} `json:"issue"`
+	}
+	if json.Unmarshal(body, &oo) == nil && len(oo.Issue) > 0 {
+		parts := make([]string, 0, len(oo.Issue))
+		for _, i := range oo.Issue {
+			parts = append(parts, i.Diagnostics)
+		}
+		return strings.Join(parts, "; ")
+	}
+	return string(body)
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
+
+// output serialises lines onto stdout, flushing each line as it completes (streamed, not batched).
+type output struct {
+	mu     sync.Mutex
+	w      *bufio.Writer
+	failed bool
+}
+
+func newOutput(w io.Writer) *output { return &output{w: bufio.NewWriterSize(w, 64<<10)} }
+
+func (o *output) write(l lineOut) bool {
+	b, _ := json.Marshal(l)
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.failed {
+		return false
+	}
+	o.w.Write(b)
+	o.w.WriteByte('\n')
+	if err := o.w.Flush(); err != nil {
+		o.failed = true
+	}
+	return !o.failed
+}
+
+func (o *output) summary(s *summary) bool {
+	b, _ := json.Marshal(map[string]any{"summary": s})
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.failed {
+		return false
+	}
+	o.w.Write(b)
+	o.w.WriteByte('\n')
+	err := o.w.Flush()
+	if err != nil && !errors.Is(err, os.ErrClosed) {
+		fmt.Fprintf(os.Stderr, "epj-load: writing the summary: %v\n", err)
+	}
+	return err == nil
+}

@@ -1,0 +1,127 @@
+import { HarnessError } from '../errors.js';
+import type { FailureCause, WriteEvent } from '../history/events.js';
+import { CLINICAL_FUNCTIONS, type ClinicalFunction } from '../stack/definition.js';
+
+/** One completed attempt as epj-load prints it (one NDJSON line). */
+export interface LoadAttempt {
+  /** completion instant, epoch ms */
+  t: number;
+  fn: ClinicalFunction;
+  ok: boolean;
+  /** HTTP status of the attempt (for a chain: the failing step's, else the last); 0 when no response came */
+  status: number;
+  latencyMs: number;
+  cause: FailureCause | null;
+  write?: {
+    writeId: string;
+    resourceType: string;
+    resourceId?: string;
+    versionId?: string;
+    outcome: WriteEvent['outcome'];
+  };
+  /** error text or OperationOutcome diagnostics of a failure (≤ 200 chars) */
+  detail?: string;
+}
+
+export interface LoadFunctionSummary {
+  rate: number;
+  workers: number;
+  /** attempts the pacer should have started (rate × elapsed) */
+  expected: number;
+  attempts: number;
+  ok: number;
+  failures: Partial<Record<FailureCause, number>>;
+}
+
+/** epj-load's last line. */
+export interface LoadSummary {
+  startedAt: number;
+  endedAt: number;
+  durationMs: number;
+  interrupted: boolean;
+  functions: Partial<Record<ClinicalFunction, LoadFunctionSummary>>;
+}
+
+export type LoadLine = { type: 'attempt'; attempt: LoadAttempt } | { type: 'summary'; summary: LoadSummary };
+
+export class MalformedLineError extends HarnessError {
+  constructor(
+    readonly lineNo: number,
+    readonly text: string,
+    problem: string,
+  ) {
+    super(
+      `epj-load printed a malformed line ${lineNo} (${problem}): ${JSON.stringify(text.slice(0, 200))}`,
+      'workload-malformed-line',
+      'epj-load and the driver disagree on the line format: rebuild it with `npm run setup`',
+    );
+    this.name = 'MalformedLineError';
+  }
+}
+
+const CAUSES: readonly string[] = ['timeout', 'refused', 'reset', 'http-4xx', 'http-5xx', 'other'];
+const OUTCOMES: readonly string[] = ['acknowledged', 'failed', 'unknown'];
+const FUNCTIONS: readonly string[] = CLINICAL_FUNCTIONS;
+
+/** Parses and checks one stdout line of epj-load; throws MalformedLineError naming the line. */
+export function parseLoadLine(text: string, lineNo: number): LoadLine {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    throw new MalformedLineError(lineNo, text, 'not JSON');
+  }
+  const bad = (problem: string): never => {
+    throw new MalformedLineError(lineNo, text, problem);
+  };
+  if (!isObject(v)) return bad('not a JSON object');
+  if ('summary' in v) {
+    const s = v.summary;
+    if (!isObject(s) || !isObject(s.functions) || typeof s.durationMs !== 'number' || typeof s.interrupted !== 'boolean') {
+      return bad('summary lacks functions/durationMs/interrupted');
+    }
+    return { type: 'summary', summary: s as unknown as LoadSummary };
+  }
+  const { t, fn, ok, status, latencyMs, cause, write, detail } = v;
+  if (typeof t !== 'number' || !Number.isFinite(t) || t <= 0) bad('t must be epoch milliseconds');
+  if (typeof fn !== 'string' || !FUNCTIONS.includes(fn)) bad(`unknown fn ${JSON.stringify(fn)}`);
+  if (typeof ok !== 'boolean') bad('ok must be a boolean');
+  if (typeof status !== 'number' || !Number.isInteger(status) || status < 0 || status > 999) bad('status must be an HTTP status or 0');
+  if (typeof latencyMs !== 'number' || !Number.isFinite(latencyMs) || latencyMs < 0) bad('latencyMs must be a number ≥ 0');
+  if (ok ? cause !== null : typeof cause !== 'string' || !CAUSES.includes(cause)) {
+    bad(ok ? 'cause must be null when ok' : `cause must be one of ${CAUSES.join(', ')}`);
+  }
+  if (detail !== undefined && typeof detail !== 'string') bad('detail must be a string');
+  const attempt: LoadAttempt = {
+    t: t as number,
+    fn: fn as ClinicalFunction,
+    ok: ok as boolean,
+    status: status as number,
+    latencyMs: latencyMs as number,
+    cause: cause as FailureCause | null,
+    ...(detail === undefined ? {} : { detail: detail as string }),
+  };
+  if (write !== undefined) {
+    if (!isObject(write)) return bad('write must be an object');
+    const { writeId, resourceType, resourceId, versionId, outcome } = write;
+    if (typeof writeId !== 'string' || writeId === '') bad('write.writeId must be a non-empty string');
+    if (typeof resourceType !== 'string' || resourceType === '') bad('write.resourceType must be a non-empty string');
+    if (typeof outcome !== 'string' || !OUTCOMES.includes(outcome)) bad(`write.outcome must be one of ${OUTCOMES.join(', ')}`);
+    if (resourceId !== undefined && typeof resourceId !== 'string') bad('write.resourceId must be a string');
+    if (versionId !== undefined && typeof versionId !== 'string') bad('write.versionId must be a string');
+    if (outcome === 'acknowledged' && !resourceId) bad('an acknowledged write needs a resourceId');
+    if (outcome === 'acknowledged' && !ok) bad('an acknowledged write must be ok');
+    attempt.write = {
+      writeId: writeId as string,
+      resourceType: resourceType as string,
+      outcome: outcome as WriteEvent['outcome'],
+      ...(resourceId ? { resourceId: resourceId as string } : {}),
+      ...(versionId ? { versionId: versionId as string } : {}),
+    };
+  }
+  return { type: 'attempt', attempt };
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
