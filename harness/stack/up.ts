@@ -65,6 +65,8 @@ class StackStarter {
   private readonly ready = new Map<string, Promise<void>>();
   private hostPorts: Record<string, number> = {};
   private proxy: Promise<void> = Promise.resolve();
+  /** network ids by site ('wan' for the WAN): containers refer to networks by id, as names may be duplicated later */
+  private readonly networks = new Map<string, string>();
   private toxiproxyPort = 0;
 
   constructor(
@@ -112,12 +114,14 @@ class StackStarter {
     this.checkAbort('stack up');
     const { docker, run, def } = this;
     // allSettled, not all: on a failure every create already sent must finish before cleanup looks for it.
+    const createNetwork = async (site: string, name: string, internal: boolean) => {
+      const net = await docker.createNetwork({ Name: name, Driver: 'bridge', Internal: internal, CheckDuplicate: true, Labels: { ...this.labels, [LABEL.site]: site } });
+      this.networks.set(site, net.id);
+    };
     const created = await Promise.allSettled([
-      docker.createNetwork({ Name: wanNetwork(run), Driver: 'bridge', CheckDuplicate: true, Labels: { ...this.labels, [LABEL.site]: 'wan' } }),
+      createNetwork('wan', wanNetwork(run), false),
       // A site's network is its core switch: internal, so nothing in it reaches beyond the stack.
-      ...def.sites.map((s) =>
-        docker.createNetwork({ Name: siteNetwork(run, s.id), Driver: 'bridge', Internal: true, CheckDuplicate: true, Labels: { ...this.labels, [LABEL.site]: s.id } }),
-      ),
+      ...def.sites.map((s) => createNetwork(s.id, siteNetwork(run, s.id), true)),
       ...[...new Set(def.containers.flatMap((c) => c.volumes.map((v) => v.name)))].map((v) =>
         docker.createVolume({ Name: objectName(run, v), Labels: { ...this.labels, [LABEL.component]: v } }),
       ),
@@ -144,12 +148,12 @@ class StackStarter {
       Hostname: TOXIPROXY,
       Labels: { ...this.labels, [LABEL.site]: 'harness', [LABEL.role]: 'toxiproxy', [LABEL.component]: TOXIPROXY, [DEFINITION_LABEL]: JSON.stringify(def) },
       ExposedPorts: exposed,
-      HostConfig: { NetworkMode: wanNetwork(run), PortBindings: bindings, RestartPolicy: { Name: 'no' } },
-      NetworkingConfig: { EndpointsConfig: { [wanNetwork(run)]: { Aliases: [TOXIPROXY] } } },
+      HostConfig: { NetworkMode: this.networks.get('wan')!, PortBindings: bindings, RestartPolicy: { Name: 'no' } },
+      NetworkingConfig: { EndpointsConfig: { [this.networks.get('wan')!]: { Aliases: [TOXIPROXY] } } },
     });
     // Toxiproxy is harness equipment on every network: each site reaches its links as `toxiproxy:<port>`.
     for (const s of def.sites) {
-      await docker.getNetwork(siteNetwork(run, s.id)).connect({ Container: container.id, EndpointConfig: { Aliases: [TOXIPROXY] } });
+      await docker.getNetwork(this.networks.get(s.id)!).connect({ Container: container.id, EndpointConfig: { Aliases: [TOXIPROXY] } });
     }
     await container.start();
     const info = await container.inspect();
@@ -197,7 +201,7 @@ class StackStarter {
     );
     this.checkAbort('stack up');
     const { docker, run } = this;
-    const net = siteNetwork(run, c.site);
+    const net = this.networks.get(c.site)!;
     const container = await docker.createContainer({
       name: objectName(run, c.name),
       Image: c.image,

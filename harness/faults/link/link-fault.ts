@@ -43,8 +43,9 @@ export abstract class ToxicFault<A extends object> extends Fault {
     return s === 'both' ? ['upstream', 'downstream'] : [s];
   }
 
-  private toxicName(stream: ToxicDirection) {
-    return `${this.id}-${stream}`;
+  /** named after the fault (`latency-3-upstream`): '#' would end a URL path in the Toxiproxy API */
+  toxicName(stream: ToxicDirection) {
+    return `${this.id.replace('#', '-')}-${stream}`;
   }
 
   protected async apply(ctx: RunContext): Promise<string> {
@@ -61,10 +62,9 @@ export abstract class ToxicFault<A extends object> extends Fault {
   }
 
   protected async observe(ctx: RunContext): Promise<string> {
-    const toxiproxy = ctx.stack.toxiproxy();
     const present = await Promise.all(
       this.links.map(async (l) => {
-        const names = (await toxiproxy.get(l.name)).toJson().toxics.map((t) => t.name);
+        const names = await toxicNames(ctx, l.name);
         const missing = this.streams().filter((s) => !names.includes(this.toxicName(s)));
         if (missing.length > 0) throw new Error(`toxic missing on ${l.name}: ${missing.join(', ')}`);
         return l.name;
@@ -78,11 +78,18 @@ export abstract class ToxicFault<A extends object> extends Fault {
     await Promise.all(
       this.links.map(async (l) => {
         const proxy = await toxiproxy.get(l.name);
-        const names = proxy.toJson().toxics.map((t) => t.name);
+        const names = await toxicNames(ctx, l.name);
         for (const stream of this.streams()) {
           if (names.includes(this.toxicName(stream))) await (await proxy.getToxic(this.toxicName(stream))).remove();
         }
       }),
     );
   }
+}
+
+/** The toxics on a proxy, read from the API (the client's Proxy object does not keep them). */
+export async function toxicNames(ctx: RunContext, proxy: string): Promise<string[]> {
+  const res = await fetch(`${ctx.stack.toxiproxyApi}/proxies/${encodeURIComponent(proxy)}/toxics`, { signal: AbortSignal.timeout(5000) });
+  if (!res.ok) throw new Error(`Toxiproxy: GET toxics of ${proxy} answered ${res.status}`);
+  return ((await res.json()) as { name: string }[]).map((t) => t.name);
 }
