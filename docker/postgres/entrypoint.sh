@@ -1,9 +1,59 @@
 #!/bin/sh
 # Starts the cluster as the primary or, on first start with EPJ_DB_ROLE=replica, turns it into a streaming standby.
 # The role is fixed once (marker file): a promoted replica must stay a primary across restarts.
+#
+# `epj-db-entrypoint rejoin` (run in a one-off container on a STOPPED cluster's volume) instead makes the cluster
+# a replica of a running primary: the harness's failback. It lives here because this file is in the image anyway.
 set -eu
 : "${EPJ_DB_ROLE:=primary}"
 marker="$PGDATA/.epj-role"
+conf=/etc/epj-db/postgresql.conf
+
+# rejoin: EPJ_SOURCE_HOST, EPJ_SOURCE_PORT (the new primary), EPJ_APPLICATION_NAME, optional EPJ_PRIMARY_SLOT.
+rejoin() {
+  : "${EPJ_SOURCE_HOST:?EPJ_SOURCE_HOST is required}"
+  : "${EPJ_SOURCE_PORT:?EPJ_SOURCE_PORT is required}"
+  : "${EPJ_APPLICATION_NAME:?EPJ_APPLICATION_NAME is required}"
+  src="host=$EPJ_SOURCE_HOST port=$EPJ_SOURCE_PORT user=postgres dbname=postgres connect_timeout=5"
+  state=$(pg_controldata "$PGDATA" | sed -n 's/^Database cluster state: *//p')
+  echo "epj-db rejoin: target cluster state '$state'"
+  case "$state" in
+    "shut down"|"shut down in recovery") ;;
+    *)
+      # Killed (SIGKILL, power loss): finish crash recovery first. pg_rewind would do it too, but with PGDATA's own
+      # postgresql.conf, which lacks wal_log_hints, and pg_rewind then refuses the target. Standby mode is not
+      # allowed in single-user mode, so standby.signal steps aside meanwhile (the target is rewound anyway).
+      rm -f "$PGDATA/standby.signal" "$PGDATA/postmaster.pid"
+      echo "epj-db rejoin: crash recovery (single-user)"
+      postgres --single -F -D "$PGDATA" -c config_file="$conf" template1 </dev/null >/dev/null
+      ;;
+  esac
+  if pg_rewind --target-pgdata="$PGDATA" --source-server="$src" --write-recovery-conf; then
+    how=pg_rewind
+  else
+    # Rewind impossible (WAL recycled, damaged cluster, …): start over from a full copy of the new primary.
+    echo "epj-db rejoin: pg_rewind failed; taking a fresh base backup instead"
+    find "$PGDATA" -mindepth 1 -delete
+    pg_basebackup -h "$EPJ_SOURCE_HOST" -p "$EPJ_SOURCE_PORT" -U postgres -D "$PGDATA" -X stream -c fast -R
+    how=pg_basebackup
+  fi
+  # Both tools copy the source's own postgresql.auto.conf, role marker and (rewind) keep our stale slots: replace
+  # them, so the replica names itself (pg_stat_replication.application_name) and a restart keeps it a replica.
+  rm -rf "$PGDATA/pg_replslot/"*
+  sed -i '/^primary_conninfo/d;/^primary_slot_name/d' "$PGDATA/postgresql.auto.conf"
+  echo "primary_conninfo = 'host=$EPJ_SOURCE_HOST port=$EPJ_SOURCE_PORT user=postgres application_name=$EPJ_APPLICATION_NAME connect_timeout=2'" >> "$PGDATA/postgresql.auto.conf"
+  if [ -n "${EPJ_PRIMARY_SLOT:-}" ]; then
+    echo "primary_slot_name = '$EPJ_PRIMARY_SLOT'" >> "$PGDATA/postgresql.auto.conf"
+  fi
+  touch "$PGDATA/standby.signal"
+  echo replica > "$marker"
+  echo "epj-db rejoin: done by $how"
+}
+
+if [ "${1:-}" = rejoin ]; then
+  rejoin
+  exit 0
+fi
 
 if [ ! -f "$marker" ]; then
   case "$EPJ_DB_ROLE" in
@@ -25,4 +75,4 @@ CONF
   echo "$EPJ_DB_ROLE" > "$marker"
 fi
 
-exec postgres -D "$PGDATA" -c config_file=/etc/epj-db/postgresql.conf "$@"
+exec postgres -D "$PGDATA" -c config_file="$conf" "$@"

@@ -150,6 +150,7 @@ async function rejoin(ctx: RunContext, proof: Proof, spec: RejoinSpec): Promise<
     throw new HarnessError(`rebuilding ${spec.db} as a replica failed (exit ${result.exitCode}):\n${result.logs}`, 'rejoin-failed');
   }
   const how = /done by (\S+)/.exec(result.logs)?.[1] ?? 'unknown';
+  if (process.env.EPJ_CHAOS_DEBUG) console.error(result.logs);
   const rewound = /servers diverged at WAL location (\S+) on timeline (\d+)/.exec(result.logs);
   proof.observed(
     `${spec.db} rebuilt as replica of ${spec.source.host}:${spec.source.port} by ${how}` +

@@ -187,6 +187,9 @@ func (tr *epjTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	if err != nil {
 		h.errCause = classifyErr(err)
+		if errors.Is(req.Context().Err(), context.DeadlineExceeded) {
+			h.errCause = "timeout" // the attempt's deadline cancelled it ("net/http: request canceled")
+		}
 	}
 	return resp, err
 }
@@ -315,7 +318,8 @@ func classifyErr(err error) string {
 // classifyErrText is the fallback for errors that only reach us as text (vegeta's Result.Error).
 func classifyErrText(s string) string {
 	switch {
-	case strings.Contains(s, "Client.Timeout"), strings.Contains(s, "deadline exceeded"), strings.Contains(s, "timeout"):
+	case strings.Contains(s, "Client.Timeout"), strings.Contains(s, "deadline exceeded"), strings.Contains(s, "timeout"),
+		strings.Contains(s, "request canceled"):
 		return "timeout"
 	case strings.Contains(s, "connection refused"):
 		return "refused"

@@ -1,0 +1,156 @@
+import { expect } from 'chai';
+import { BucketAggregator, type BucketRecord } from '../../../harness/workload/buckets.js';
+import { HISTOGRAM_RELATIVE_ERROR, LatencyHistogram } from '../../../harness/workload/histogram.js';
+import type { ClinicalFunction } from '../../../harness/stack/definition.js';
+
+/** deterministic PRNG (mulberry32) so failures reproduce */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function exactPercentile(sorted: number[], p: number): number {
+  return sorted[Math.max(1, Math.ceil(p * sorted.length)) - 1]!;
+}
+
+describe('workload: latency histogram', () => {
+  it('answers percentiles within its relative error, exactly at min and max', () => {
+    const rand = rng(1);
+    const h = new LatencyHistogram();
+    const values: number[] = [];
+    for (let i = 0; i < 50_000; i++) {
+      const v = Math.exp(rand() * 8 - 2); // 0.13 ms … 400 ms, log-uniform
+      values.push(v);
+      h.record(v);
+    }
+    values.sort((a, b) => a - b);
+    for (const p of [0.01, 0.5, 0.9, 0.95, 0.99, 0.999]) {
+      const exact = exactPercentile(values, p);
+      expect(Math.abs(h.percentile(p) - exact) / exact, `p${p * 100}`).to.be.at.most(HISTOGRAM_RELATIVE_ERROR + 1e-9);
+    }
+    expect(h.percentile(1)).to.equal(values.at(-1));
+    expect(h.max).to.equal(values.at(-1));
+    expect(h.min).to.equal(values[0]);
+    expect(h.count).to.equal(50_000);
+  });
+
+  it('is empty-safe and clamps odd inputs', () => {
+    const h = new LatencyHistogram();
+    expect(h.percentile(0.99)).to.equal(0);
+    h.record(-5);
+    h.record(Number.NaN);
+    h.record(2_000_000); // beyond 10 min: overflow bin, max stays exact
+    expect(h.count).to.equal(3);
+    expect(h.percentile(0.5)).to.equal(0);
+    expect(h.percentile(1)).to.equal(2_000_000);
+    expect(LatencyHistogram.bytes).to.be.below(4096);
+  });
+});
+
+describe('workload: bucket aggregator', () => {
+  const FNS: ClinicalFunction[] = ['journal-lookup', 'clinical-note', 'admission', 'discharge', 'referral', 'e-prescription', 'read-only-lookup'];
+
+  it('folds 1e6 attempts into exact counts and percentiles with bounded memory', function () {
+    this.timeout(60_000);
+    const out: BucketRecord[] = [];
+    const agg = new BucketAggregator({ emit: (b) => out.push(b) });
+    const rand = rng(42);
+    const start = 1_800_000_000_000;
+    const N = 1_000_000;
+    const perMs = N / 20_000; // 20 s of synthetic traffic, 50 attempts per ms over 7 functions
+    // Exact reference for one function × one bucket, to check the percentiles against.
+    const probe: number[] = [];
+    const probeBucket = start + 7_000;
+    let maxOpen = 0;
+    let expectedOk = 0;
+    const expectedFailures: Record<string, number> = {};
+    const heapBefore = process.memoryUsage().heapUsed;
+    for (let i = 0; i < N; i++) {
+      const t = start + Math.floor(i / perMs);
+      const fn = FNS[i % FNS.length]!;
+      const latencyMs = fn === 'journal-lookup' ? 5 + rand() * rand() * 400 : 1 + rand() * 50;
+      const ok = rand() > 0.02;
+      const cause = ok ? null : rand() < 0.5 ? 'timeout' : 'http-5xx';
+      if (ok) expectedOk++;
+      else expectedFailures[cause!] = (expectedFailures[cause!] ?? 0) + 1;
+      if (fn === 'journal-lookup' && t >= probeBucket && t < probeBucket + 1000) probe.push(latencyMs);
+      agg.add({ t, fn, ok, latencyMs, cause });
+      if (i % 1000 === 0) {
+        agg.flushDue(t); // "now" follows the synthetic clock
+        maxOpen = Math.max(maxOpen, agg.openBuckets);
+      }
+    }
+    agg.flushAll();
+    const heapGrowthMb = (process.memoryUsage().heapUsed - heapBefore) / 2 ** 20;
+
+    // bounded: at most (width + grace) / width + 1 = 3 buckets per function are ever open
+    expect(maxOpen).to.be.at.most(3 * FNS.length);
+    expect(agg.openBuckets).to.equal(0);
+    expect(heapGrowthMb, 'heap growth (MB), 140 bucket events retained').to.be.below(30);
+
+    expect(out).to.have.length(20 * FNS.length);
+    expect(out.reduce((s, b) => s + b.attempts, 0)).to.equal(N);
+    expect(out.reduce((s, b) => s + b.successes, 0)).to.equal(expectedOk);
+    for (const cause of ['timeout', 'http-5xx'] as const) {
+      expect(out.reduce((s, b) => s + (b.failures[cause] ?? 0), 0)).to.equal(expectedFailures[cause]);
+    }
+    for (const b of out) {
+      expect(b.bucket % 1000).to.equal(0);
+      expect(b.widthMs).to.equal(1000);
+      expect(b.attempts).to.be.within(N / 20 / FNS.length - 1, N / 20 / FNS.length + 1);
+      expect(b.latencyMs.p50).to.be.at.most(b.latencyMs.p95);
+      expect(b.latencyMs.p95).to.be.at.most(b.latencyMs.p99);
+      expect(b.latencyMs.p99).to.be.at.most(b.latencyMs.max);
+    }
+    const ours = out.find((b) => b.fn === 'journal-lookup' && b.bucket === probeBucket)!;
+    probe.sort((a, b) => a - b);
+    expect(ours.attempts).to.equal(probe.length);
+    for (const [p, key] of [[0.5, 'p50'], [0.95, 'p95'], [0.99, 'p99']] as const) {
+      const exact = exactPercentile(probe, p);
+      expect(Math.abs(ours.latencyMs[key] - exact) / exact, key).to.be.at.most(HISTOGRAM_RELATIVE_ERROR + 0.001);
+    }
+    expect(ours.latencyMs.max).to.be.closeTo(probe.at(-1)!, 0.001);
+  });
+
+  it('flushes a bucket once it is width + grace old, with firstSuccessAt and lastFailureAt', () => {
+    const out: BucketRecord[] = [];
+    const agg = new BucketAggregator({ emit: (b) => out.push(b) });
+    const b0 = 1_800_000_000_000;
+    agg.add({ t: b0 + 100, fn: 'admission', ok: false, latencyMs: 2000, cause: 'timeout' });
+    agg.add({ t: b0 + 300, fn: 'admission', ok: true, latencyMs: 10, cause: null });
+    agg.add({ t: b0 + 700, fn: 'admission', ok: true, latencyMs: 12, cause: null });
+    agg.add({ t: b0 + 900, fn: 'admission', ok: false, latencyMs: 3, cause: 'refused' });
+    agg.add({ t: b0 + 1200, fn: 'admission', ok: true, latencyMs: 12, cause: null });
+    expect(agg.flushDue(b0 + 1499)).to.equal(0);
+    expect(agg.flushDue(b0 + 1500)).to.equal(1);
+    expect(out[0]).to.deep.equal({
+      fn: 'admission',
+      bucket: b0,
+      widthMs: 1000,
+      attempts: 4,
+      successes: 2,
+      failures: { timeout: 1, refused: 1 },
+      latencyMs: out[0]!.latencyMs,
+      firstSuccessAt: b0 + 300,
+      lastFailureAt: b0 + 900,
+    });
+    expect(out[0]!.latencyMs.max).to.equal(2000);
+    expect(agg.openBuckets).to.equal(1);
+    // a late attempt for the flushed bucket is recorded again, and counted
+    agg.add({ t: b0 + 950, fn: 'admission', ok: true, latencyMs: 1, cause: null });
+    expect(agg.late).to.equal(1);
+    agg.flushAll();
+    expect(out.map((b) => [b.bucket - b0, b.attempts])).to.deep.equal([
+      [0, 4],
+      [0, 1],
+      [1000, 1],
+    ]);
+    expect(out[2]).to.not.have.property('lastFailureAt');
+  });
+});
