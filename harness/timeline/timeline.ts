@@ -70,7 +70,11 @@ export class Timeline {
       const step: PlannedStep = { at: s.at, phase: s.phase, action: s.action, heal: s.heal };
       if (s.inject) {
         const { name, ...spec } = s.inject;
-        if (faults.has(name)) problems.push(`step ${i + 1}: a fault named '${name}' is injected twice`);
+        if (faults.has(name)) {
+          problems.push(`step ${i + 1}: a fault named '${name}' is injected twice`);
+          steps.push(step);
+          return;
+        }
         try {
           const fault = createFault(spec as { kind: string });
           faults.set(name, fault);
