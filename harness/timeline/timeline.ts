@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { z } from 'zod';
 import type { OperatorAction } from '../actions/action.js';
 import { InvalidInputError } from '../errors.js';
@@ -120,6 +121,7 @@ export class Timeline {
     const base = clock.toScenario(Date.now());
     const failed = new AbortController();
     const signal = opts.signal ? AbortSignal.any([opts.signal, failed.signal]) : failed.signal;
+    setMaxListeners(0, signal); // every waiting step listens to it
     const actionCount = new Map<string, number>();
 
     const runStep = async (s: PlannedStep) => {

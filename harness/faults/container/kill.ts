@@ -12,6 +12,9 @@ export class ContainerKill extends ContainerFault {
 
   protected async apply(): Promise<string> {
     await Promise.all(this.targets.map((t) => t.handle.kill({ signal: 'SIGKILL' })));
+    // Docker's kill call returns some time after the process died; the engine's record of the death is the truth
+    const finished = (await this.inspectAll()).map((s) => Date.parse(s.info.State.FinishedAt)).filter((t) => t > 0);
+    if (finished.length === this.targets.length) this.effectAt = Math.max(...finished);
     return `SIGKILL sent to ${this.describeTarget()}`;
   }
 

@@ -1,4 +1,4 @@
-import type { ToxicDirection, ToxicType } from 'toxiproxy-node-client';
+import type { Proxy, ToxicDirection, ToxicType } from 'toxiproxy-node-client';
 import type { RunContext } from '../../run-context.js';
 import type { LinkSpec } from '../../stack/definition.js';
 import { Fault } from '../fault.js';
@@ -19,6 +19,7 @@ export interface ToxicOptions {
  */
 export abstract class ToxicFault<A extends object> extends Fault {
   protected links: LinkSpec[] = [];
+  private proxies: Proxy[] = [];
   abstract readonly toxicType: ToxicType;
 
   constructor(
@@ -36,6 +37,9 @@ export abstract class ToxicFault<A extends object> extends Fault {
 
   override async prepare(ctx: RunContext): Promise<void> {
     if (this.links.length === 0) this.links = selectLinks(ctx.stack.definition, this.selector);
+    // fetched now, so applying at the scheduled instant is one POST per link and direction
+    const toxiproxy = ctx.stack.toxiproxy();
+    this.proxies = await Promise.all(this.links.map((l) => toxiproxy.get(l.name)));
   }
 
   private streams(): ToxicDirection[] {
@@ -48,15 +52,13 @@ export abstract class ToxicFault<A extends object> extends Fault {
     return `${this.id.replace('#', '-')}-${stream}`;
   }
 
-  protected async apply(ctx: RunContext): Promise<string> {
-    const toxiproxy = ctx.stack.toxiproxy();
+  protected async apply(): Promise<string> {
     await Promise.all(
-      this.links.map(async (l) => {
-        const proxy = await toxiproxy.get(l.name);
-        for (const stream of this.streams()) {
-          await proxy.addToxic({ name: this.toxicName(stream), type: this.toxicType, stream, toxicity: this.options.toxicity ?? 1, attributes: this.attributes });
-        }
-      }),
+      this.proxies.flatMap((proxy) =>
+        this.streams().map((stream) =>
+          proxy.addToxic({ name: this.toxicName(stream), type: this.toxicType, stream, toxicity: this.options.toxicity ?? 1, attributes: this.attributes }),
+        ),
+      ),
     );
     return `${this.toxicType} ${JSON.stringify(this.attributes)} on ${this.describeTarget()} (${this.streams().join('+')})`;
   }
@@ -74,14 +76,15 @@ export abstract class ToxicFault<A extends object> extends Fault {
   }
 
   protected async undo(ctx: RunContext): Promise<void> {
-    const toxiproxy = ctx.stack.toxiproxy();
     await Promise.all(
-      this.links.map(async (l) => {
-        const proxy = await toxiproxy.get(l.name);
-        const names = await toxicNames(ctx, l.name);
-        for (const stream of this.streams()) {
-          if (names.includes(this.toxicName(stream))) await (await proxy.getToxic(this.toxicName(stream))).remove();
-        }
+      this.proxies.map(async (proxy) => {
+        const present = await toxicNames(ctx, proxy.name);
+        // only what this fault added; a partial inject may have added some directions and not others
+        await Promise.all(
+          this.streams()
+            .filter((stream) => present.includes(this.toxicName(stream)))
+            .map(async (stream) => (await proxy.getToxic(this.toxicName(stream))).remove()),
+        );
       }),
     );
   }
@@ -93,3 +96,4 @@ export async function toxicNames(ctx: RunContext, proxy: string): Promise<string
   if (!res.ok) throw new Error(`Toxiproxy: GET toxics of ${proxy} answered ${res.status}`);
   return ((await res.json()) as { name: string }[]).map((t) => t.name);
 }
+
