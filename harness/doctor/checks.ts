@@ -6,6 +6,7 @@ import { describeError } from '../errors.js';
 import { run, TOOLS_BIN } from '../images/build.js';
 import { IMAGES, TOOLS } from '../images/catalog.js';
 import { dockerStatus } from '../docker/client.js';
+import { EPJ_LOAD_BIN } from '../workload/build-epj-load.js';
 
 export interface Check {
   name: string;
@@ -46,6 +47,13 @@ export async function diagnose(): Promise<Check[]> {
     ok: existsSync(toxi) && toxiVersion === TOOLS.toxiproxy,
     version: toxiVersion ?? 'not built',
     fix: `${SETUP} (go install github.com/Shopify/toxiproxy/v2/cmd/server@${TOOLS.toxiproxy})`,
+  });
+
+  checks.push({
+    name: 'epj-load (vegeta load generator)',
+    ok: existsSync(EPJ_LOAD_BIN),
+    version: existsSync(`${EPJ_LOAD_BIN}.hash`) ? `source ${readFileSync(`${EPJ_LOAD_BIN}.hash`, 'utf8')}` : 'not built',
+    fix: `${SETUP} (go build of harness/workload/epj-load)`,
   });
 
   for (const image of Object.values(IMAGES)) {

@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { HarnessError } from '../errors.js';
+import { run } from '../images/build.js';
 import { PROJECT_ROOT } from '../images/catalog.js';
 
 /** Source of the Go load generator (its own module) and where the static binary goes. */
@@ -23,28 +22,11 @@ export async function buildEpjLoadBinary(opts: { force?: boolean } = {}): Promis
   if (!opts.force && existsSync(EPJ_LOAD_BIN) && existsSync(hashFile) && (await readFile(hashFile, 'utf8')) === hash) return 'up to date';
   await mkdir(path.dirname(EPJ_LOAD_BIN), { recursive: true });
   const tmp = `${EPJ_LOAD_BIN}.tmp-${process.pid}`;
-  await goBuild(['build', '-trimpath', '-ldflags=-s -w', '-o', tmp, '.']);
+  await run('go', ['build', '-trimpath', '-ldflags=-s -w', '-o', tmp, '.'], {
+    cwd: EPJ_LOAD_SOURCE,
+    env: { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=mod' },
+  });
   await rename(tmp, EPJ_LOAD_BIN); // atomic: a running epj-load keeps its old inode
   await writeFile(hashFile, hash);
   return 'built';
-}
-
-function goBuild(args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('go', args, {
-      cwd: EPJ_LOAD_SOURCE,
-      env: { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=mod' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let tail = '';
-    const take = (b: Buffer) => (tail = (tail + b.toString()).slice(-4000));
-    child.stdout.on('data', take);
-    child.stderr.on('data', take);
-    child.on('error', (err) =>
-      reject(new HarnessError(`go could not start: ${err.message}`, 'missing-tool', 'apt-get install -y golang (Go ≥ 1.22), or `npm run setup`')),
-    );
-    child.on('close', (code) =>
-      code === 0 ? resolve() : reject(new HarnessError(`go ${args.join(' ')} (epj-load) exited with ${code}:\n${tail.trim()}`, 'command-failed')),
-    );
-  });
 }
