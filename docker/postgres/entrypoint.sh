@@ -25,9 +25,11 @@ rejoin() {
       # allowed in single-user mode, so standby.signal steps aside meanwhile (the target is rewound anyway).
       rm -f "$PGDATA/standby.signal" "$PGDATA/postmaster.pid"
       echo "epj-db rejoin: crash recovery (single-user)"
-      postgres --single -F -D "$PGDATA" -c config_file="$conf" template1 </dev/null >/dev/null
+      # (A cluster too damaged to recover makes pg_rewind fail next, which falls back to a base backup.)
+      postgres --single -F -D "$PGDATA" -c config_file="$conf" template1 </dev/null >/dev/null || echo "epj-db rejoin: crash recovery failed"
       ;;
   esac
+  pg_controldata "$PGDATA" 2>&1 | grep -E "^(Latest checkpoint location|Latest checkpoint's TimeLineID|Minimum recovery ending location|Database cluster state)" | sed 's/^/epj-db rejoin: target /'
   if pg_rewind --target-pgdata="$PGDATA" --source-server="$src" --write-recovery-conf; then
     how=pg_rewind
   else

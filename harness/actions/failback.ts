@@ -52,8 +52,8 @@ export function failback(): OperatorAction {
     proof.observed('a-epj fenced (mode standby)');
 
     // 1. a-db → replica of b-db (through the reverse WAN link toxiproxy:5405).
-    await rejoin(ctx, proof, { db: 'a-db', source: { host: 'toxiproxy', port: 5405 }, applicationName: 'a_db' });
-    await awaitStreaming(ctx, 'b-db-admin', 'a_db', 90_000);
+    await rejoin(ctx, proof, { db: 'a-db', source: { host: 'toxiproxy', port: 5405, adminLink: 'b-db-admin' }, applicationName: 'a_db' });
+    await awaitStreaming(ctx, 'b-db-admin', 'a_db');
     proof.observed('a-db streaming from b-db (pg_stat_replication a_db)');
 
     // 2. Switchover. b-epj stops taking writes; writes already inside b-db are cut off (their sessions ended, so a
@@ -89,8 +89,8 @@ export function failback(): OperatorAction {
     }
 
     // 3. b-db → replica of a-db again (through toxiproxy:5402, the original replication link).
-    await rejoin(ctx, proof, { db: 'b-db', source: { host: 'toxiproxy', port: 5402 }, applicationName: 'b_db', slot: 'b_db' });
-    await awaitStreaming(ctx, 'a-db-admin', 'b_db', 90_000);
+    await rejoin(ctx, proof, { db: 'b-db', source: { host: 'toxiproxy', port: 5402, adminLink: 'a-db-admin' }, applicationName: 'b_db', slot: 'b_db' });
+    await awaitStreaming(ctx, 'a-db-admin', 'b_db');
     proof.observed('b-db streaming from a-db (pg_stat_replication b_db)');
 
     // 4. A's EPJ takes the writes again, and the front door goes back to it.
@@ -108,7 +108,8 @@ export function failback(): OperatorAction {
 
 interface RejoinSpec {
   db: string;
-  source: { host: string; port: number };
+  /** the new primary as the target's site reaches it, and as the harness does */
+  source: { host: string; port: number; adminLink: string };
   applicationName: string;
   slot?: string;
 }
@@ -129,6 +130,9 @@ async function rejoin(ctx: RunContext, proof: Proof, spec: RejoinSpec): Promise<
   } else {
     proof.note(`${spec.db} was not running`);
   }
+  // A just-promoted source's control file names its new timeline only after its first checkpoint; until then
+  // pg_rewind (PG 15) sees both on the same timeline, says "no rewind required", and the replica cannot follow.
+  await sql(stack, spec.source.adminLink, 'CHECKPOINT', [], 60_000);
   const result = await runOneOff(stack.docker, {
     run: stack.runId,
     image: db.image,
@@ -150,7 +154,6 @@ async function rejoin(ctx: RunContext, proof: Proof, spec: RejoinSpec): Promise<
     throw new HarnessError(`rebuilding ${spec.db} as a replica failed (exit ${result.exitCode}):\n${result.logs}`, 'rejoin-failed');
   }
   const how = /done by (\S+)/.exec(result.logs)?.[1] ?? 'unknown';
-  if (process.env.EPJ_CHAOS_DEBUG) console.error(result.logs);
   const rewound = /servers diverged at WAL location (\S+) on timeline (\d+)/.exec(result.logs);
   proof.observed(
     `${spec.db} rebuilt as replica of ${spec.source.host}:${spec.source.port} by ${how}` +

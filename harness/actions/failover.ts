@@ -1,5 +1,4 @@
-import { InvalidInputError } from '../errors.js';
-import { describeError } from '../errors.js';
+import { describeError, InvalidInputError } from '../errors.js';
 import { operatorAction, type OperatorAction } from './action.js';
 import { awaitEpjWritable, inRecovery, promote, proveFrontDoorWrites, repoint, setEpjMode, setRoleMarker, sql } from './support.js';
 

@@ -52,13 +52,25 @@ export async function setRoleMarker(stack: StartedStack, dbLink: string, role: '
   await sql(stack, dbLink, `COPY (SELECT '${role}') TO '${dir!.d.replace(/'/g, "''")}/.epj-role'`);
 }
 
-/** Waits until the primary behind `primaryLink` shows `applicationName` streaming. */
+/**
+ * Waits until the primary behind `primaryLink` shows `applicationName` streaming AND having replayed the primary's
+ * WAL as of the start of the wait: "streaming" alone is also shown by a replica stuck on the wrong timeline.
+ */
 export async function awaitStreaming(ctx: RunContext, primaryLink: string, applicationName: string, timeoutMs = 60_000): Promise<void> {
+  const [cur] = await sql<{ lsn: string }>(ctx.stack, primaryLink, 'SELECT pg_current_wal_lsn()::text AS lsn');
   await pollUntil(
-    `${applicationName} streaming from ${primaryLink}`,
+    `${applicationName} streaming from ${primaryLink} and caught up to ${cur!.lsn}`,
     async () => {
-      const rows = await sql<{ state: string }>(ctx.stack, primaryLink, 'SELECT state FROM pg_stat_replication WHERE application_name = $1', [applicationName]);
-      if (rows[0]?.state !== 'streaming') throw new Error(`${applicationName} is ${rows[0]?.state ?? 'not connected'}`);
+      const rows = await sql<{ state: string; replay: string | null; caught_up: boolean | null }>(
+        ctx.stack,
+        primaryLink,
+        `SELECT state, replay_lsn::text AS replay, pg_wal_lsn_diff(replay_lsn, $2::pg_lsn) >= 0 AS caught_up
+           FROM pg_stat_replication WHERE application_name = $1`,
+        [applicationName, cur!.lsn],
+      );
+      const r = rows[0];
+      if (r?.state !== 'streaming') throw new Error(`${applicationName} is ${r?.state ?? 'not connected'}`);
+      if (!r.caught_up) throw new Error(`${applicationName} streaming but replayed only ${r.replay ?? 'nothing'}`);
       return true;
     },
     { timeoutMs, intervalMs: 200, signal: ctx.signal },

@@ -57,8 +57,9 @@ export async function runOneOff(docker: Docker, spec: OneOffSpec): Promise<OneOf
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
   try {
-    // wait() is attached before start() so even an instant exit is seen
-    const waited = container.wait() as Promise<{ StatusCode: number }>;
+    // Attached before start() so even an instant exit is seen; `next-exit`, because the default (`not-running`)
+    // answers at once for a container that is only created.
+    const waited = container.wait({ condition: 'next-exit' }) as Promise<{ StatusCode: number }>;
     await container.start();
     const timeoutMs = spec.timeoutMs ?? 120_000;
     const stop = new Promise<never>((_, reject) => {

@@ -15,6 +15,12 @@ export class FaultInjector {
     this.unregister = onSignalExit(`heal faults of run ${ctx.stack.runId}`, () => this.healAll());
   }
 
+  /** An injector for a run that starts from a clean Toxiproxy: every toxic removed, every proxy enabled. */
+  static async start(ctx: RunContext): Promise<FaultInjector> {
+    await ctx.stack.toxiproxy().reset();
+    return new FaultInjector(ctx);
+  }
+
   /** Prepares (resolves targets) and injects; the fault is tracked before it is applied, so a partial inject is healed too. */
   async inject(fault: Fault | FaultSpec, scheduledAt?: number): Promise<Fault> {
     const f = fault instanceof Fault ? fault : createFault(fault);
@@ -46,12 +52,27 @@ export class FaultInjector {
     if (errors.length > 0) throw new AggregateError(errors, `${errors.length} fault(s) could not be healed`);
   }
 
-  /** Heals and stops listening for signals. */
+  /**
+   * Heals, checks Toxiproxy is back to clean (no toxic, every proxy enabled) — resetting it and saying so in the
+   * history if a heal missed something — and stops listening for signals.
+   */
   async close(): Promise<void> {
     try {
       await this.healAll();
+      const leftovers = this.faults.length > 0 ? await toxiproxyLeftovers(this.ctx) : [];
+      if (leftovers.length > 0) {
+        await this.ctx.stack.toxiproxy().reset();
+        this.ctx.history.record({ kind: 'note', message: `Toxiproxy was not clean after healing (${leftovers.join(', ')}): reset` });
+      }
     } finally {
       this.unregister();
     }
   }
+}
+
+async function toxiproxyLeftovers(ctx: RunContext): Promise<string[]> {
+  const res = await fetch(`${ctx.stack.toxiproxyApi}/proxies`, { signal: AbortSignal.timeout(5000) });
+  if (!res.ok) throw new Error(`Toxiproxy: GET /proxies answered ${res.status}`);
+  const proxies = (await res.json()) as Record<string, { enabled: boolean; toxics: { name: string }[] }>;
+  return Object.entries(proxies).flatMap(([name, p]) => [...(p.enabled ? [] : [`${name} disabled`]), ...p.toxics.map((t) => `${t.name} on ${name}`)]);
 }

@@ -52,7 +52,7 @@ export async function runScenario(
     opts.onHistory?.(history);
     outcome.runId = stack.runId;
     history.record({ kind: 'note', message: `stack ${stack.definition.name} up (run ${stack.runId}); steady state holds` });
-    const injector = new FaultInjector({ stack, history, signal });
+    const injector = await FaultInjector.start({ stack, history, signal });
     try {
       await timeline.run(injector, { signal });
     } catch (err) {

@@ -1,6 +1,9 @@
 import { expect } from 'chai';
 import { failback, failover, startLookup, stopLookup } from '../../harness/actions/index.js';
 import { LABEL, labelFilter } from '../../harness/docker/labels.js';
+import { runOneOff } from '../../harness/docker/one-off.js';
+import { HarnessError } from '../../harness/errors.js';
+import { IMAGES } from '../../harness/images/catalog.js';
 import { InvalidInputError } from '../../harness/errors.js';
 import { FhirClient, type Resource } from '../../harness/fhir/client.js';
 import { clinicalNote, syntheticPatient, WRITE_ID_SYSTEM } from '../../harness/fhir/resources.js';
@@ -76,6 +79,21 @@ describe('operator actions: site A database hard-killed', function () {
     await awaitAt(new FhirClient(stack.functionUrl('read-only-lookup')), atA.at(-1)!, 'last note at B');
   });
   after(() => tearDown(stack));
+
+  it('runs a labelled one-off container to completion, and removes it even when it times out', async () => {
+    const oneOffs = async () =>
+      stack.docker.listContainers({ all: true, filters: { label: [...labelFilter(stack.runId).label, `${LABEL.role}=one-off`] } });
+    const ok = await runOneOff(stack.docker, { run: stack.runId, image: IMAGES.postgres, purpose: 'echo', entrypoint: ['sh', '-c', 'echo hello; exit 3'] });
+    expect(ok.exitCode).to.equal(3);
+    expect(ok.logs).to.equal('hello');
+    let error: unknown;
+    await runOneOff(stack.docker, { run: stack.runId, image: IMAGES.postgres, purpose: 'sleeper', entrypoint: ['sleep', '60'], timeoutMs: 500 }).catch(
+      (e: unknown) => (error = e),
+    );
+    expect(error).to.be.instanceOf(HarnessError);
+    expect((error as HarnessError).code).to.equal('one-off-timeout');
+    expect(await oneOffs()).to.deep.equal([]);
+  });
 
   it('stops Opslags-EPJ (no answer) and starts it again (/healthz 200)', async () => {
     const health = `${stack.linkUrl('b-lookup-admin')}/healthz`;

@@ -21,9 +21,9 @@ describe('fault library on the reference stack', function () {
   before(async () => {
     stack = await upStack(referenceStack());
   });
-  beforeEach(() => {
+  beforeEach(async () => {
     ctx = { stack, history: new History() };
-    injector = new FaultInjector(ctx);
+    injector = await FaultInjector.start(ctx);
   });
   afterEach(async () => {
     await injector.close();

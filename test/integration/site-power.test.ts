@@ -27,9 +27,9 @@ describe('site power and partitions (time-scaled)', function () {
     stack = await upStack(referenceStack());
   });
   // 1 scenario hour = 2 wall seconds
-  beforeEach(() => {
+  beforeEach(async () => {
     ctx = { stack, history: new History(new Clock(1800)) };
-    injector = new FaultInjector(ctx);
+    injector = await FaultInjector.start(ctx);
   });
   afterEach(async () => {
     await injector.close();
@@ -135,5 +135,35 @@ describe('site power and partitions (time-scaled)', function () {
     const digest = async (link: string) =>
       (await queryOnce<{ d: string }>(stack.linkPort(link), 'postgres', "SELECT count(*) || ':' || md5(string_agg(type || '/' || id || '/' || version, ',' ORDER BY type, id)) AS d FROM resource", [], 'epj'))[0]!.d;
     await pollUntil('identical digests', async () => (await digest('a-db-admin')) === (await digest('b-db-admin')), { timeoutMs: 10_000 });
+  });
+
+  it('both sites down: every container of both sites dies; each site comes back on its own time', async () => {
+    const fault = await injector.inject({ kind: 'both-sites-down', sites: [{ site: 'a', restoredAfterMs: 30 * MIN }, { site: 'b', restoredAfterMs: 2 * HOUR }] });
+    const dead = await inspectAll();
+    for (const n of ['a-db', 'a-epj', 'b-db', 'b-epj', 'b-lookup']) expect(dead[n]!.State.Running, n).to.equal(false);
+    expect(dead['toxiproxy']!.State.Running).to.equal(true); // harness equipment keeps its power
+    await pollUntil('site a back', async () => (await inspectAll())['a-db']!.State.Running, { timeoutMs: 10_000, intervalMs: 50 });
+    expect((await inspectAll())['b-db']!.State.Running).to.equal(false); // B is still dark at 30 min
+    const parts = (fault as unknown as { parts: SitePower[] }).parts;
+    await Promise.all(parts.map((p) => p.settled()));
+    const after = await inspectAll();
+    expect(Date.parse(after['b-db']!.State.StartedAt) - Date.parse(after['a-db']!.State.StartedAt)).to.be.within(2500, 4500); // 90 min apart at 1800×
+  });
+
+  it('site isolation cuts every link of the site but not the harness\'s own access', async () => {
+    await injector.inject({ kind: 'site-isolation', site: 'b', mode: 'down' });
+    const toxiproxy = stack.toxiproxy();
+    const disabled = Object.values(await toxiproxy.getAll()).filter((p) => !p.enabled).map((p) => p.name).sort();
+    const expected = ['b-epj-db', 'b-lookup-db', 'b-replication', 'lookup-front'];
+    if (stack.definition.links.some((l) => l.name === 'a-replication')) expected.push('a-replication'); // failback's link, A → b-db
+    expect(disabled).to.deep.equal(expected.sort());
+    expect((await queryOnce<{ ok: number }>(stack.linkPort('b-db-admin'), 'postgres', 'SELECT 1 AS ok'))[0]!.ok).to.equal(1);
+  });
+
+  it('asymmetric partition: only one direction of the WAN is cut', async () => {
+    await injector.inject({ kind: 'asymmetric-partition', direction: 'downstream' });
+    const res = await fetch(`${stack.toxiproxyApi}/proxies/b-replication/toxics`);
+    const toxics = (await res.json()) as { stream: string; type: string }[];
+    expect(toxics.map((t) => `${t.type}/${t.stream}`)).to.deep.equal(['timeout/downstream']);
   });
 });
