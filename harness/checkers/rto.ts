@@ -80,8 +80,13 @@ export function appliedFaults(history: History): FaultEvent[] {
   return [...seen.values()].sort((a, b) => a.t - b.t);
 }
 
-/** Where inside the first good bucket the function came back; see the brief's precision rule. */
-function recoveryInstant(b: RequestBucketEvent): number {
+/**
+ * Where the function came back. When the first good bucket saw no failure, the last failure of the bad bucket
+ * before it is the last instant the function was seen failing — closer than the good bucket's start by up to a
+ * bucket (failures and the first successes often share the bucket in which the fault was healed).
+ */
+function recoveryInstant(b: RequestBucketEvent, badBefore?: RequestBucketEvent): number {
+  if (b.lastFailureAt === undefined && badBefore?.lastFailureAt !== undefined) return badBefore.lastFailureAt;
   let at = b.bucket;
   if (b.lastFailureAt !== undefined) {
     // the first success after the last failure is the recovery; it is exact when every success came after every
@@ -108,6 +113,8 @@ export function rtoOf(history: History, fault: FaultEvent, fn: ClinicalFunction,
   let firstBad: RequestBucketEvent | undefined;
   let sawGood = false;
   let runStart: RequestBucketEvent | undefined;
+  let lastBad: RequestBucketEvent | undefined;
+  let badBeforeRun: RequestBucketEvent | undefined;
   let runHeldMs = 0;
   let badBuckets = 0;
   let flaps = 0;
@@ -125,6 +132,7 @@ export function rtoOf(history: History, fault: FaultEvent, fn: ClinicalFunction,
     }
     if (!good) {
       firstBad ??= b;
+      lastBad = b;
       badBuckets++;
       if (runStart) flaps++; // a good run after the outage began that broke before the hold
       runStart = undefined;
@@ -133,7 +141,10 @@ export function rtoOf(history: History, fault: FaultEvent, fn: ClinicalFunction,
     }
     sawGood = true;
     if (!firstBad) continue; // still before the outage (if any): nothing to recover from yet
-    runStart ??= b;
+    if (!runStart) {
+      runStart = b;
+      badBeforeRun = lastBad;
+    }
     runHeldMs += b.widthMs;
     if (runHeldMs >= holdMs) recovery = runStart;
   }
@@ -183,7 +194,7 @@ export function rtoOf(history: History, fault: FaultEvent, fn: ClinicalFunction,
   }
 
   if (!recovery) {
-    const candidate = runStart ? notBefore(recoveryInstant(runStart)) : undefined;
+    const candidate = runStart ? notBefore(recoveryInstant(runStart, badBeforeRun)) : undefined;
     return {
       ...base,
       status: 'not-recovered',
@@ -202,7 +213,7 @@ export function rtoOf(history: History, fault: FaultEvent, fn: ClinicalFunction,
     };
   }
 
-  const recoveredAt = notBefore(recoveryInstant(recovery));
+  const recoveredAt = notBefore(recoveryInstant(recovery, badBeforeRun));
   const rtoMs = recoveredAt - appliedAt;
   return {
     ...base,

@@ -146,9 +146,18 @@ class StackStarter {
       name: objectName(run, TOXIPROXY),
       Image: IMAGES.toxiproxy,
       Hostname: TOXIPROXY,
+      // Toxiproxy logs every accepted connection at info level: at clinical load that is most of its CPU
+      Env: ['LOG_LEVEL=warn'],
       Labels: { ...this.labels, [LABEL.site]: 'harness', [LABEL.role]: 'toxiproxy', [LABEL.component]: TOXIPROXY, [DEFINITION_LABEL]: JSON.stringify(def) },
       ExposedPorts: exposed,
-      HostConfig: { NetworkMode: this.networks.get('wan')!, PortBindings: bindings, RestartPolicy: { Name: 'no' } },
+      HostConfig: {
+        NetworkMode: this.networks.get('wan')!,
+        PortBindings: bindings,
+        RestartPolicy: { Name: 'no' },
+        // Toxiproxy dials upstream in its accept loop with no timeout, and changing a proxy waits for that loop:
+        // a SYN to a container that just died would hold it (and a failover's repoint) for up to two minutes.
+        Sysctls: { 'net.ipv4.tcp_syn_retries': '1' },
+      },
       NetworkingConfig: { EndpointsConfig: { [this.networks.get('wan')!]: { Aliases: [TOXIPROXY] } } },
     });
     // Toxiproxy is harness equipment on every network: each site reaches its links as `toxiproxy:<port>`.

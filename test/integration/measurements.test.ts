@@ -60,17 +60,6 @@ async function alignToSecond(offsetMs = 100): Promise<void> {
   await sleep(wait);
 }
 
-/**
- * The writes of the failover tests go to a-epj through its admin link, not the EPJ front door: after a-epj is
- * SIGKILLed, every new client connection to a Toxiproxy proxy makes its accept loop dial the dead upstream with no
- * timeout (net.Dial to an address that no longer exists), which blocks the proxy's stop() — and so failover's
- * repoint of epj-front — past the API's 25-s handler timeout (HTTP 503). Same EPJ, same database, same writes;
- * only the proxy differs. Reported to the lead.
- */
-function writesToSiteA(stack: StartedStack): Partial<Record<ClinicalFunction, string>> {
-  return Object.fromEntries(WRITE_FNS.map((fn) => [fn, stack.linkUrl('a-epj-admin')]));
-}
-
 /** Runs a step of a test and names it in any error (which of several Toxiproxy/Docker calls failed). */
 async function step<T>(name: string, body: () => Promise<T>): Promise<T> {
   try {
@@ -217,7 +206,7 @@ describe('measurements on the async reference stack', function () {
       await sleep(1000);
       await step('inject replication-lag', () => injector!.inject({ kind: 'replication-lag', latencyMs: 1500 }));
       const stopLoad = new AbortController();
-      const load = runLoad({ endpoints: writesToSiteA(stack), history, patients, durationMs: 0, signal: stopLoad.signal, seed: 14, profile: onlyFunctions(defaultProfile, WRITE_FNS) });
+      const load = runLoad({ stack, history, patients, durationMs: 0, signal: stopLoad.signal, seed: 14, profile: onlyFunctions(defaultProfile, WRITE_FNS) });
       await sleep(6000);
       // Power loss at A: the WAN goes with it. Without the cut, the WAL that Toxiproxy's latency toxic holds in
       // flight is still delivered to b-db after a-db died, and nothing is lost (measured: 0 of 128 at risk).
@@ -294,7 +283,7 @@ describe('measurements on a remote_apply reference stack', function () {
       // a smaller lag than the async case: every commit waits for the round trip, and must still be acknowledged
       await step('inject replication-lag', () => injector!.inject({ kind: 'replication-lag', latencyMs: 200 }));
       const stopLoad = new AbortController();
-      const load = runLoad({ endpoints: writesToSiteA(stack), history, patients, durationMs: 0, signal: stopLoad.signal, seed: 15, profile: onlyFunctions(defaultProfile, WRITE_FNS) });
+      const load = runLoad({ stack, history, patients, durationMs: 0, signal: stopLoad.signal, seed: 15, profile: onlyFunctions(defaultProfile, WRITE_FNS) });
       await sleep(6000);
       // Power loss at A: the WAN goes with it. Without the cut, the WAL that Toxiproxy's latency toxic holds in
       // flight is still delivered to b-db after a-db died, and nothing is lost (measured: 0 of 128 at risk).

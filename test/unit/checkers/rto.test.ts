@@ -48,6 +48,18 @@ describe('checkers: RTO', () => {
     expect(rto(ordered).recoveredAt).to.equal(at(20.6));
   });
 
+  it('places the recovery at the last failure of the bad bucket in which the fault was healed', () => {
+    // the heal bucket is bad (4/10) but its last failure came at 19.3 s and nothing failed after it
+    const h = historyOf([
+      applied('power#1', 10),
+      ...run('admission', 10, 19, 'bad'),
+      bucket('admission', 19, 10, 4, { firstSuccessAt: at(19.35), lastFailureAt: at(19.3) }),
+      ...run('admission', 20, 30, 'good'),
+    ]);
+    expect(rto(h).recoveredAt).to.equal(at(19.3));
+    expect(rto(h).rtoMs).to.equal(9_300);
+  });
+
   it('never places anything before the applied instant', () => {
     // fault applied mid-bucket; that bucket is already bad
     const h = historyOf([...run('admission', 0, 10, 'good'), applied('power#1', 10.5), ...run('admission', 10, 15, 'bad'), ...run('admission', 15, 25, 'good')]);
