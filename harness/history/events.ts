@@ -40,8 +40,9 @@ export interface RequestBucketEvent extends Stamp {
 }
 
 /**
- * One write the workload attempted. `outcome` is `acknowledged` only for a 2xx with a resource id; a timeout or
- * reset leaves the outcome `unknown` (it may or may not have committed); anything else is `failed`.
+ * One write the workload attempted. `outcome` is `acknowledged` only for a 2xx with a resource id; `failed` only
+ * when nothing can have been written (refused, never sent, a 4xx); a timeout, a reset or a 5xx leaves it `unknown`
+ * (it may or may not have committed: a primary can die after its synchronous standby applied the commit).
  */
 export interface WriteEvent extends Stamp {
   kind: 'write';

@@ -223,10 +223,12 @@ func (r *runner) line(fn string, res *vegeta.Result) lineOut {
 		switch {
 		case cause == "":
 			w.Outcome = "acknowledged"
-		case !h.writeSent.Load(), cause == "refused", res.Code != 0 && res.Code/100 != 2:
-			w.Outcome = "failed"
+		case !h.writeSent.Load(), cause == "refused", res.Code/100 == 4:
+			w.Outcome = "failed" // never sent, refused, or a 4xx: the EPJ rejected it, nothing was written
 		default:
-			w.Outcome = "unknown" // timeout, reset, a 2xx without id: it may or may not have committed
+			// timeout, reset, a 2xx without id, and 5xx: a commit can succeed while its answer is lost (the primary
+			// dies after a synchronous standby applied it), so a server error is an unknown outcome, not a failure
+			w.Outcome = "unknown"
 		}
 		l.Write = w
 		if fn == "admission" && w.Outcome == "acknowledged" {
