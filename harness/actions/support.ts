@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
-import pg from 'pg';
+import type pg from 'pg';
+import { queryOnce } from '../stack/wait/for-postgres.js';
 import { dockerStatus } from '../docker/client.js';
 import { LABEL, labelFilter } from '../docker/labels.js';
 import { logTail } from '../docker/logs.js';
@@ -12,23 +13,9 @@ import { pollUntil } from '../stack/wait/poll.js';
 
 /** Steps shared by the actions. Every one talks to the stack only through its published links and by label. */
 
-/** One statement on a fresh connection through a published link; longer timeouts than readiness probes use. */
-export async function sql<T extends pg.QueryResultRow>(stack: StartedStack, link: string, text: string, params: unknown[] = [], timeoutMs = 5000): Promise<T[]> {
-  const client = new pg.Client({
-    host: '127.0.0.1',
-    port: stack.linkPort(link),
-    user: 'postgres',
-    database: 'postgres',
-    connectionTimeoutMillis: 2000,
-    query_timeout: timeoutMs,
-  });
-  client.on('error', () => {}); // a dropped connection is reported by the query
-  await client.connect();
-  try {
-    return (await client.query<T>(text, params)).rows;
-  } finally {
-    await client.end().catch(() => {});
-  }
+/** One statement on a fresh connection through a published link, with an operator's patience. */
+export function sql<T extends pg.QueryResultRow>(stack: StartedStack, link: string, text: string, params: unknown[] = [], timeoutMs = 5000): Promise<T[]> {
+  return queryOnce<T>(stack.linkPort(link), 'postgres', text, params, 'postgres', { connectMs: 2000, queryMs: timeoutMs });
 }
 
 export async function inRecovery(stack: StartedStack, dbLink: string): Promise<boolean> {

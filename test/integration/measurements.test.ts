@@ -72,6 +72,41 @@ async function step<T>(name: string, body: () => Promise<T>): Promise<T> {
 
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? 'n/a' : `${(100 * x).toFixed(2)} %`);
 
+/**
+ * Writes flow at the default rates with `latencyMs` on the replication link and the probe sampling; then site A
+ * loses power — the WAN goes with it (without the cut, the WAL that Toxiproxy's latency toxic holds in flight is
+ * still delivered to b-db after a-db died, and nothing is lost: measured 0 of 128 at risk) — and the load stops
+ * 1.5 s later. Then failover to B, and read every attempted write back through the front door (now at B).
+ */
+async function killSiteAUnderWrites(stack: StartedStack, patients: SeededPatient[], latencyMs: number, seed: number) {
+  const history = new History();
+  const ctx: RunContext = { stack, history };
+  const injector = new FaultInjector(ctx);
+  const probe = startReplicationProbe(ctx, { intervalMs: 250 });
+  let killedAt: number;
+  try {
+    await sleep(1000);
+    await step('inject replication-lag', () => injector.inject({ kind: 'replication-lag', latencyMs }));
+    const stopLoad = new AbortController();
+    const load = runLoad({ stack, history, patients, durationMs: 0, signal: stopLoad.signal, seed, profile: onlyFunctions(defaultProfile, WRITE_FNS) });
+    await sleep(6000);
+    await step('cut the WAN', () => injector.inject({ kind: 'wan-cut' }));
+    const kill = await step('kill site A', () => injector.inject({ kind: 'container-kill', target: { site: 'a' } }));
+    killedAt = appliedFaults(history).find((f) => f.id === kill.id)!.t;
+    await sleep(1500);
+    stopLoad.abort();
+    await load;
+  } finally {
+    await probe.stop();
+  }
+  const sample = gapAtInstant(history, killedAt, 'b_db');
+  await step('failover', () => failover().run(ctx));
+  const byType: Record<string, string[]> = {};
+  for (const w of history.ofKind('write')) (byType[w.resourceType] ??= []).push(w.writeId);
+  const present = await step('read back', () => readBack(stack.functionUrl('clinical-note'), byType));
+  return { history, injector, probe, killedAt, sample, present };
+}
+
 function printPhases(phases: PhaseAvailability[]) {
   for (const p of phases) {
     const cells = p.functions.map((f) => `${f.fn} ${pct(f.availability)} (${f.successes}/${f.attempts})`);
@@ -197,31 +232,11 @@ describe('measurements on the async reference stack', function () {
   }
 
   it('async replication: a hard kill of site A loses writes, all inside the window the replication gap predicts', async () => {
-    const history = new History();
-    const ctx: RunContext = { stack, history };
-    injector = new FaultInjector(ctx);
-    const probe = startReplicationProbe(ctx, { intervalMs: 250 });
-    let killedAt: number;
-    try {
-      await sleep(1000);
-      await step('inject replication-lag', () => injector!.inject({ kind: 'replication-lag', latencyMs: 1500 }));
-      const stopLoad = new AbortController();
-      const load = runLoad({ stack, history, patients, durationMs: 0, signal: stopLoad.signal, seed: 14, profile: onlyFunctions(defaultProfile, WRITE_FNS) });
-      await sleep(6000);
-      // Power loss at A: the WAN goes with it. Without the cut, the WAL that Toxiproxy's latency toxic holds in
-      // flight is still delivered to b-db after a-db died, and nothing is lost (measured: 0 of 128 at risk).
-      await step('cut the WAN', () => injector!.inject({ kind: 'wan-cut' }));
-      const kill = await step('kill site A', () => injector!.inject({ kind: 'container-kill', target: { site: 'a' } }));
-      killedAt = appliedFaults(history).find((f) => f.id === kill.id)!.t;
-      await sleep(1500);
-      stopLoad.abort();
-      await load;
-    } finally {
-      await probe.stop();
-    }
+    const run = await killSiteAUnderWrites(stack, patients, 1500, 14);
+    injector = run.injector;
+    const { history, probe, killedAt, sample, present } = run;
 
     const lagEvents = history.ofKind('lag');
-    const sample = gapAtInstant(history, killedAt, 'b_db');
     const notes = history.ofKind('note').map((n) => n.message);
     console.log(`      probe: ${probe.samples} samples, ${probe.errors} failed ticks; notes: ${notes.join(' | ')}`);
     console.log(`      gap at the kill: ${JSON.stringify(sample)} (${killedAt - (sample?.t ?? NaN)} ms before the kill)`);
@@ -233,11 +248,6 @@ describe('measurements on the async reference stack', function () {
     expect(lagMs, 'the sample at the kill has a lag in ms').to.be.a('number');
     expect(sample!.bytes).to.be.above(0);
 
-    await step('failover', () => failover().run(ctx));
-
-    const byType: Record<string, string[]> = {};
-    for (const w of history.ofKind('write')) (byType[w.resourceType] ??= []).push(w.writeId);
-    const present = await step('read back', () => readBack(stack.functionUrl('clinical-note'), byType));
     const result = checkLostWrites(history, present);
     const verdict = lostWritesVerdict(history, present);
     const expected = expectedLossWindow(history, killedAt!, lagMs!);
@@ -273,36 +283,11 @@ describe('measurements on a remote_apply reference stack', function () {
   after(() => tearDown(stack, injector));
 
   it('synchronous replication (remote_apply): the same hard kill and failover lose no acknowledged write', async () => {
-    const history = new History();
-    const ctx: RunContext = { stack, history };
-    injector = new FaultInjector(ctx);
-    const probe = startReplicationProbe(ctx, { intervalMs: 250 });
-    let killedAt: number;
-    try {
-      await sleep(1000);
-      // a smaller lag than the async case: every commit waits for the round trip, and must still be acknowledged
-      await step('inject replication-lag', () => injector!.inject({ kind: 'replication-lag', latencyMs: 200 }));
-      const stopLoad = new AbortController();
-      const load = runLoad({ stack, history, patients, durationMs: 0, signal: stopLoad.signal, seed: 15, profile: onlyFunctions(defaultProfile, WRITE_FNS) });
-      await sleep(6000);
-      // Power loss at A: the WAN goes with it. Without the cut, the WAL that Toxiproxy's latency toxic holds in
-      // flight is still delivered to b-db after a-db died, and nothing is lost (measured: 0 of 128 at risk).
-      await step('cut the WAN', () => injector!.inject({ kind: 'wan-cut' }));
-      const kill = await step('kill site A', () => injector!.inject({ kind: 'container-kill', target: { site: 'a' } }));
-      killedAt = appliedFaults(history).find((f) => f.id === kill.id)!.t;
-      await sleep(1500);
-      stopLoad.abort();
-      await load;
-    } finally {
-      await probe.stop();
-    }
-    const sample = gapAtInstant(history, killedAt, 'b_db');
+    // a smaller lag than the async case: every commit waits for the round trip, and must still be acknowledged
+    const run = await killSiteAUnderWrites(stack, patients, 200, 15);
+    injector = run.injector;
+    const { history, killedAt, sample, present } = run;
     console.log(`      gap at the kill: ${JSON.stringify(sample)}`);
-
-    await step('failover', () => failover().run(ctx));
-    const byType: Record<string, string[]> = {};
-    for (const w of history.ofKind('write')) (byType[w.resourceType] ??= []).push(w.writeId);
-    const present = await step('read back', () => readBack(stack.functionUrl('clinical-note'), byType));
     const result = checkLostWrites(history, present);
     const verdict = lostWritesVerdict(history, present);
     const expected = expectedLossWindow(history, killedAt!, lagMsOf(sample) ?? 0);

@@ -1,20 +1,24 @@
 import pg from 'pg';
 
-/** One short-lived connection per probe: readiness means a NEW client can connect and be answered. */
+/**
+ * One statement on a fresh connection to 127.0.0.1:`port` (a published link). Readiness probes use it with short
+ * timeouts — readiness means a NEW client can connect and be answered; operator actions with longer ones.
+ */
 export async function queryOnce<T extends pg.QueryResultRow>(
   port: number,
   user: string,
   sql: string,
   params: unknown[] = [],
   database = 'postgres',
+  timeouts: { connectMs?: number; queryMs?: number } = {},
 ): Promise<T[]> {
   const client = new pg.Client({
     host: '127.0.0.1',
     port,
     user,
     database,
-    connectionTimeoutMillis: 1000,
-    query_timeout: 2000,
+    connectionTimeoutMillis: timeouts.connectMs ?? 1000,
+    query_timeout: timeouts.queryMs ?? 2000,
   });
   client.on('error', () => {}); // a dropped connection is reported by the query, not as an unhandled event
   await client.connect();
