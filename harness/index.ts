@@ -39,3 +39,4 @@ export { runScenario, type ScenarioOutcome } from './scenario/run-scenario.js';
 export { parseScenario, loadScenario, type Scenario } from './scenario/scenario.js';
 
 export { HarnessError, InvalidInputError } from './errors.js';
+export { writeJournal, type Journal } from './reporters/journal.js';
