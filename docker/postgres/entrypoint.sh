@@ -52,6 +52,12 @@ rejoin() {
   echo "epj-db rejoin: done by $how"
 }
 
+# A new volume: start from the cluster baked into the image (the same one at both sites).
+if [ ! -f "$PGDATA/PG_VERSION" ] && [ -n "${EPJ_DB_TEMPLATE:-}" ]; then
+  cp -a "$EPJ_DB_TEMPLATE/." "$PGDATA/"
+  chmod 0700 "$PGDATA"
+fi
+
 if [ "${1:-}" = rejoin ]; then
   rejoin
   exit 0

@@ -161,9 +161,9 @@ class StackStarter {
       NetworkingConfig: { EndpointsConfig: { [this.networks.get('wan')!]: { Aliases: [TOXIPROXY] } } },
     });
     // Toxiproxy is harness equipment on every network: each site reaches its links as `toxiproxy:<port>`.
-    for (const s of def.sites) {
-      await docker.getNetwork(this.networks.get(s.id)!).connect({ Container: container.id, EndpointConfig: { Aliases: [TOXIPROXY] } });
-    }
+    await Promise.all(
+      def.sites.map((s) => docker.getNetwork(this.networks.get(s.id)!).connect({ Container: container.id, EndpointConfig: { Aliases: [TOXIPROXY] } })),
+    );
     await container.start();
     const info = await container.inspect();
     const portOf = (p: number) => Number(info.NetworkSettings.Ports[`${p}/tcp`]?.[0]?.HostPort);

@@ -183,8 +183,8 @@ describe('fault library on the reference stack', function () {
       // a container literally named a-db and a network named site-a: what a name-based harness would hit
       const bystanderNet = await docker.createNetwork({ Name: `site-a`, Driver: 'bridge', CheckDuplicate: true });
       const bystander = await docker.createContainer({ name: 'a-db', Image: 'epj-chaos/toxiproxy:2.12.0', HostConfig: { NetworkMode: bystanderNet.id } });
-      await bystander.start();
       try {
+        await bystander.start();
         await injector.inject({ kind: 'container-kill', target: { container: 'a-db' } });
         await injector.inject({ kind: 'core-switch', site: 'a' });
         await injector.healAll();
