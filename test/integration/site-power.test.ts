@@ -48,8 +48,9 @@ describe('site power and partitions (time-scaled)', function () {
       mainsRestoredAfterMs: 31 * MIN,
       boot: [
         { component: 'core-switch', afterMs: 90 * MIN },
-        { component: 'a-db', afterMs: 10 * MIN },
-        { component: 'a-epj', afterMs: 20 * MIN, returns: false },
+        // a-db boots 30 min after power returns (1 s of wall time): long enough to see site A dead first
+        { component: 'a-db', afterMs: 30 * MIN },
+        { component: 'a-epj', afterMs: 40 * MIN, returns: false },
       ],
     });
     const before = await inspectAll();
