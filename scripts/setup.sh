@@ -28,6 +28,8 @@ command -v node >/dev/null || { echo "setup: Node.js ≥ 20.19 is required" >&2;
 if ! timeout 5 docker version --format '{{.Server.Version}}' >/dev/null 2>&1; then
   say "starting dockerd"
   log=/var/log/epj-chaos-dockerd.log
+  # a daemon killed with its session leaves pid files behind that would stop a new one from starting
+  if ! pgrep -x dockerd >/dev/null; then as_root rm -f /var/run/docker.pid /var/run/docker/containerd/containerd.pid; fi
   as_root bash -c "setsid nohup dockerd --storage-driver=overlay2 >>$log 2>&1 </dev/null &"
   for _ in $(seq 1 60); do
     timeout 2 docker version >/dev/null 2>&1 && break
