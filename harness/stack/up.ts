@@ -146,7 +146,7 @@ class StackStarter {
       name: objectName(run, TOXIPROXY),
       Image: IMAGES.toxiproxy,
       Hostname: TOXIPROXY,
-      // Toxiproxy logs every accepted connection at info level: at clinical load that is most of its CPU
+      // at info level Toxiproxy logs every connection it accepts: needless work at clinical load
       Env: ['LOG_LEVEL=warn'],
       Labels: { ...this.labels, [LABEL.site]: 'harness', [LABEL.role]: 'toxiproxy', [LABEL.component]: TOXIPROXY, [DEFINITION_LABEL]: JSON.stringify(def) },
       ExposedPorts: exposed,
