@@ -5,14 +5,12 @@ import { siteNetwork } from '../stack/names.js';
 import { pollUntil } from '../stack/wait/poll.js';
 import { operatorAction, type OperatorAction, type Proof } from './action.js';
 import {
-  awaitEpjWritable,
   awaitStreaming,
   epjHealth,
   findContainer,
   inRecovery,
   promote,
-  proveFrontDoorWrites,
-  repoint,
+  sendWritesTo,
   setEpjMode,
   setRoleMarker,
   sql,
@@ -94,13 +92,7 @@ export function failback(): OperatorAction {
     proof.observed('b-db streaming from a-db (pg_stat_replication b_db)');
 
     // 4. A's EPJ takes the writes again, and the front door goes back to it.
-    await setEpjMode(stack, 'a-epj-admin', 'readwrite');
-    await awaitEpjWritable(ctx, 'a-epj-admin');
-    proof.observed('a-epj writable (/healthz mode readwrite, db writable)');
-    await repoint(stack, 'epj-front', 'a-epj:8080');
-    proof.observed('epj-front → a-epj:8080');
-    const patient = await proveFrontDoorWrites(ctx, 'A');
-    proof.observed(`POST Patient through the front door → 201 at site A (Patient/${patient})`);
+    await sendWritesTo(ctx, proof, 'A');
     const b = await epjHealth(stack.linkUrl('b-epj-admin'));
     proof.note(`b-epj mode ${b.body.mode}`);
   });

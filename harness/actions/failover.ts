@@ -1,6 +1,6 @@
 import { describeError, InvalidInputError } from '../errors.js';
 import { operatorAction, type OperatorAction } from './action.js';
-import { awaitEpjWritable, inRecovery, promote, proveFrontDoorWrites, repoint, setEpjMode, setRoleMarker, sql } from './support.js';
+import { inRecovery, promote, sendWritesTo, setEpjMode, setRoleMarker, sql } from './support.js';
 
 /**
  * Failover to site B, as DESIGN.md has it: promote b-db, make b-epj writable on it, repoint the EPJ front door.
@@ -53,14 +53,6 @@ export function failover(): OperatorAction {
     proof.observed('b-db promoted (pg_is_in_recovery=false)');
     await setRoleMarker(stack, 'b-db-admin', 'primary'); // a restart of b-db must keep it the primary
 
-    await setEpjMode(stack, 'b-epj-admin', 'readwrite');
-    await awaitEpjWritable(ctx, 'b-epj-admin');
-    proof.observed('b-epj writable (/healthz mode readwrite, db writable)');
-
-    await repoint(stack, 'epj-front', 'b-epj:8080');
-    proof.observed('epj-front → b-epj:8080');
-
-    const patient = await proveFrontDoorWrites(ctx, 'B');
-    proof.observed(`POST Patient through the front door → 201 at site B (Patient/${patient})`);
+    await sendWritesTo(ctx, proof, 'B');
   });
 }

@@ -7,6 +7,7 @@ import { logTail } from '../docker/logs.js';
 import { FhirClient } from '../fhir/client.js';
 import { syntheticPatient } from '../fhir/resources.js';
 import { HarnessError } from '../errors.js';
+import type { Proof } from './action.js';
 import type { RunContext } from '../run-context.js';
 import type { StartedStack } from '../stack/started-stack.js';
 import { pollUntil } from '../stack/wait/poll.js';
@@ -186,4 +187,19 @@ export async function startContainer(stack: StartedStack, c: RunContainer): Prom
   if (!info.State.Running) {
     throw new HarnessError(`${c.component} exited (code ${info.State.ExitCode}) right after start:\n${await logTail(stack.docker, c.id)}`, 'start-failed');
   }
+}
+
+/**
+ * Makes site `site`'s EPJ the writer clinicians reach: readwrite, writable per /healthz, the EPJ front door repointed
+ * to it, and a write through the front door proving it — the last steps of both failover and failback.
+ */
+export async function sendWritesTo(ctx: RunContext, proof: Proof, site: 'A' | 'B'): Promise<void> {
+  const epj = site === 'A' ? 'a-epj' : 'b-epj';
+  await setEpjMode(ctx.stack, `${epj}-admin`, 'readwrite');
+  await awaitEpjWritable(ctx, `${epj}-admin`);
+  proof.observed(`${epj} writable (/healthz mode readwrite, db writable)`);
+  await repoint(ctx.stack, 'epj-front', `${epj}:8080`);
+  proof.observed(`epj-front → ${epj}:8080`);
+  const patient = await proveFrontDoorWrites(ctx, site);
+  proof.observed(`POST Patient through the front door → 201 at site ${site} (Patient/${patient})`);
 }

@@ -303,31 +303,33 @@ func newOutput(w io.Writer) *output { return &output{w: bufio.NewWriterSize(w, 6
 
 func (o *output) write(l lineOut) bool {
 	b, _ := json.Marshal(l)
+	return o.line(b) == nil
+}
+
+func (o *output) summary(s *summary) bool {
+	b, _ := json.Marshal(map[string]any{"summary": s})
+	err := o.line(b)
+	if err != nil && !errors.Is(err, os.ErrClosed) && !errors.Is(err, errOutputFailed) {
+		fmt.Fprintf(os.Stderr, "epj-load: writing the summary: %v\n", err)
+	}
+	return err == nil
+}
+
+var errOutputFailed = errors.New("output failed earlier")
+
+// line writes one NDJSON line and flushes it at once (the driver reads results as they happen). After the first
+// failed write (the reader went away) nothing more is written.
+func (o *output) line(b []byte) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.failed {
-		return false
+		return errOutputFailed
 	}
 	o.w.Write(b)
 	o.w.WriteByte('\n')
 	if err := o.w.Flush(); err != nil {
 		o.failed = true
+		return err
 	}
-	return !o.failed
-}
-
-func (o *output) summary(s *summary) bool {
-	b, _ := json.Marshal(map[string]any{"summary": s})
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.failed {
-		return false
-	}
-	o.w.Write(b)
-	o.w.WriteByte('\n')
-	err := o.w.Flush()
-	if err != nil && !errors.Is(err, os.ErrClosed) {
-		fmt.Fprintf(os.Stderr, "epj-load: writing the summary: %v\n", err)
-	}
-	return err == nil
+	return nil
 }
