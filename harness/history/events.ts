@@ -16,27 +16,65 @@ export interface PhaseEvent extends Stamp {
   name: string;
 }
 
-/** Why an attempt failed: the categories a clinician would notice differently. */
-export type FailureCause = 'timeout' | 'refused' | 'reset' | 'http-4xx' | 'http-5xx' | 'other';
+/**
+ * Why an attempt failed: the categories a clinician would notice differently. `not-sent`: the arrival could not be
+ * sent within 100 ms of its slot because every worker was held by the EPJ (harness/workload/epj-load/schedule.go).
+ */
+export type FailureCause = 'timeout' | 'refused' | 'reset' | 'http-4xx' | 'http-5xx' | 'not-sent' | 'other';
 
 /**
- * Requests of one function in one 1-second bucket of wall time, aggregated by the workload driver so memory does
- * not grow with the number of requests. Availability = successes ÷ attempts (timeouts count as failures).
+ * Attempts of one function that STARTED (arrived) in [bucket, bucket + widthMs), aggregated by the workload driver
+ * so memory does not grow with the number of attempts. Availability = successes ÷ attempts (timeouts count as
+ * failures). A bucket is 1 s of wall time, cut at every phase edge inside it, so an attempt is counted in the phase
+ * in which it started whatever the width (see docs/measurements.md).
  */
 export interface RequestBucketEvent extends Stamp {
   kind: 'requests';
   fn: ClinicalFunction;
-  /** start of the bucket, epoch ms, a multiple of widthMs */
+  /** start of the bucket (or of its piece after a phase edge), epoch ms */
   bucket: number;
-  /** bucket width in ms (1000 unless a driver says otherwise) */
+  /** length of the bucket or piece in ms (1000 unless a driver says otherwise, shorter where a phase edge cut it) */
   widthMs: number;
   attempts: number;
   successes: number;
   failures: Partial<Record<FailureCause, number>>;
   latencyMs: { p50: number; p95: number; p99: number; max: number };
-  /** completion instants (epoch ms) inside the bucket, so recovery can be placed closer than a bucket */
+  /** start instants (epoch ms) of attempts inside the bucket, so impact and recovery are placed by attempts */
   firstSuccessAt?: number;
+  firstFailureAt?: number;
   lastFailureAt?: number;
+  /** the first success that started after the bucket's last failure (= firstSuccessAt when nothing failed) */
+  firstSuccessAfterLastFailureAt?: number;
+  /** arrivals the load generator itself was too late to send (not attempts: a mark against the harness) */
+  skipped?: number;
+  /** the longest any attempt here waited between its slot and being sent, ms */
+  maxSendLagMs?: number;
+}
+
+/** The clinical load started (rates, per function) or stopped (with each function's first and last arrival slot). */
+export interface LoadEvent extends Stamp {
+  kind: 'load';
+  stage: 'started' | 'stopped';
+  /** arrivals per second per function */
+  rates: Partial<Record<ClinicalFunction, number>>;
+  timeoutMs: number;
+  slots?: Partial<Record<ClinicalFunction, { first: number; last: number }>>;
+}
+
+/**
+ * The harness watching itself (harness/selfwatch/): a 2-core machine running the stack, the load and the harness
+ * can saturate, and then a slow harness looks like a slow EPJ. One sample per interval.
+ */
+export interface HarnessHealthEvent extends Stamp {
+  kind: 'harness';
+  /** the sample covers (t − intervalMs, t] */
+  intervalMs: number;
+  /** Node's event-loop delay over the interval (timers, probes and fault instants are read on it) */
+  eventLoopDelayMs: { p99: number; max: number };
+  /** share of the interval the host's CPUs were busy, 0..1 */
+  cpuBusy: number;
+  /** share of the interval some runnable task waited for a CPU (Linux PSI), 0..1; null where the kernel lacks it */
+  cpuPressure: number | null;
 }
 
 /**
@@ -47,6 +85,8 @@ export interface RequestBucketEvent extends Stamp {
 export interface WriteEvent extends Stamp {
   kind: 'write';
   fn: ClinicalFunction;
+  /** the attempt's arrival instant (epoch ms); `t` is when its answer came */
+  start?: number;
   /** client-side id carried in the resource (identifier system urn:epj-chaos:write-id) */
   writeId: string;
   resourceType: string;
@@ -99,7 +139,7 @@ export interface NoteEvent extends Stamp {
   data?: Record<string, unknown>;
 }
 
-export type HistoryEvent = PhaseEvent | RequestBucketEvent | WriteEvent | FaultEvent | ActionEvent | LagEvent | NoteEvent;
+export type HistoryEvent = PhaseEvent | RequestBucketEvent | LoadEvent | HarnessHealthEvent | WriteEvent | FaultEvent | ActionEvent | LagEvent | NoteEvent;
 export type EventKind = HistoryEvent['kind'];
 export type EventOf<K extends EventKind> = Extract<HistoryEvent, { kind: K }>;
 /** What a writer hands over; the history stamps it. */

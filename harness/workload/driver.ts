@@ -40,7 +40,7 @@ export interface RunLoadOptions {
   binary?: string;
   /** bucket width in ms (default 1000) */
   bucketWidthMs?: number;
-  /** a bucket is recorded once it ended this long ago (default 500) */
+  /** a bucket is recorded once it ended this long ago (default: the attempt timeout + 1000, so every attempt started in it has ended) */
   graceMs?: number;
 }
 
@@ -56,6 +56,8 @@ export interface LoadRunResult {
   buckets: number;
   /** attempts that arrived for a bucket already recorded (it was recorded again; sum events per (fn, bucket)) */
   lateAttempts: number;
+  /** arrivals epj-load was itself too late to send (its own lag; recorded per bucket as `skipped`) */
+  skipped: number;
 }
 
 const STDERR_TAIL = 4000;
@@ -107,9 +109,24 @@ export async function runLoad(opts: RunLoadOptions): Promise<LoadRunResult> {
   const { history } = opts;
   const aggregator = new BucketAggregator({
     widthMs: opts.bucketWidthMs,
-    graceMs: opts.graceMs,
+    graceMs: opts.graceMs ?? timeoutMs + 1000,
     emit: (b) => history.record({ kind: 'requests', t: b.bucket, ...b }),
   });
+  // Buckets are cut where a phase starts, so an attempt counts in the phase in which it started (buckets.ts).
+  for (const p of history.ofKind('phase')) aggregator.addEdge(p.t);
+  const unsubscribe = history.subscribe((e) => {
+    if (e.kind === 'phase') aggregator.addEdge(e.t);
+  });
+  const slots: Partial<Record<ClinicalFunction, { first: number; last: number }>> = {};
+  const noteSlot = (fn: ClinicalFunction, start: number) => {
+    const s = slots[fn];
+    if (!s) slots[fn] = { first: start, last: start };
+    else {
+      s.first = Math.min(s.first, start);
+      s.last = Math.max(s.last, start);
+    }
+  };
+  history.record({ kind: 'load', stage: 'started', rates, timeoutMs });
 
   // A minimal environment: nothing of ours (tokens, proxies) reaches epj-load, and so nothing can reach the history.
   const child = spawn(binary, ['-config', '-', '-stop-on-stdin-eof'], { env: {}, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -131,6 +148,7 @@ export async function runLoad(opts: RunLoadOptions): Promise<LoadRunResult> {
   let summary: LoadSummary | undefined;
   let attempts = 0;
   let writes = 0;
+  let skipped = 0;
   let lineNo = 0;
   const fail = (err: Error) => {
     if (failure) return;
@@ -164,14 +182,22 @@ export async function runLoad(opts: RunLoadOptions): Promise<LoadRunResult> {
       summary = parsed.summary;
       return;
     }
+    if (parsed.type === 'skip') {
+      skipped += 1;
+      noteSlot(parsed.skip.fn, parsed.skip.start);
+      aggregator.skip(parsed.skip.fn, parsed.skip.start);
+      return;
+    }
     const a = parsed.attempt;
     attempts += 1;
+    noteSlot(a.fn, a.start);
     aggregator.add(a);
     if (a.write) {
       writes += 1;
       history.record({
         kind: 'write',
         t: a.t,
+        start: a.start,
         fn: a.fn,
         writeId: a.write.writeId,
         resourceType: a.write.resourceType,
@@ -194,6 +220,8 @@ export async function runLoad(opts: RunLoadOptions): Promise<LoadRunResult> {
     opts.signal?.removeEventListener('abort', onAbort);
     child.stdin.end();
     aggregator.flushAll();
+    unsubscribe();
+    history.record({ kind: 'load', stage: 'stopped', rates, timeoutMs, slots });
   }
 
   const tail = stderr.trim() ? `\n--- epj-load stderr (tail) ---\n${stderr.trim()}` : '';
@@ -210,7 +238,7 @@ export async function runLoad(opts: RunLoadOptions): Promise<LoadRunResult> {
   if (summary.interrupted && !aborted) {
     throw new HarnessError(`epj-load was stopped early by someone else after ${summary.durationMs} ms of ${opts.durationMs}${tail}`, 'workload-failed');
   }
-  return { summary, aborted, attempts, writes, buckets: aggregator.emitted, lateAttempts: aggregator.late };
+  return { summary, aborted, attempts, writes, buckets: aggregator.emitted, lateAttempts: aggregator.late, skipped };
 }
 
 function parseError(lineNo: number, text: string, problem: string): Error {

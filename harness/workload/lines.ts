@@ -6,6 +6,10 @@ import { CLINICAL_FUNCTIONS, type ClinicalFunction } from '../stack/definition.j
 export interface LoadAttempt {
   /** completion instant, epoch ms */
   t: number;
+  /** the arrival's slot, epoch ms (fractional): the attempt belongs to the phase and bucket it started in */
+  start: number;
+  /** how long after its slot it was sent, ms (< 100: later arrivals are not sent, see epj-load/schedule.go) */
+  sendLagMs: number;
   fn: ClinicalFunction;
   ok: boolean;
   /** HTTP status of the attempt (for a chain: the failing step's, else the last); 0 when no response came */
@@ -29,6 +33,8 @@ export interface LoadFunctionSummary {
   /** attempts the pacer should have started (rate × elapsed) */
   expected: number;
   attempts: number;
+  /** arrivals epj-load was itself too late to send (not attempts) */
+  skipped: number;
   ok: number;
   failures: Partial<Record<FailureCause, number>>;
 }
@@ -42,7 +48,14 @@ export interface LoadSummary {
   functions: Partial<Record<ClinicalFunction, LoadFunctionSummary>>;
 }
 
-export type LoadLine = { type: 'attempt'; attempt: LoadAttempt } | { type: 'summary'; summary: LoadSummary };
+/** An arrival epj-load was too late to send while workers were free: its own lag, not the EPJ's failure. */
+export interface LoadSkip {
+  fn: ClinicalFunction;
+  start: number;
+  lagMs: number;
+}
+
+export type LoadLine = { type: 'attempt'; attempt: LoadAttempt } | { type: 'skip'; skip: LoadSkip } | { type: 'summary'; summary: LoadSummary };
 
 export class MalformedLineError extends HarnessError {
   constructor(
@@ -59,7 +72,7 @@ export class MalformedLineError extends HarnessError {
   }
 }
 
-const CAUSES: readonly string[] = ['timeout', 'refused', 'reset', 'http-4xx', 'http-5xx', 'other'];
+const CAUSES: readonly string[] = ['timeout', 'refused', 'reset', 'http-4xx', 'http-5xx', 'not-sent', 'other'];
 const OUTCOMES: readonly string[] = ['acknowledged', 'failed', 'unknown'];
 const FUNCTIONS: readonly string[] = CLINICAL_FUNCTIONS;
 
@@ -82,8 +95,17 @@ export function parseLoadLine(text: string, lineNo: number): LoadLine {
     }
     return { type: 'summary', summary: s as unknown as LoadSummary };
   }
-  const { t, fn, ok, status, latencyMs, cause, write, detail } = v;
-  if (typeof t !== 'number' || !Number.isFinite(t) || t <= 0) bad('t must be epoch milliseconds');
+  if ('skip' in v) {
+    const k = v.skip;
+    if (!isObject(k) || typeof k.fn !== 'string' || !FUNCTIONS.includes(k.fn)) return bad('skip.fn must be a clinical function');
+    if (!isInstant(k.start)) bad('skip.start must be epoch milliseconds');
+    if (typeof k.lagMs !== 'number' || !Number.isFinite(k.lagMs)) bad('skip.lagMs must be a number');
+    return { type: 'skip', skip: { fn: k.fn as ClinicalFunction, start: k.start as number, lagMs: k.lagMs as number } };
+  }
+  const { t, start, sendLagMs, fn, ok, status, latencyMs, cause, write, detail } = v;
+  if (!isInstant(t)) bad('t must be epoch milliseconds');
+  if (!isInstant(start)) bad('start must be epoch milliseconds');
+  if (typeof sendLagMs !== 'number' || !Number.isFinite(sendLagMs)) bad('sendLagMs must be a number');
   if (typeof fn !== 'string' || !FUNCTIONS.includes(fn)) bad(`unknown fn ${JSON.stringify(fn)}`);
   if (typeof ok !== 'boolean') bad('ok must be a boolean');
   if (typeof status !== 'number' || !Number.isInteger(status) || status < 0 || status > 999) bad('status must be an HTTP status or 0');
@@ -94,6 +116,8 @@ export function parseLoadLine(text: string, lineNo: number): LoadLine {
   if (detail !== undefined && typeof detail !== 'string') bad('detail must be a string');
   const attempt: LoadAttempt = {
     t: t as number,
+    start: start as number,
+    sendLagMs: sendLagMs as number,
     fn: fn as ClinicalFunction,
     ok: ok as boolean,
     status: status as number,
@@ -120,6 +144,10 @@ export function parseLoadLine(text: string, lineNo: number): LoadLine {
     };
   }
   return { type: 'attempt', attempt };
+}
+
+function isInstant(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v) && v > 0;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -43,6 +43,9 @@ type hit struct {
 	writeID      string
 	resourceType string
 	encounterID  string
+	// the arrival's slot and whether it is sent (schedule.go)
+	slot    time.Time
+	arrival arrivalKind
 	// set by the transport
 	errCause  string // classification of a transport error, when there was one
 	writeSent atomic.Bool
@@ -87,6 +90,7 @@ func (p *encounterPool) take(rng *rand.Rand) string {
 
 type runner struct {
 	cfg       *Config
+	schedules map[string]*schedule
 	hits      sync.Map // "h<n>" → *hit
 	seq       atomic.Uint64
 	encounter encounterPool
@@ -94,7 +98,10 @@ type runner struct {
 }
 
 func newRunner(cfg *Config) *runner {
-	r := &runner{cfg: cfg}
+	r := &runner{cfg: cfg, schedules: map[string]*schedule{}}
+	for fn, w := range cfg.workersFor() {
+		r.schedules[fn] = newSchedule(cfg.Rates[fn], w)
+	}
 	for i := range cfg.Patients {
 		p := &cfg.Patients[i]
 		if p.EncounterID != "" {
@@ -110,7 +117,13 @@ func (r *runner) targeter(fn string, seed uint64) vegeta.Targeter {
 	var mu sync.Mutex
 	rng := rand.New(rand.NewPCG(r.cfg.Seed, seed))
 	base := trimBase(r.cfg.Targets[fn])
+	sched := r.schedules[fn]
 	return func(t *vegeta.Target) error {
+		now := time.Now()
+		slot, arrival := sched.arrival(now)
+		if arrival == arrivalSend {
+			sched.started(now)
+		}
 		mu.Lock()
 		p := &r.cfg.Patients[rng.IntN(len(r.cfg.Patients))]
 		pick := rng.IntN(1 << 20)
@@ -120,7 +133,7 @@ func (r *runner) targeter(fn string, seed uint64) vegeta.Targeter {
 		}
 		mu.Unlock()
 
-		h := &hit{fn: fn, patient: p}
+		h := &hit{fn: fn, patient: p, slot: slot, arrival: arrival}
 		key := "h" + strconv.FormatUint(r.seq.Add(1), 10)
 		t.Header = http.Header{"Accept": {"application/fhir+json"}}
 		var body obj
@@ -170,6 +183,9 @@ func (tr *epjTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, fmt.Errorf("epj-load: no attempt for %q", req.URL.Fragment)
 	}
 	h := v.(*hit)
+	if h.arrival != arrivalSend {
+		return nil, errNotSent // past its slot: never sent late (schedule.go)
+	}
 	var resp *http.Response
 	var err error
 	switch h.op {
@@ -193,6 +209,8 @@ func (tr *epjTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	return resp, err
 }
+
+var errNotSent = errors.New("not sent: the arrival could not be sent within 100 ms of its slot")
 
 // get performs one GET of the chain and reads the body whole (a body that stalls counts as a failed attempt).
 func (tr *epjTransport) get(ctx context.Context, u string) (*http.Response, []byte, error) {
@@ -349,8 +367,4 @@ func (r *runner) attacker(fn string, workers uint64) *vegeta.Attacker {
 		vegeta.MaxWorkers(workers),
 		vegeta.MaxBody(1<<20),
 	)
-}
-
-func pacer(rate float64) vegeta.Pacer {
-	return vegeta.ConstantPacer{Freq: int(rate*1000 + 0.5), Per: 1000 * time.Second}
 }

@@ -34,7 +34,10 @@ type writeOut struct {
 }
 
 type lineOut struct {
+	// T is the completion instant, Start the arrival's slot (the instant the clinician asked), both epoch ms
 	T         int64     `json:"t"`
+	Start     float64   `json:"start"`
+	SendLagMs float64   `json:"sendLagMs"`
 	Fn        string    `json:"fn"`
 	OK        bool      `json:"ok"`
 	Status    int       `json:"status"`
@@ -44,11 +47,23 @@ type lineOut struct {
 	Detail    string    `json:"detail,omitempty"`
 }
 
+// skipOut is an arrival epj-load itself was too late to send (schedule.go): not an attempt, a mark against the
+// load generator's own health.
+type skipOut struct {
+	Skip struct {
+		Fn    string  `json:"fn"`
+		Start float64 `json:"start"`
+		LagMs float64 `json:"lagMs"`
+	} `json:"skip"`
+}
+
 type fnSummary struct {
-	Rate     float64        `json:"rate"`
-	Workers  uint64         `json:"workers"`
-	Expected int64          `json:"expected"`
-	Attempts int64          `json:"attempts"`
+	Rate     float64 `json:"rate"`
+	Workers  uint64  `json:"workers"`
+	Expected int64   `json:"expected"`
+	Attempts int64   `json:"attempts"`
+	// Skipped arrivals epj-load was too late to send (not attempts)
+	Skipped  int64          `json:"skipped"`
 	OK       int64          `json:"ok"`
 	Failures map[string]int `json:"failures"`
 }
@@ -122,12 +137,21 @@ func run() int {
 		sum.Functions[fn] = fs
 		atk := r.attacker(fn, workers[fn])
 		attackers = append(attackers, atk)
-		results := atk.Attack(r.targeter(fn, uint64(i+1)), pacer(rate), duration, fn)
+		results := atk.Attack(r.targeter(fn, uint64(i+1)), r.schedules[fn], duration, fn)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for res := range results {
-				line := r.line(fn, res)
+				line, skip := r.line(fn, res)
+				if skip != nil {
+					mu.Lock()
+					fs.Skipped++
+					mu.Unlock()
+					if !out.json(skip) {
+						halt()
+					}
+					continue
+				}
 				mu.Lock()
 				fs.Attempts++
 				if line.OK {
@@ -176,22 +200,38 @@ func durationOr(d, alt time.Duration) time.Duration {
 var locationRe = regexp.MustCompile(`/([A-Za-z]+)/([A-Za-z0-9\-.]{1,64})(?:/_history/([0-9]+))?$`)
 var etagRe = regexp.MustCompile(`^W/"([0-9]+)"$`)
 
-// line turns one vegeta result into the NDJSON record of the attempt.
-func (r *runner) line(fn string, res *vegeta.Result) lineOut {
+// line turns one vegeta result into the NDJSON record of the attempt, or of a skipped arrival.
+func (r *runner) line(fn string, res *vegeta.Result) (lineOut, *skipOut) {
 	key := res.URL[strings.LastIndexByte(res.URL, '#')+1:]
 	v, _ := r.hits.LoadAndDelete(key)
 	h, _ := v.(*hit)
 	if h == nil {
-		h = &hit{fn: fn}
+		h = &hit{fn: fn, slot: res.Timestamp}
+	} else if h.arrival == arrivalSend {
+		r.schedules[fn].finished(time.Now())
+	}
+	if h.arrival != arrivalSend && h.encounterID != "" {
+		r.encounter.push(h.encounterID) // never sent: still to discharge
+	}
+	if h.arrival == arrivalBehind {
+		s := &skipOut{}
+		s.Skip.Fn, s.Skip.Start, s.Skip.LagMs = fn, msOf(h.slot), msBetween(h.slot, res.Timestamp)
+		return lineOut{}, s
 	}
 	l := lineOut{
 		T:         res.End().UnixMilli(),
+		Start:     msOf(h.slot),
+		SendLagMs: math.Max(0, msBetween(h.slot, res.Timestamp)),
 		Fn:        fn,
 		Status:    int(res.Code),
 		LatencyMs: math.Round(float64(res.Latency.Microseconds())) / 1000,
 	}
 	cause := ""
 	switch {
+	case h.arrival == arrivalSaturated:
+		cause = "not-sent"
+		l.Detail = "every worker busy: not sent within 100 ms of its slot"
+		l.LatencyMs = 0
 	case res.Code == 0:
 		cause = h.errCause
 		if cause == "" {
@@ -234,7 +274,7 @@ func (r *runner) line(fn string, res *vegeta.Result) lineOut {
 		if fn == "admission" && w.Outcome == "acknowledged" {
 			r.encounter.add(w.ResourceID)
 		}
-		if fn == "discharge" && w.Outcome != "acknowledged" && h.encounterID != "" {
+		if fn == "discharge" && w.Outcome != "acknowledged" && h.encounterID != "" && h.arrival == arrivalSend {
 			r.encounter.push(h.encounterID) // still in progress (or unknown): may be discharged again
 		}
 	}
@@ -242,7 +282,14 @@ func (r *runner) line(fn string, res *vegeta.Result) lineOut {
 	if !l.OK {
 		l.Cause = &cause
 	}
-	return l
+	return l, nil
+}
+
+// msOf is an instant in epoch milliseconds with microsecond precision (phase edges fall anywhere in a bucket).
+func msOf(t time.Time) float64 { return float64(t.UnixMicro()) / 1000 }
+
+func msBetween(from, to time.Time) float64 {
+	return math.Round(float64(to.Sub(from).Microseconds())) / 1000
 }
 
 func resourceIdentity(res *vegeta.Result) (id, version string) {
@@ -301,8 +348,10 @@ type output struct {
 
 func newOutput(w io.Writer) *output { return &output{w: bufio.NewWriterSize(w, 64<<10)} }
 
-func (o *output) write(l lineOut) bool {
-	b, _ := json.Marshal(l)
+func (o *output) write(l lineOut) bool { return o.json(l) }
+
+func (o *output) json(v any) bool {
+	b, _ := json.Marshal(v)
 	return o.line(b) == nil
 }
 

@@ -73,9 +73,9 @@ process.stdin.on('data', (d) => {
     const bin = await fake(
       'good',
       `const t = now();
-       out({ t, fn: 'journal-lookup', ok: true, status: 200, latencyMs: 4, cause: null });
-       out({ t, fn: 'admission', ok: true, status: 201, latencyMs: 9, cause: null, write: { writeId: 'w1', resourceType: 'Encounter', resourceId: '7', versionId: '1', outcome: 'acknowledged' } });
-       out({ t, fn: 'admission', ok: false, status: 0, latencyMs: 2000, cause: 'timeout', write: { writeId: 'w2', resourceType: 'Encounter', outcome: 'unknown' } });
+       out({ t, start: t - 5, sendLagMs: 0, fn: 'journal-lookup', ok: true, status: 200, latencyMs: 4, cause: null });
+       out({ t, start: t - 5, sendLagMs: 0, fn: 'admission', ok: true, status: 201, latencyMs: 9, cause: null, write: { writeId: 'w1', resourceType: 'Encounter', resourceId: '7', versionId: '1', outcome: 'acknowledged' } });
+       out({ t, start: t - 5, sendLagMs: 0, fn: 'admission', ok: false, status: 0, latencyMs: 2000, cause: 'timeout', write: { writeId: 'w2', resourceType: 'Encounter', outcome: 'unknown' } });
        ${summary()}
        process.exit(0);`,
     );
@@ -103,7 +103,7 @@ process.stdin.on('data', (d) => {
   it('fails on a malformed line, naming its number and start, and kills epj-load', async () => {
     const bin = await fake(
       'malformed',
-      `out({ t: now(), fn: 'admission', ok: true, status: 201, latencyMs: 1, cause: null, write: { writeId: 'w', resourceType: 'Encounter', resourceId: '1', outcome: 'acknowledged' } });
+      `out({ t: now(), start: now() - 1, sendLagMs: 0, fn: 'admission', ok: true, status: 201, latencyMs: 1, cause: null, write: { writeId: 'w', resourceType: 'Encounter', resourceId: '1', outcome: 'acknowledged' } });
        process.stdout.write('this is not json at all\\n');
        setInterval(() => {}, 1000); // would run forever`,
     );
@@ -143,7 +143,7 @@ process.stdin.on('data', (d) => {
   it('stops epj-load with SIGTERM on abort, flushes and resolves', async () => {
     const bin = await fake(
       'endless',
-      `const tick = setInterval(() => out({ t: now(), fn: 'journal-lookup', ok: true, status: 200, latencyMs: 3, cause: null }), 20);
+      `const tick = setInterval(() => out({ t: now(), start: now() - 1, sendLagMs: 0, fn: 'journal-lookup', ok: true, status: 200, latencyMs: 3, cause: null }), 20);
        process.on('SIGTERM', () => { clearInterval(tick); ${summary(true)} process.exit(0); });`,
     );
     const ac = new AbortController();

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+)
+
+// An open model has to keep its promise: clinicians arrive at their slots whether or not the EPJ answers. Vegeta
+// paces ticks at constant intervals, but when every worker is busy its pacer blocks and then catches up in a burst;
+// the missed seconds would have the fewest attempts and availability would be measured on survivors (coordinated
+// omission). So every arrival is tied to its slot (began + (n+1)/rate, vegeta's own ConstantPacer schedule), and an
+// arrival that cannot be sent within maxSendLag of its slot is never sent late:
+//   - saturated: every worker of the function was busy since the slot — the EPJ is holding the clinicians' clients,
+//     so it is a failed attempt at its slot (cause not-sent);
+//   - behind: workers were free, so epj-load itself was late (a starved CPU). That says nothing about the EPJ: it is
+//     reported as a skip, which the harness counts against its own health (harness/selfwatch/), not the EPJ's.
+
+const maxSendLag = 100 * time.Millisecond
+
+type arrivalKind int
+
+const (
+	arrivalSend arrivalKind = iota
+	arrivalSaturated
+	arrivalBehind
+)
+
+// schedule is one function's arrival clock and worker occupancy.
+type schedule struct {
+	pacer    vegeta.ConstantPacer
+	interval time.Duration
+	workers  int64
+
+	beganOnce sync.Once
+	began     atomic.Int64 // UnixNano of vegeta's attack start, learned from the pacer's first call
+	beganSet  chan struct{}
+	next      atomic.Uint64 // slots handed out so far
+
+	inFlight      atomic.Int64
+	saturatedAtNs atomic.Int64 // last instant every worker was busy
+}
+
+func newSchedule(rate float64, workers uint64) *schedule {
+	p := vegeta.ConstantPacer{Freq: int(rate*1000 + 0.5), Per: 1000 * time.Second}
+	return &schedule{
+		pacer:    p,
+		interval: time.Duration(p.Per.Nanoseconds() / int64(p.Freq)),
+		workers:  int64(workers),
+		beganSet: make(chan struct{}),
+	}
+}
+
+// Pace is vegeta's ConstantPacer; on the first call it learns when vegeta's attack began (now − elapsed), so slots
+// are computed on vegeta's own time base.
+func (s *schedule) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool) {
+	s.beganOnce.Do(func() {
+		s.began.Store(time.Now().Add(-elapsed).UnixNano())
+		close(s.beganSet)
+	})
+	return s.pacer.Pace(elapsed, hits)
+}
+
+// Rate is part of vegeta.Pacer.
+func (s *schedule) Rate(elapsed time.Duration) float64 { return s.pacer.Rate(elapsed) }
+
+// arrival hands out the next slot (in order of the targeter's calls, one per tick) and decides whether it is sent.
+func (s *schedule) arrival(now time.Time) (slot time.Time, kind arrivalKind) {
+	<-s.beganSet // the pacer is always called before the first tick
+	n := s.next.Add(1) - 1
+	slot = time.Unix(0, s.began.Load()+int64(n+1)*int64(s.interval))
+	if now.Sub(slot) <= maxSendLag {
+		return slot, arrivalSend
+	}
+	if s.saturatedAtNs.Load() >= slot.UnixNano() {
+		return slot, arrivalSaturated
+	}
+	return slot, arrivalBehind
+}
+
+// started and finished keep the count of attempts in flight; reaching the worker cap marks the function saturated.
+func (s *schedule) started(now time.Time) {
+	if s.inFlight.Add(1) >= s.workers {
+		s.saturatedAtNs.Store(now.UnixNano())
+	}
+}
+
+func (s *schedule) finished(now time.Time) {
+	if s.inFlight.Add(-1) >= s.workers-1 { // every worker was busy until this instant
+		s.saturatedAtNs.Store(now.UnixNano())
+	}
+}
