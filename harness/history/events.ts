@@ -132,6 +132,29 @@ export interface LagEvent extends Stamp {
   replayLagMs: number | null;
 }
 
+/**
+ * How stale one reader is, the pt-heartbeat way (harness/probes/staleness.ts): heartbeats are written at the primary
+ * every few hundred ms; `t` is when the reader answered, `heartbeatAt` the write instant of the newest heartbeat it
+ * showed, staleness = t − heartbeatAt. A reader that cannot answer keeps its last known heartbeat (`unreachable`),
+ * so staleness keeps growing while it is down or cut off.
+ */
+export interface StalenessEvent extends Stamp {
+  kind: 'staleness';
+  /** the container read (a replica database, Opslags-EPJ), by its name in the stack definition */
+  reader: string;
+  /** `sql`: the heartbeat table through the reader's admin link; `fhir`: heartbeat resources through a front door */
+  via: 'sql' | 'fhir';
+  /** the link the read went through */
+  link: string;
+  /** write instant (epoch ms) of the newest heartbeat seen; null while none of this probe's was seen */
+  heartbeatAt: number | null;
+  /** t − heartbeatAt, ms; null while no heartbeat was seen */
+  stalenessMs: number | null;
+  unreachable: boolean;
+  /** why the reader did not answer */
+  error?: string;
+}
+
 /** Anything else worth a line in the journal (stack up, steady state checked, …). */
 export interface NoteEvent extends Stamp {
   kind: 'note';
@@ -139,7 +162,7 @@ export interface NoteEvent extends Stamp {
   data?: Record<string, unknown>;
 }
 
-export type HistoryEvent = PhaseEvent | RequestBucketEvent | LoadEvent | HarnessHealthEvent | WriteEvent | FaultEvent | ActionEvent | LagEvent | NoteEvent;
+export type HistoryEvent = PhaseEvent | RequestBucketEvent | LoadEvent | HarnessHealthEvent | WriteEvent | FaultEvent | ActionEvent | LagEvent | StalenessEvent | NoteEvent;
 export type EventKind = HistoryEvent['kind'];
 export type EventOf<K extends EventKind> = Extract<HistoryEvent, { kind: K }>;
 /** What a writer hands over; the history stamps it. */
