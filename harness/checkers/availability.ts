@@ -2,6 +2,7 @@ import type { History } from '../history/history.js';
 import type { ClinicalFunction } from '../stack/definition.js';
 import { bucketsByFunction, mergeBuckets, type BucketTotals } from './buckets.js';
 import { formatPercent } from './format.js';
+import { evidenceProblem, type HarnessBounds } from './evidence.js';
 import { DEFAULT_THRESHOLD, forFunction, type PerFunction } from './per-function.js';
 import { phaseOfBucket, phasesOf, type Phase } from './phases.js';
 import { composeVerdicts, type Verdict } from './verdict.js';
@@ -55,6 +56,8 @@ export interface AvailabilityVerdictOptions {
   phases?: string[];
   functions?: ClinicalFunction[];
   end?: number;
+  /** bounds on the harness's own health in the window (harness/checkers/evidence.ts) */
+  harnessBounds?: Partial<HarnessBounds>;
 }
 
 export function availabilityVerdict(history: History, opts: AvailabilityVerdictOptions = {}): Verdict {
@@ -62,11 +65,14 @@ export function availabilityVerdict(history: History, opts: AvailabilityVerdictO
     ...(opts.functions ? { functions: opts.functions } : {}),
     ...(opts.end !== undefined ? { end: opts.end } : {}),
   });
-  const judge = (a: FunctionAvailability, where: string): Verdict => {
+  const judge = (a: FunctionAvailability, where: string, phase?: Phase): Verdict => {
     const threshold = forFunction(opts.threshold, a.fn, DEFAULT_THRESHOLD);
     const checker = `availability ${a.fn} ${where}`;
     const details = { where, threshold, ...a };
     if (a.availability === null) return { checker, status: 'unknown', summary: `${a.fn}: no attempts ${where}`, details };
+    const window = phase ? { from: phase.start, to: phase.end } : { from: a.from ?? 0, to: a.to ?? 0 };
+    const problem = evidenceProblem(history, { fn: a.fn, ...window, exactEdges: phase !== undefined, attempts: a.attempts, bounds: opts.harnessBounds });
+    if (problem) return { checker, status: 'unknown', summary: `${a.fn} ${where}: ${problem}`, details };
     const ok = a.availability >= threshold;
     return {
       checker,
@@ -87,7 +93,7 @@ export function availabilityVerdict(history: History, opts: AvailabilityVerdictO
       }
       for (const p of occurrences) {
         const where = occurrences.length > 1 ? `in ${name} #${p.index}` : `in ${name}`;
-        for (const a of p.functions) children.push(judge(a, where));
+        for (const a of p.functions) children.push(judge(a, where, p));
       }
     }
   }

@@ -34,7 +34,8 @@ export function historyEnd(history: History): number {
 }
 
 export function phasesOf(history: History, opts: PhaseOptions = {}): Phase[] {
-  const marks = history.ofKind('phase');
+  // a phase is recorded once its step took effect, stamped with that instant: order by it, not by recording
+  const marks = history.ofKind('phase').sort((a, b) => a.t - b.t);
   const end = opts.end ?? historyEnd(history);
   const phases: Phase[] = [];
   for (let i = 0; i < marks.length; i++) {

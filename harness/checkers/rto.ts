@@ -2,13 +2,15 @@ import type { FaultEvent, RequestBucketEvent } from '../history/events.js';
 import type { History } from '../history/history.js';
 import type { ClinicalFunction } from '../stack/definition.js';
 import { bucketAvailability, bucketEnd, coalesceBuckets } from './buckets.js';
+import { evidenceProblem, type HarnessBounds } from './evidence.js';
 import { formatDuration, formatPercent } from './format.js';
 import { DEFAULT_THRESHOLD, forFunction, type PerFunction } from './per-function.js';
 import { composeVerdicts, type Verdict } from './verdict.js';
 
 /**
  * RTO of a function for a fault: from the fault's `applied` instant until the function's availability is back at or
- * above the threshold and stays there for a hold window. Availability is judged per bucket (1 s of wall time).
+ * above the threshold and stays there for a hold window. Availability is judged per bucket (1 s of wall time, cut at
+ * phase edges); the instants of impact and recovery are those of attempts (their start), not of bucket edges.
  *
  * Choices:
  * - A bucket with zero attempts (or a missing bucket) neither breaks a good run nor counts toward the hold: nobody
@@ -39,9 +41,9 @@ export interface RtoResult {
   rtoScenarioMs: number | null;
   /** true when the function never went below the threshold after the fault (RTO 0) */
   withoutOutage: boolean;
-  /** start of the first bucket after the fault with any failed attempt (bucket precision; never before appliedAt) */
+  /** start of the first failed attempt after the fault (never before appliedAt) */
   firstFailureAt: number | null;
-  /** start of the first bucket below the threshold (never before appliedAt) */
+  /** start of the first failed attempt of the first bucket below the threshold (never before appliedAt) */
   outageStartAt: number | null;
   /** outageStartAt − appliedAt: how long the fault took to bite */
   timeToImpactMs: number | null;
@@ -81,21 +83,13 @@ export function appliedFaults(history: History): FaultEvent[] {
 }
 
 /**
- * Where the function came back. When the first good bucket saw no failure, the last failure of the bad bucket
- * before it is the last instant the function was seen failing — closer than the good bucket's start by up to a
- * bucket (failures and the first successes often share the bucket in which the fault was healed).
+ * Where the function came back, from attempts (their start instants), not bucket edges: the first attempt that
+ * started after the last failed attempt of the outage and succeeded. The good run that holds begins at bucket
+ * `run`; the outage's last failure is in the last bad bucket before it (`badBefore`), and the function may already
+ * have answered later in that bucket.
  */
-function recoveryInstant(b: RequestBucketEvent, badBefore?: RequestBucketEvent): number {
-  if (b.lastFailureAt === undefined && badBefore?.lastFailureAt !== undefined) return badBefore.lastFailureAt;
-  let at = b.bucket;
-  if (b.lastFailureAt !== undefined) {
-    // the first success after the last failure is the recovery; it is exact when every success came after every
-    // failure (firstSuccessAt > lastFailureAt), otherwise the last failure is the closest instant we know
-    at = b.firstSuccessAt !== undefined && b.firstSuccessAt > b.lastFailureAt ? b.firstSuccessAt : b.lastFailureAt;
-  } else if (b.firstSuccessAt !== undefined) {
-    at = b.firstSuccessAt;
-  }
-  return Math.min(Math.max(at, b.bucket), bucketEnd(b));
+function recoveryInstant(run: RequestBucketEvent, badBefore?: RequestBucketEvent): number {
+  return badBefore?.firstSuccessAfterLastFailureAt ?? run.firstSuccessAt ?? run.bucket;
 }
 
 export function rtoOf(history: History, fault: FaultEvent, fn: ClinicalFunction, opts: RtoOptions = {}): RtoResult {
@@ -157,9 +151,9 @@ export function rtoOf(history: History, fault: FaultEvent, fn: ClinicalFunction,
     appliedScenarioMs: fault.scenarioMs,
     threshold,
     holdMs,
-    firstFailureAt: firstFailure ? notBefore(firstFailure.bucket) : null,
-    outageStartAt: firstBad ? notBefore(firstBad.bucket) : null,
-    timeToImpactMs: firstBad ? notBefore(firstBad.bucket) - appliedAt : null,
+    firstFailureAt: firstFailure ? notBefore(firstFailure.firstFailureAt ?? firstFailure.bucket) : null,
+    outageStartAt: firstBad ? notBefore(firstBad.firstFailureAt ?? firstBad.bucket) : null,
+    timeToImpactMs: firstBad ? notBefore(firstBad.firstFailureAt ?? firstBad.bucket) - appliedAt : null,
     badBuckets,
     flaps,
     badAfterRecovery,
@@ -223,7 +217,7 @@ export function rtoOf(history: History, fault: FaultEvent, fn: ClinicalFunction,
     rtoMs,
     rtoScenarioMs: rtoMs * scale,
     withoutOutage: false,
-    outageMs: recoveredAt - notBefore(firstBad.bucket),
+    outageMs: recoveredAt - notBefore(firstBad.firstFailureAt ?? firstBad.bucket),
     summary:
       `${label}: recovered in ${formatDuration(rtoMs)} wall` +
       (scale !== 1 ? ` (${formatDuration(rtoMs * scale)} scenario)` : '') +
@@ -243,6 +237,8 @@ export interface RtoVerdictOptions extends RtoOptions {
   maxRtoMs?: PerFunction<number>;
   /** the same in scenario time (what a requirement like "admissions back within 4 h" means) */
   maxRtoScenarioMs?: PerFunction<number>;
+  /** bounds on the harness's own health between the fault and the end of the hold (harness/checkers/evidence.ts) */
+  harnessBounds?: Partial<HarnessBounds>;
 }
 
 /**
@@ -258,6 +254,9 @@ export function rtoVerdict(history: History, opts: RtoVerdictOptions = {}): Verd
     const maxScenario = forFunction(opts.maxRtoScenarioMs, r.fn);
     const details = { ...r, maxRtoMs: maxWall ?? null, maxRtoScenarioMs: maxScenario ?? null };
     if (r.status === 'no-data') return { checker, status: 'unknown', summary: r.summary, details };
+    const judgedUntil = r.recoveredAt !== null ? r.recoveredAt + r.holdMs : (opts.until ?? Number.MAX_SAFE_INTEGER);
+    const problem = evidenceProblem(history, { fn: r.fn, from: r.appliedAt, to: judgedUntil, minExpectedAttempts: 0, bounds: opts.harnessBounds });
+    if (problem) return { checker, status: 'unknown', summary: `${r.summary}; but ${problem}`, details };
     const within = (wallMs: number) =>
       (maxWall === undefined || wallMs <= maxWall) && (maxScenario === undefined || wallMs * history.clock.scale <= maxScenario);
     if (r.status === 'not-recovered') {

@@ -1,6 +1,7 @@
 import type { History } from '../history/history.js';
 import type { ClinicalFunction } from '../stack/definition.js';
 import { bucketAvailability, bucketEnd, coalesceBuckets, mergeBuckets } from './buckets.js';
+import { evidenceProblem, type HarnessBounds } from './evidence.js';
 import { formatPercent } from './format.js';
 import { DEFAULT_THRESHOLD, forFunction, type PerFunction } from './per-function.js';
 import { phaseWindow } from './phases.js';
@@ -19,6 +20,8 @@ export interface SteadyStateHypothesis {
   /** window [from, to) by bucket start, epoch ms; default: the whole history */
   from?: number;
   to?: number;
+  /** bounds on the harness's own health in the window (harness/checkers/evidence.ts) */
+  harnessBounds?: Partial<HarnessBounds>;
 }
 
 function inWindow(bucketStart: number, from: number | undefined, to: number | undefined): boolean {
@@ -34,6 +37,8 @@ export function steadyStateVerdict(history: History, hypothesis: SteadyStateHypo
     const checker = `steady state ${fn}`;
     const details = { fn, threshold, window: { from: from ?? null, to: to ?? null }, ...totals };
     if (totals.availability === null) return { checker, status: 'unknown', summary: `${fn}: no attempts in the window`, details };
+    const problem = evidenceProblem(history, { fn, from: from ?? totals.from ?? 0, to: to ?? totals.to ?? 0, attempts: totals.attempts, bounds: hypothesis.harnessBounds });
+    if (problem) return { checker, status: 'unknown', summary: `${fn}: ${problem}`, details };
     const ok = totals.availability >= threshold;
     return {
       checker,

@@ -16,6 +16,11 @@ export abstract class Fault {
   readonly id: string;
   state: FaultState = 'new';
   appliedAt?: number;
+  /** when the heal was done (undo returned): a phase that the heal opens starts here */
+  healedAt?: number;
+  /** the first instant the fault had any effect (site power: the mains failure, long before the UPS drains) */
+  firstEffectAt?: number;
+  private onFirstEffect?: (t: number) => void;
   /** set by apply when the effect was planned for a later instant than the step (a UPS draining): skew is measured against it */
   protected plannedApplyAt?: number;
   /** set by apply when the effect took hold before apply's own bookkeeping finished (e.g. kills done, network next) */
@@ -41,12 +46,19 @@ export abstract class Fault {
   /** Undo the effect. Idempotent, and correct after a partial `apply`. */
   protected abstract undo(ctx: RunContext): Promise<void>;
 
-  async inject(ctx: RunContext, scheduledAt?: number): Promise<void> {
+  /**
+   * `onFirstEffect` is told the instant the fault first took effect — the start of the phase it opens
+   * (harness/timeline/timeline.ts) — as soon as it is known, which for a fault with a scripted delay is long
+   * before inject returns.
+   */
+  async inject(ctx: RunContext, scheduledAt?: number, onFirstEffect?: (t: number) => void): Promise<void> {
     if (this.state !== 'new') throw new Error(`${this.id} was already injected`);
     this.state = 'active'; // from here on heal must undo, even if apply throws half way
+    this.onFirstEffect = onFirstEffect;
     try {
       const detail = await this.apply(ctx);
       this.appliedAt = this.effectAt ?? Date.now();
+      this.markFirstEffect(this.appliedAt);
       const planned = this.plannedApplyAt ?? scheduledAt;
       this.record(ctx, 'applied', { t: this.appliedAt, detail, ...(planned !== undefined ? { skewMs: this.appliedAt - planned } : {}) });
       this.record(ctx, 'observed', { detail: await this.observe(ctx) });
@@ -56,6 +68,16 @@ export abstract class Fault {
     }
   }
 
+  /**
+   * A fault whose effect starts before it is fully applied (site power: mains fail, the UPS drains later) calls
+   * this at that first effect; every other fault's first effect is its applied instant.
+   */
+  protected markFirstEffect(t: number): void {
+    if (this.firstEffectAt !== undefined) return;
+    this.firstEffectAt = t;
+    this.onFirstEffect?.(t);
+  }
+
   /** Heals; calling it again (or before inject) is a no-op. `scheduledAt` (wall ms) lets the history keep the heal's skew. */
   heal(ctx: RunContext, scheduledAt?: number): Promise<void> {
     if (this.state === 'new') return Promise.resolve();
@@ -63,6 +85,7 @@ export abstract class Fault {
       await this.undo(ctx);
       this.state = 'healed';
       const t = Date.now();
+      this.healedAt = t;
       this.record(ctx, 'healed', { t, ...(scheduledAt !== undefined ? { skewMs: t - scheduledAt } : {}) });
     })();
     return this.healing;

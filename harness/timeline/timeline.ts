@@ -130,17 +130,26 @@ export class Timeline {
       const wait = due - Date.now();
       if (wait > 0) await sleep(wait, signal);
       if (signal.aborted) return;
-      if (s.phase) ctx.history.record({ kind: 'phase', name: s.phase });
+      // A phase starts where its step took effect (docs/measurements.md): an injection at the fault's first effect,
+      // a heal where the heal was done, an action where it started, a bare phase at its scheduled instant.
+      const startPhase = (t: number) => {
+        if (s.phase) ctx.history.record({ kind: 'phase', name: s.phase, t });
+      };
       if (s.fault) {
         ctx.history.record({ kind: 'fault', id: s.fault.id, fault: s.fault.kind, stage: 'scheduled', target: s.fault.describeTarget(), t: due, scenarioMs, detail: `step '${s.faultName}'` });
-        await s.fault.inject({ ...ctx, signal }, due);
+        await s.fault.inject({ ...ctx, signal }, due, startPhase);
       } else if (s.heal) {
-        await this.faults.get(s.heal)!.heal(ctx, due);
+        const fault = this.faults.get(s.heal)!;
+        await fault.heal(ctx, due);
+        startPhase(fault.healedAt ?? Date.now());
       } else if (s.action) {
         const n = (actionCount.get(s.action.name) ?? 0) + 1;
         actionCount.set(s.action.name, n);
         ctx.history.record({ kind: 'action', id: `${s.action.name}#${n}`, action: s.action.name, stage: 'scheduled', t: due, scenarioMs });
+        startPhase(Date.now());
         await s.action.run({ ...ctx, signal });
+      } else {
+        startPhase(due);
       }
     };
 

@@ -19,7 +19,8 @@ export class CompositeFault extends Fault {
   }
 
   protected async apply(ctx: RunContext): Promise<string> {
-    await Promise.all(this.parts.map((p) => p.inject(ctx)));
+    // the composite took effect when its first part did
+    await Promise.all(this.parts.map((p) => p.inject(ctx, undefined, (t) => this.markFirstEffect(t))));
     return this.parts.map((p) => p.id).join(' + ');
   }
 

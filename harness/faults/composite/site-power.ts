@@ -31,7 +31,8 @@ export type SitePowerParams = z.input<typeof sitePowerSchema>;
  * returns, the site boots in the declared order; a component can be declared not to come back.
  *
  * Applied instant = the moment the site lost power (UPS drained), not the mains failure: that is when clinical
- * functions can start failing. With no outage (generator or mains back in time) it is the mains failure.
+ * functions can start failing, and RTO counts from it. With no outage (generator or mains back in time) it is the
+ * mains failure. The fault's first effect — where the phase its step opens begins — is always the mains failure.
  * Times are scenario time; the run's clock scales them to wall time.
  */
 export class SitePower extends Fault {
@@ -67,9 +68,11 @@ export class SitePower extends Fault {
   protected async apply(ctx: RunContext): Promise<string> {
     const { clock } = ctx.history;
     const { upsRuntimeMs, generator } = this.params;
-    this.mainsFailedAt = clock.toScenario(Date.now());
+    const mainsFailed = Date.now();
+    this.mainsFailedAt = clock.toScenario(mainsFailed);
     const back = this.powerBackAfter();
-    ctx.history.record({ kind: 'note', message: `site ${this.params.site}: mains failed; generator ${generator.starts ? `starts after ${generator.startAfterMs} ms` : 'fails'}; UPS ${upsRuntimeMs} ms` });
+    ctx.history.record({ kind: 'note', t: mainsFailed, message: `site ${this.params.site}: mains failed; generator ${generator.starts ? `starts after ${generator.startAfterMs} ms` : 'fails'}; UPS ${upsRuntimeMs} ms` });
+    this.markFirstEffect(mainsFailed);
     if (upsRuntimeMs >= back) {
       this.story = Promise.resolve();
       return `mains failed; ${generator.starts && generator.startAfterMs <= this.params.mainsRestoredAfterMs ? 'generator' : 'mains'} back after ${back} ms, within the UPS's ${upsRuntimeMs} ms: no outage`;

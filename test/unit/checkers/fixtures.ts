@@ -14,7 +14,9 @@ export function historyOf(events: NewEvent[], scale = 1): History {
   return h;
 }
 
-type BucketExtra = Partial<Pick<RequestBucketEvent, 'firstSuccessAt' | 'lastFailureAt' | 'latencyMs' | 'widthMs'>> & {
+type BucketExtra = Partial<
+  Pick<RequestBucketEvent, 'firstSuccessAt' | 'firstFailureAt' | 'lastFailureAt' | 'firstSuccessAfterLastFailureAt' | 'latencyMs' | 'widthMs' | 'skipped'>
+> & {
   failures?: Partial<Record<FailureCause, number>>;
 };
 
@@ -33,7 +35,10 @@ export function bucket(fn: ClinicalFunction, second: number, attempts: number, s
     failures: extra.failures ?? (failed > 0 ? { timeout: failed } : {}),
     latencyMs: extra.latencyMs ?? { p50: 10, p95: 20, p99: 30, max: 40 },
     ...(extra.firstSuccessAt !== undefined ? { firstSuccessAt: extra.firstSuccessAt } : {}),
+    ...(extra.firstFailureAt !== undefined ? { firstFailureAt: extra.firstFailureAt } : {}),
     ...(extra.lastFailureAt !== undefined ? { lastFailureAt: extra.lastFailureAt } : {}),
+    ...(extra.firstSuccessAfterLastFailureAt !== undefined ? { firstSuccessAfterLastFailureAt: extra.firstSuccessAfterLastFailureAt } : {}),
+    ...(extra.skipped !== undefined ? { skipped: extra.skipped } : {}),
   };
 }
 

@@ -29,35 +29,27 @@ describe('checkers: RTO', () => {
     expect(rto(h).rtoMs).to.equal(10_400);
   });
 
-  it('places the recovery after the last failure when the first good bucket still had failures', () => {
-    // 99/100: good at 0.99; successes began before the last failure, so the last failure is the closest instant known
+  it('does not move the recovery for a stray failure inside the good run', () => {
+    // 99/100 is good at 0.99: the function answered from 20.1 s on and stayed above the threshold
     const mixed = historyOf([
       applied('power#1', 10),
       ...run('admission', 10, 20, 'bad'),
       bucket('admission', 20, 100, 99, { firstSuccessAt: at(20.1), lastFailureAt: at(20.3) }),
       ...run('admission', 21, 30, 'good'),
     ]);
-    expect(rto(mixed).recoveredAt).to.equal(at(20.3));
-    // every success after every failure: the first success IS the first success after the last failure
-    const ordered = historyOf([
-      applied('power#1', 10),
-      ...run('admission', 10, 20, 'bad'),
-      bucket('admission', 20, 100, 99, { firstSuccessAt: at(20.6), lastFailureAt: at(20.2) }),
-      ...run('admission', 21, 30, 'good'),
-    ]);
-    expect(rto(ordered).recoveredAt).to.equal(at(20.6));
+    expect(rto(mixed).recoveredAt).to.equal(at(20.1));
   });
 
-  it('places the recovery at the last failure of the bad bucket in which the fault was healed', () => {
-    // the heal bucket is bad (4/10) but its last failure came at 19.3 s and nothing failed after it
+  it('places the recovery at the first success after the last failure of the bucket in which the fault was healed', () => {
+    // the heal bucket is bad (4/10): its last failure started at 19.3 s, the first success after it at 19.35 s
     const h = historyOf([
       applied('power#1', 10),
       ...run('admission', 10, 19, 'bad'),
-      bucket('admission', 19, 10, 4, { firstSuccessAt: at(19.35), lastFailureAt: at(19.3) }),
+      bucket('admission', 19, 10, 4, { firstSuccessAt: at(19.32), lastFailureAt: at(19.3), firstSuccessAfterLastFailureAt: at(19.35) }),
       ...run('admission', 20, 30, 'good'),
     ]);
-    expect(rto(h).recoveredAt).to.equal(at(19.3));
-    expect(rto(h).rtoMs).to.equal(9_300);
+    expect(rto(h).recoveredAt).to.equal(at(19.35));
+    expect(rto(h).rtoMs).to.equal(9_350);
   });
 
   it('never places anything before the applied instant', () => {

@@ -1,0 +1,97 @@
+import type { History } from '../history/history.js';
+import type { ClinicalFunction } from '../stack/definition.js';
+import { bucketEnd } from './buckets.js';
+import { formatDuration } from './format.js';
+
+/**
+ * Whether a window holds evidence a verdict may rest on. A checker asks before it says pass or fail; when the
+ * answer is a reason, the verdict is `unknown` with that reason:
+ *   - too few attempts expected: the open-model load sends rate × L (± 1) attempts in a window of L; below
+ *     `minExpectedAttempts` one attempt more or less swings the availability too far to judge;
+ *   - attempts missing: fewer arrived than the load's schedule promised (an arrival was lost, not failed);
+ *   - a bucket straddles the window's edge (its attempts cannot be split, so the window's count is not exact);
+ *   - the harness fell behind: the load generator skipped arrivals because it was itself late, Node's event loop
+ *     stalled, or the host's CPUs were saturated for a whole sample (harness/selfwatch/selfwatch.ts).
+ */
+export interface HarnessBounds {
+  /** arrivals epj-load was itself too late to send, per function and window (default 0) */
+  maxSkippedArrivals: number;
+  /** longest Node event-loop stall, ms (default 250: the precision the RTO and probes promise) */
+  maxEventLoopDelayMs: number;
+  /**
+   * share of a sample during which a runnable task waited for a CPU (default 0.999: the whole sample). CPU
+   * saturation distorts a measurement only through the two symptoms above, which have tighter bounds; on its own it
+   * is recorded and shown, and judged only when it was total.
+   */
+  maxCpuPressure: number;
+}
+
+export const DEFAULT_HARNESS_BOUNDS: HarnessBounds = { maxSkippedArrivals: 0, maxEventLoopDelayMs: 250, maxCpuPressure: 0.999 };
+
+export const MIN_EXPECTED_ATTEMPTS = 5;
+
+export interface EvidenceQuery {
+  fn: ClinicalFunction;
+  from: number;
+  to: number;
+  /** the window's edges are phase edges, where buckets are cut: a bucket across one is a fault (default false) */
+  exactEdges?: boolean;
+  /** attempts seen in the window, to compare with what the load promised */
+  attempts?: number;
+  minExpectedAttempts?: number;
+  bounds?: Partial<HarnessBounds>;
+}
+
+/** How many attempts the load's schedule puts in [from, to) for `fn`; null when the history holds no load events. */
+export function expectedAttempts(history: History, fn: ClinicalFunction, from: number, to: number): number | null {
+  const loads = history.ofKind('load');
+  if (loads.length === 0) return null;
+  let expected = 0;
+  const started = loads.filter((l) => l.stage === 'started');
+  const stopped = loads.filter((l) => l.stage === 'stopped');
+  for (const [i, start] of started.entries()) {
+    const rate = start.rates[fn] ?? 0;
+    if (!(rate > 0)) continue;
+    const stop = stopped[i];
+    const slots = stop?.slots?.[fn];
+    // the schedule's slots are first, first + 1/rate, …; without the stop event (a live run) count to now
+    const begin = slots ? slots.first : start.t;
+    const end = slots ? slots.last + 1000 / rate : (stop?.t ?? Date.now());
+    expected += (rate * Math.max(0, Math.min(to, end) - Math.max(from, begin))) / 1000;
+  }
+  return expected;
+}
+
+/** The reason the window cannot be judged, or undefined when it can. */
+export function evidenceProblem(history: History, q: EvidenceQuery): string | undefined {
+  const bounds = { ...DEFAULT_HARNESS_BOUNDS, ...q.bounds };
+  const min = q.minExpectedAttempts ?? MIN_EXPECTED_ATTEMPTS;
+  const span = formatDuration(q.to - q.from);
+  const expected = expectedAttempts(history, q.fn, q.from, q.to);
+  if (expected !== null && expected < min) {
+    return `only ${expected.toFixed(1)} attempts of ${q.fn} expected in ${span} (fewer than ${min}): too few to judge; lengthen the window or raise the rate`;
+  }
+  if (expected !== null && q.attempts !== undefined && q.attempts < Math.floor(expected) - 1) {
+    return `${q.fn}: ${q.attempts} attempts in ${span} where the load's schedule promised ${expected.toFixed(1)}: arrivals were lost`;
+  }
+
+  const buckets = history.ofKind('requests').filter((b) => b.fn === q.fn && bucketEnd(b) > q.from && b.bucket < q.to);
+  if (q.exactEdges) {
+    const straddler = buckets.find((b) => (b.bucket < q.from && bucketEnd(b) > q.from) || (b.bucket < q.to && bucketEnd(b) > q.to));
+    if (straddler) return `${q.fn}: a bucket (${new Date(straddler.bucket).toISOString()}) straddles the window's edge, so its attempts cannot be attributed exactly`;
+  }
+  const skipped = buckets.filter((b) => b.bucket >= q.from).reduce((n, b) => n + (b.skipped ?? 0), 0);
+  if (skipped > bounds.maxSkippedArrivals) {
+    return `the load generator fell behind its schedule: ${skipped} arrival(s) of ${q.fn} not sent in ${span} because epj-load was itself late (a starved CPU), so the EPJ's availability there is not known`;
+  }
+  for (const h of history.ofKind('harness')) {
+    if (h.t <= q.from || h.t - h.intervalMs >= q.to) continue;
+    if (h.eventLoopDelayMs.max > bounds.maxEventLoopDelayMs) {
+      return `the harness's event loop stalled ${Math.round(h.eventLoopDelayMs.max)} ms (bound ${bounds.maxEventLoopDelayMs} ms) at ${new Date(h.t).toISOString()}: its own timings there are not trustworthy`;
+    }
+    if (h.cpuPressure !== null && h.cpuPressure > bounds.maxCpuPressure) {
+      return `the host's CPUs were saturated (tasks waited ${Math.round(h.cpuPressure * 100)} % of the sample) at ${new Date(h.t).toISOString()}: a slow harness would look like a slow EPJ`;
+    }
+  }
+  return undefined;
+}
