@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { describeError, HarnessError } from '../errors.js';
+import { describeError, EXIT, exitCodeOf, HarnessError } from '../errors.js';
 import { cleanCommand } from './commands/clean.js';
 import { doctorCommand } from './commands/doctor.js';
 import { headlineCommand } from './commands/headline.js';
@@ -9,8 +9,22 @@ import { imagesCommand } from './commands/images.js';
 import { runCommand } from './commands/run.js';
 import { stackCommand } from './commands/stack.js';
 
+const COMMAND_WORDS = new Set(['stack', 'up', 'status', 'down', 'run', 'images', 'build', 'doctor', 'clean', 'headline']);
+
+/** The command words that lead argv (`stack up `), for pointing at the right --help. */
+function commandWords(args: string[]): string {
+  const words: string[] = [];
+  for (const a of args) {
+    if (!COMMAND_WORDS.has(a) || words.length === 2) break;
+    words.push(a);
+  }
+  return words.map((w) => `${w} `).join('');
+}
+
 await yargs(hideBin(process.argv))
   .scriptName('epj-chaos')
+  // flags are read as typed (args['epj-port']); expansion would also name an unknown --time-scale as timeScale
+  .parserConfiguration({ 'camel-case-expansion': false })
   .usage('$0 <command>\n\nChaos experiments for two-site EPJ deployments.')
   .command(stackCommand)
   .command(runCommand)
@@ -24,14 +38,18 @@ await yargs(hideBin(process.argv))
   .help()
   .alias('h', 'help')
   .version()
-  .fail((msg, err, y) => {
-    if (err) {
-      // HarnessErrors are expected failures: the message and fix, no stack trace.
-      process.stderr.write(`epj-chaos: ${describeError(err)}\n`);
-      if (!(err instanceof HarnessError) && process.env.EPJ_CHAOS_DEBUG) process.stderr.write(`${err.stack}\n`);
-    } else {
-      process.stderr.write(`${y.help()}\n\nepj-chaos: ${msg}\n`);
+  .fail((msg, err) => {
+    // One message on stderr, never a stack trace (unless EPJ_CHAOS_DEBUG is set, for bugs) and never the whole
+    // help: the message names the flag, field or file at fault. Exit codes: EXIT in harness/errors.ts.
+    if (msg) {
+      // yargs' own checks and coerce functions: usage errors. recommendCommands says only "Did you mean up?".
+      const args = hideBin(process.argv);
+      if (msg.startsWith('Did you mean')) msg = `unknown command '${args.find((a) => !COMMAND_WORDS.has(a))}'. ${msg}`;
+      process.stderr.write(`epj-chaos: ${msg}\n  see: epj-chaos ${commandWords(args)}--help\n`);
+      process.exit(EXIT.usage);
     }
-    process.exit(err instanceof HarnessError && err.code === 'aborted' ? 130 : msg ? 2 : 1);
+    process.stderr.write(`epj-chaos: ${describeError(err)}\n`);
+    if (!(err instanceof HarnessError) && process.env.EPJ_CHAOS_DEBUG) process.stderr.write(`${err?.stack}\n`);
+    process.exit(exitCodeOf(err));
   })
   .parseAsync();

@@ -1,10 +1,15 @@
 import type Docker from 'dockerode';
+import { Scrubber } from '../reporters/scrubber.js';
 
-/** The last lines a container wrote (stdout and stderr), for error messages about a container that died. */
+/**
+ * The last lines a container wrote (stdout and stderr), for error messages about a container that died. They end
+ * up in messages and journals, so they pass the scrubber (harness/reporters/scrubber.ts): a container that prints
+ * its connection string does not put the password in a report.
+ */
 export async function logTail(docker: Docker, id: string, lines = 30): Promise<string> {
   try {
     const raw = (await docker.getContainer(id).logs({ stdout: true, stderr: true, tail: lines, follow: false })) as Buffer;
-    return demux(raw).trimEnd();
+    return Scrubber.fromEnvironment().scrub(demux(raw).trimEnd());
   } catch {
     return '(logs unavailable)';
   }

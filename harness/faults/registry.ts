@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { InvalidInputError } from '../errors.js';
+import { describeIssues, InvalidInputError } from '../errors.js';
 import type { Fault } from './fault.js';
 import { ContainerDisconnect } from './container/disconnect.js';
 import { ContainerKill } from './container/kill.js';
@@ -104,7 +104,7 @@ export function createFault(spec: FaultSpec): Fault {
   if (!entry) throw new InvalidInputError(`unknown fault kind '${kind}'`, `known kinds: ${FAULT_KINDS.join(', ')}`);
   const parsed = entry.schema.safeParse(params);
   if (!parsed.success) {
-    throw new InvalidInputError(`fault '${kind}': ${parsed.error.issues.map((i) => `${i.path.join('.') || '(params)'}: ${i.message}`).join('; ')}`);
+    throw new InvalidInputError(`fault '${kind}': ${describeIssues(parsed.error.issues, () => `unknown parameter of '${kind}'`).join('; ')}`);
   }
   return entry.create(parsed.data as never);
 }

@@ -3,10 +3,12 @@ import path from 'node:path';
 import type { Verdict } from '../checkers/verdict.js';
 import type { History } from '../history/history.js';
 import { PROJECT_ROOT } from '../images/catalog.js';
+import { Scrubber } from './scrubber.js';
 
 /**
  * The artefact of a run (chaostoolkit's journal): what was run, its verdicts and every event of its history, as
- * one JSON file under reports/. Only what the run recorded goes in — synthetic patients, no environment.
+ * one JSON file under reports/. Only what the run recorded goes in — synthetic patients, no environment — and all of
+ * it passes the scrubber (harness/reporters/scrubber.ts): an error message that quoted a password does not keep it.
  */
 export interface Journal {
   experiment: string;
@@ -19,12 +21,13 @@ export interface Journal {
 export async function writeJournal(j: Journal, dir = path.join(PROJECT_ROOT, 'reports')): Promise<string> {
   const events = j.history.all();
   const started = events[0]?.t ?? Date.now();
-  const slug = j.experiment.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
+  const scrubber = Scrubber.fromEnvironment();
+  const slug = scrubber.scrub(j.experiment).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
   const file = path.join(dir, `${new Date(started).toISOString().replace(/[:.]/g, '-')}-${slug}.json`);
   await mkdir(dir, { recursive: true });
   await writeFile(
     file,
-    JSON.stringify(
+    scrubber.stringify(
       {
         experiment: j.experiment,
         status: j.status,
@@ -35,7 +38,6 @@ export async function writeJournal(j: Journal, dir = path.join(PROJECT_ROOT, 're
         verdicts: j.verdicts,
         events,
       },
-      null,
       1,
     ),
   );

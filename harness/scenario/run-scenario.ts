@@ -1,5 +1,6 @@
 import { failback, failover, startLookup, stopLookup, type OperatorAction } from '../actions/index.js';
 import { InvalidInputError } from '../errors.js';
+import type { StackDefinition } from '../stack/definition.js';
 import { FaultInjector } from '../faults/injector.js';
 import { Clock } from '../history/clock.js';
 import { History } from '../history/history.js';
@@ -9,6 +10,7 @@ import type { StartedStack } from '../stack/started-stack.js';
 import { upStack } from '../stack/up.js';
 import { Timeline } from '../timeline/timeline.js';
 import type { ProgressMode } from '../util/progress.js';
+import { targetProblems } from './check-targets.js';
 import type { Scenario } from './scenario.js';
 
 const ACTIONS: Record<string, () => OperatorAction> = {
@@ -34,10 +36,9 @@ export interface ScenarioOutcome {
  */
 export async function runScenario(
   scenario: Scenario,
-  opts: { progress?: ProgressMode; onHistory?: (h: History) => void } = {},
+  opts: { progress?: ProgressMode; onHistory?: (h: History) => void; source?: string } = {},
 ): Promise<ScenarioOutcome> {
-  const timeline = Timeline.plan(scenario.timeline.map(resolveAction));
-  const def = await loadDefinition(scenario.stack.definition, { replication: scenario.stack.replication });
+  const { timeline, def } = await planScenario(scenario, opts.source);
   const signal = exitSignal();
 
   const starting = upStack(def, { signal, progress: opts.progress });
@@ -77,9 +78,30 @@ export async function runScenario(
   return outcome;
 }
 
-function resolveAction(step: Record<string, unknown>): Record<string, unknown> {
-  if (typeof step.action !== 'string') return step;
-  const make = ACTIONS[step.action];
-  if (!make) throw new InvalidInputError(`unknown operator action '${step.action}'`, `known: ${Object.keys(ACTIONS).join(', ')}`);
-  return { ...step, action: make() };
+/**
+ * Everything that can be checked without Docker, checked before anything is created: the timeline (steps, fault
+ * kinds and parameters, heals, operator actions), the stack definition, and every fault target against it.
+ * `source` (the scenario file) prefixes the message.
+ */
+export async function planScenario(scenario: Scenario, source = 'scenario'): Promise<{ timeline: Timeline; def: StackDefinition }> {
+  try {
+    const timeline = Timeline.plan(resolveActions(scenario.timeline));
+    const def = await loadDefinition(scenario.stack.definition, { replication: scenario.stack.replication });
+    const problems = scenario.timeline.flatMap((step, i) => {
+      const name = (step.inject as { name?: unknown } | undefined)?.name;
+      const fault = typeof name === 'string' ? timeline.fault(name) : undefined;
+      return fault ? targetProblems(fault, def).map((p) => `step ${i + 1} (inject '${name}'): ${p}`) : [];
+    });
+    if (problems.length > 0) throw new InvalidInputError(`fault targets that stack '${def.name}' does not have:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    return { timeline, def };
+  } catch (err) {
+    if (err instanceof InvalidInputError) throw new InvalidInputError(`${source}: ${err.message}`, err.hint);
+    throw err;
+  }
+}
+
+function resolveActions(steps: Record<string, unknown>[]): Record<string, unknown>[] {
+  const unknown = steps.flatMap((step, i) => (typeof step.action === 'string' && !ACTIONS[step.action] ? [`step ${i + 1}: action: unknown operator action '${step.action}'`] : []));
+  if (unknown.length > 0) throw new InvalidInputError(`invalid timeline:\n${unknown.map((p) => `  - ${p}`).join('\n')}`, `known actions: ${Object.keys(ACTIONS).join(', ')}`);
+  return steps.map((step) => (typeof step.action === 'string' ? { ...step, action: ACTIONS[step.action]!() } : step));
 }

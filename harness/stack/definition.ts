@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { InvalidInputError } from '../errors.js';
+import { describeIssues, InvalidInputError } from '../errors.js';
 
 /**
  * A stack definition says, for ANY two-site EPJ (ours or a vendor's): which containers run at which site, which
@@ -28,9 +28,9 @@ const port = z.number().int().min(1).max(65535);
 const readyCommon = { timeoutMs: z.number().int().positive().default(60_000) };
 export const readyCheckSchema = z.discriminatedUnion('kind', [
   /** the database behind `link` accepts a connection and answers `SELECT 1` */
-  z.object({ kind: z.literal('postgres'), link: name, user: z.string().default('postgres'), ...readyCommon }),
+  z.strictObject({ kind: z.literal('postgres'), link: name, user: z.string().default('postgres'), ...readyCommon }),
   /** the primary behind `primaryLink` reports `applicationName` as streaming in pg_stat_replication */
-  z.object({
+  z.strictObject({
     kind: z.literal('postgres-streaming'),
     primaryLink: name,
     applicationName: z.string(),
@@ -38,7 +38,7 @@ export const readyCheckSchema = z.discriminatedUnion('kind', [
     ...readyCommon,
   }),
   /** GET `path` through `link` answers `status` */
-  z.object({
+  z.strictObject({
     kind: z.literal('http'),
     link: name,
     path: z.string().startsWith('/'),
@@ -48,7 +48,8 @@ export const readyCheckSchema = z.discriminatedUnion('kind', [
 ]);
 export type ReadyCheck = z.infer<typeof readyCheckSchema>;
 
-export const containerSchema = z.object({
+// Objects are strict: a misspelt field (`dependOn`, `listen_port`) is refused, not silently dropped.
+export const containerSchema = z.strictObject({
   name,
   site: name,
   /** what the container is, e.g. db-primary, db-replica, epj, epj-standby, lookup; faults pick targets by it */
@@ -56,48 +57,54 @@ export const containerSchema = z.object({
   image: z.string().min(1),
   env: z.record(z.string(), z.string()).default({}),
   command: z.array(z.string()).optional(),
-  volumes: z.array(z.object({ name, path: z.string().startsWith('/') })).default([]),
+  volumes: z.array(z.strictObject({ name, path: z.string().startsWith('/') })).default([]),
   dependsOn: z
-    .array(z.object({ container: name, condition: z.enum(['started', 'ready']).default('ready') }))
+    .array(z.strictObject({ container: name, condition: z.enum(['started', 'ready']).default('ready') }))
     .default([]),
   ready: readyCheckSchema.optional(),
 });
 export type ContainerSpec = z.infer<typeof containerSchema>;
 
-export const linkSchema = z.object({
+export const linkSchema = z.strictObject({
   name,
   /** what kind of traffic: clinicians' front door, app→db, db→db replication, or the harness's own access */
   kind: z.enum(['front-door', 'app-db', 'replication', 'admin']),
   listenPort: port.refine((p) => p !== 8474, 'port 8474 is the Toxiproxy API'),
-  upstream: z.object({ container: name, port }),
+  upstream: z.strictObject({ container: name, port }),
   /** the site the traffic comes from; absent for clinicians and the harness */
   fromSite: name.optional(),
   publish: z.union([z.boolean(), port]).default(false),
 });
 export type LinkSpec = z.infer<typeof linkSchema>;
 
-export const stackDefinitionSchema = z.object({
+export const stackDefinitionSchema = z.strictObject({
   name,
-  sites: z.array(z.object({ id: name, name: z.string().min(1) })).min(1),
+  sites: z.array(z.strictObject({ id: name, name: z.string().min(1) })).min(1),
   containers: z.array(containerSchema).min(1),
   links: z.array(linkSchema).default([]),
   /** which published link serves each clinical function */
-  functions: z.partialRecord(z.enum(CLINICAL_FUNCTIONS), z.object({ link: name })).default({}),
+  functions: z.partialRecord(z.enum(CLINICAL_FUNCTIONS), z.strictObject({ link: name })).default({}),
 });
 export type StackDefinition = z.infer<typeof stackDefinitionSchema>;
 export type StackDefinitionInput = z.input<typeof stackDefinitionSchema>;
 
-/** Parses and cross-checks a definition; every problem is named in one InvalidInputError. */
-export function parseStackDefinition(input: unknown): StackDefinition {
+/**
+ * Parses and cross-checks a definition; every problem is named, with its field, in one InvalidInputError.
+ * `source` (a file name) says where the definition came from.
+ */
+export function parseStackDefinition(input: unknown, source?: string): StackDefinition {
+  const from = source ? ` (${source})` : '';
   const parsed = stackDefinitionSchema.safeParse(input);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  - ${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new InvalidInputError(`invalid stack definition:\n${lines.join('\n')}`);
+    const lines = describeIssues(parsed.error.issues, (parent) =>
+      parent === 'functions' ? `unknown clinical function (known: ${CLINICAL_FUNCTIONS.join(', ')})` : 'unknown field',
+    );
+    throw new InvalidInputError(`invalid stack definition${from}:\n${lines.map((l) => `  - ${l}`).join('\n')}`);
   }
   const def = parsed.data;
   const problems = crossCheck(def);
   if (problems.length > 0) {
-    throw new InvalidInputError(`invalid stack definition '${def.name}':\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    throw new InvalidInputError(`invalid stack definition '${def.name}'${from}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
   return def;
 }

@@ -19,7 +19,7 @@ interface Args {
 export const headlineCommand: CommandModule<object, Args> = {
   command: 'headline',
   describe: 'Up the reference stack, write a note at site A, read it at site B (Opslags-EPJ), tear down',
-  builder: (y) => y.option('replication', { type: 'string', default: 'async', describe: REPLICATION_MODES.join(' | ') }),
+  builder: (y) => y.option('replication', { type: 'string', default: 'async', choices: REPLICATION_MODES, requiresArg: true, describe: 'replication mode of the reference stack' }),
   handler: async (args) => {
     const def = referenceStack({ replication: args.replication });
     const interrupt = abortOnSignals();

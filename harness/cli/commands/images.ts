@@ -1,4 +1,4 @@
-import type { CommandModule } from 'yargs';
+import type { Argv, CommandModule } from 'yargs';
 import { connectDocker } from '../../docker/client.js';
 import { imageSteps } from '../../images/build.js';
 import { defaultProgressMode, runSequentially } from '../../util/progress.js';
@@ -9,14 +9,14 @@ interface Args {
   mirror?: string;
 }
 
-export const imagesCommand: CommandModule<object, Args> = {
-  command: 'images build',
+const build: CommandModule<object, Args> = {
+  command: 'build',
   describe: 'Build the reference stack images offline (debootstrap base, Toxiproxy, PostgreSQL, EPJ)',
   builder: (y) =>
     y
-      .option('base', { type: 'string', describe: 'public base image instead of the debootstrap one (needs a registry), e.g. debian:bookworm-slim' })
+      .option('base', { type: 'string', requiresArg: true, describe: 'public base image instead of the debootstrap one (needs a registry), e.g. debian:bookworm-slim' })
       .option('force', { type: 'boolean', default: false, describe: 'rebuild even if inputs are unchanged' })
-      .option('mirror', { type: 'string', describe: 'Debian mirror for debootstrap (default http://deb.debian.org/debian or $EPJ_CHAOS_DEBIAN_MIRROR)' }),
+      .option('mirror', { type: 'string', requiresArg: true, describe: 'Debian mirror for debootstrap (default http://deb.debian.org/debian or $EPJ_CHAOS_DEBIAN_MIRROR)' }),
   handler: async (args) => {
     const docker = await connectDocker();
     const steps = imageSteps(docker, { base: args.base, force: args.force, mirror: args.mirror });
@@ -25,4 +25,12 @@ export const imagesCommand: CommandModule<object, Args> = {
       steps.map((s) => ({ title: s.title, run: () => s.run(() => {}) })),
     );
   },
+};
+
+// `images build` as one command string would make `build` a positional: `images anything` would build.
+export const imagesCommand: CommandModule = {
+  command: 'images',
+  describe: 'Build the images a stack needs',
+  builder: (y: Argv) => y.command(build).demandCommand(1, 'name an images command: build'),
+  handler: () => {},
 };

@@ -1,27 +1,39 @@
 import type { CommandModule } from 'yargs';
 import type { HistoryEvent } from '../../history/events.js';
 import { HarnessError, describeError } from '../../errors.js';
+import { writeJournal } from '../../reporters/journal.js';
 import { runScenario } from '../../scenario/run-scenario.js';
 import { loadScenario } from '../../scenario/scenario.js';
 import { defaultProgressMode } from '../../util/progress.js';
 
 interface Args {
-  scenario: string;
+  /** always set in the handler: the builder's check refuses a missing one */
+  scenario?: string;
 }
 
 export const runCommand: CommandModule<object, Args> = {
-  command: 'run <scenario>',
-  describe: 'Run a scenario file: bring the stack up, play its timeline of faults and actions, heal, tear down',
-  builder: (y) => y.positional('scenario', { type: 'string', demandOption: true, describe: 'scenario JSON file' }),
+  // [scenario], not <scenario>: yargs would say only "Not enough non-option arguments", not which one is missing
+  command: 'run [scenario]',
+  describe: 'Run a scenario file: bring the stack up, play its timeline of faults and actions, heal, tear down; the journal lands in reports/',
+  builder: (y) =>
+    y
+      .positional('scenario', { type: 'string', describe: 'scenario JSON file (e.g. experiments/scenarios/power-cut.json)' })
+      .check((a) => (a.scenario ? true : 'missing <scenario>: name the scenario JSON file to run')),
   handler: async (args) => {
-    const scenario = await loadScenario(args.scenario);
+    const file = args.scenario!;
+    const scenario = await loadScenario(file);
     const outcome = await runScenario(scenario, {
+      source: `scenario ${file}`,
       progress: defaultProgressMode(),
       onHistory: (h) => h.subscribe((e) => {
         const line = describeEvent(e, h.clock.scale);
         if (line) console.log(line);
       }),
     });
+    if (outcome.runId) {
+      const journal = await writeJournal({ experiment: scenario.name, status: outcome.status, runId: outcome.runId, verdicts: [], history: outcome.history });
+      console.log(`\njournal: ${journal}`);
+    }
     console.log(`\nscenario '${scenario.name}': ${outcome.status}; steady state after heal: ${outcome.steadyAfterHeal.ok ? 'yes' : 'NO'} (${outcome.steadyAfterHeal.detail})`);
     if (outcome.status !== 'completed') throw outcome.error instanceof HarnessError ? outcome.error : new HarnessError(describeError(outcome.error), outcome.status === 'interrupted' ? 'aborted' : 'scenario-failed');
     if (!outcome.steadyAfterHeal.ok) process.exitCode = 1;

@@ -10,11 +10,39 @@ import { defaultProgressMode } from '../../util/progress.js';
 import { abortOnSignals } from '../interrupt.js';
 
 interface UpArgs {
-  replication: string;
+  replication?: string;
   'epj-port'?: number;
   'lookup-port'?: number;
   'run-id'?: string;
   definition?: string;
+}
+
+/**
+ * Flag values are checked here, before anything else runs, so a bad one is named as the flag the user typed
+ * (`--epj-port`), not as the definition field it ends up in. A coerce function that throws is a usage error (exit 2).
+ */
+export function portFlag(flag: string) {
+  return (value: unknown): number => {
+    if (Array.isArray(value)) throw new Error(`--${flag} is given more than once`);
+    const port = Number(value);
+    if (!/^\d+$/.test(String(value)) || port < 1 || port > 65535) throw new Error(`--${flag} must be a port number from 1 to 65535, got '${value}'`);
+    return port;
+  };
+}
+
+export function runIdFlag(flag: string) {
+  return (value: unknown): string => {
+    if (Array.isArray(value)) throw new Error(`--${flag} is given more than once`);
+    if (!/^[a-z0-9]{4,16}$/.test(String(value))) throw new Error(`--${flag} '${value}' is not a run id: use 4–16 lower-case letters or digits`);
+    return String(value);
+  };
+}
+
+export function oneValue(flag: string) {
+  return (value: unknown): string => {
+    if (Array.isArray(value)) throw new Error(`--${flag} is given more than once`);
+    return String(value);
+  };
 }
 
 const up: CommandModule<object, UpArgs> = {
@@ -22,11 +50,17 @@ const up: CommandModule<object, UpArgs> = {
   describe: 'Bring a stack up and leave it running (the reference two-site stack unless --definition)',
   builder: (y) =>
     y
-      .option('replication', { type: 'string', default: 'async', describe: `replication mode: ${REPLICATION_MODES.join(' | ')}` })
-      .option('epj-port', { type: 'number', describe: 'fixed 127.0.0.1 port for the EPJ front door (default: a free one)' })
-      .option('lookup-port', { type: 'number', describe: 'fixed 127.0.0.1 port for the Opslags-EPJ front door' })
-      .option('run-id', { type: 'string', describe: 'run id to use (4–16 lower-case letters/digits; default random)' })
-      .option('definition', { type: 'string', describe: 'a vendor stack definition (JSON) instead of the reference stack' }),
+      .option('replication', { type: 'string', choices: REPLICATION_MODES, requiresArg: true, coerce: oneValue('replication'), describe: 'replication mode of the reference stack (default async)' })
+      .option('epj-port', { type: 'string', requiresArg: true, coerce: portFlag('epj-port'), describe: 'fixed 127.0.0.1 port for the EPJ front door (default: a free one)' })
+      .option('lookup-port', { type: 'string', requiresArg: true, coerce: portFlag('lookup-port'), describe: 'fixed 127.0.0.1 port for the Opslags-EPJ front door' })
+      .option('run-id', { type: 'string', requiresArg: true, coerce: runIdFlag('run-id'), describe: 'run id to use (4–16 lower-case letters/digits; default random)' })
+      .option('definition', { type: 'string', requiresArg: true, coerce: oneValue('definition'), describe: 'a vendor stack definition (JSON) instead of the reference stack' })
+      // the reference stack's options mean nothing for a vendor's stack: refuse them rather than ignore them
+      .conflicts('definition', ['replication', 'epj-port', 'lookup-port'])
+      .check((a) => {
+        if (a['epj-port'] !== undefined && a['epj-port'] === a['lookup-port']) throw new Error(`--epj-port and --lookup-port are both ${a['epj-port']}: the two front doors need two ports`);
+        return true;
+      }),
   handler: async (args) => {
     const def = await loadDefinition(args.definition, {
       replication: args.replication,
@@ -54,7 +88,7 @@ const status: CommandModule<object, StatusArgs> = {
   describe: 'Show running stacks, their containers and endpoints',
   builder: (y) =>
     y
-      .option('run', { type: 'string', describe: 'only this run' })
+      .option('run', { type: 'string', requiresArg: true, coerce: runIdFlag('run'), describe: 'only this run' })
       .option('json', { type: 'boolean', default: false, describe: 'print endpoints as JSON' }),
   handler: async (args) => {
     const docker = await connectDocker();
@@ -93,7 +127,7 @@ interface DownArgs {
 const down: CommandModule<object, DownArgs> = {
   command: 'down',
   describe: 'Remove a stack: its containers, networks and volumes',
-  builder: (y) => y.option('run', { type: 'string', describe: 'run id (may be left out when one stack runs)' }),
+  builder: (y) => y.option('run', { type: 'string', requiresArg: true, coerce: runIdFlag('run'), describe: 'run id (may be left out when one stack runs)' }),
   handler: async (args) => {
     const docker = await connectDocker();
     let run = args.run;
@@ -118,8 +152,8 @@ function printEndpoints(stack: StartedStack) {
 }
 
 export const stackCommand: CommandModule = {
-  command: 'stack <command>',
+  command: 'stack',
   describe: 'Bring a two-site EPJ stack up, show it, take it down',
-  builder: (y: Argv) => y.command(up).command(status).command(down).demandCommand(1),
+  builder: (y: Argv) => y.command(up).command(status).command(down).demandCommand(1, 'name a stack command: up, status or down'),
   handler: () => {},
 };
