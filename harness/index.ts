@@ -25,6 +25,9 @@ export * from './actions/index.js';
 // workload and probes
 export * from './workload/index.js';
 export * from './probes/replication-lag.js';
+export { startStalenessProbe, type StalenessProbe, type StalenessProbeOptions, type StalenessReader } from './probes/staleness.js';
+export { replicationModeOf, replicationSettingOf, type ReplicationSetting } from './probes/replication-mode.js';
+export { HEARTBEAT_SYSTEM, HEARTBEAT_SERIES_SYSTEM, heartbeatResource } from './probes/heartbeat-resource.js';
 
 // checkers
 export * from './checkers/index.js';

@@ -8,3 +8,5 @@ export * from './availability.js';
 export * from './rto.js';
 export * from './steady-state.js';
 export * from './lost-writes.js';
+export * from './staleness.js';
+export * from './what-if.js';

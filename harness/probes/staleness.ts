@@ -214,10 +214,9 @@ export async function startStalenessProbe(ctx: RunContext, opts: StalenessProbeO
 
   // The first heartbeats go out before the first reads, so a healthy reader's first sample already shows one.
   await Promise.all(writers.map((w) => w.beat()));
-  const tickers = [
-    ...writers.map((w) => new Ticker(heartbeatIntervalMs, maxInFlight, w.beat)),
-    ...readers.map((r) => new Ticker(sampleIntervalMs, maxInFlight, readOnce(r))),
-  ];
+  const writerTickers = writers.map((w) => new Ticker(heartbeatIntervalMs, maxInFlight, w.beat));
+  const readerTickers = readers.map((r) => new Ticker(sampleIntervalMs, maxInFlight, readOnce(r)));
+  const tickers = [...writerTickers, ...readerTickers];
   history.record({
     kind: 'note',
     message:
@@ -226,7 +225,10 @@ export async function startStalenessProbe(ctx: RunContext, opts: StalenessProbeO
       (skipped.length ? `; skipped: ${skipped.join('; ')}` : ''),
     data: { series, primary: primary?.container ?? null, readers, skipped },
   });
-  for (const t of tickers) t.start();
+  // Readers half a heartbeat after the writers: in step with them, a read would race each new heartbeat and
+  // flip between ≈ 0 and ≈ one interval; offset, the heartbeat's resolution shows as a steady ≈ half interval.
+  for (const t of writerTickers) t.start();
+  for (const t of readerTickers) t.start(heartbeatIntervalMs / 2);
 
   let stopping: Promise<void> | undefined;
   return {

@@ -21,9 +21,11 @@ export class Ticker {
     if (!(maxInFlight >= 1)) throw new RangeError(`maxInFlight must be ≥ 1, got ${maxInFlight}`);
   }
 
-  start(): void {
-    this.started = Date.now();
-    this.tick();
+  /** Starts ticking after `offsetMs` (a reader half a period after its writer samples at a steady phase). */
+  start(offsetMs = 0): void {
+    this.started = Date.now() + offsetMs;
+    if (offsetMs > 0) this.timer = setTimeout(() => this.tick(), offsetMs);
+    else this.tick();
   }
 
   private tick(): void {
