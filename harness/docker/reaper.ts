@@ -2,11 +2,13 @@ import { hostname } from 'node:os';
 import type Docker from 'dockerode';
 import { dockerStatus } from './client.js';
 import { LABEL, labelFilter } from './labels.js';
+import { REAPER_OF, reaperFilter } from './reaper-sidecar.js';
 
 /**
  * Removes what runs left behind, found by label only (as Testcontainers' reaper does): containers first, then the
  * networks and volumes they held. A run is stale when the process that owns it is gone — killed with SIGKILL, say —
- * or it was started detached (`stack up`) and is being cleaned explicitly.
+ * or it was started detached (`stack up`) and is being cleaned explicitly. This is the belt: the braces are each
+ * run's own immediate reaper (reaper-sidecar.ts), which removes the run within seconds of its owner's death.
  */
 
 export interface RunSummary {
@@ -30,7 +32,8 @@ export async function listRuns(docker: Docker): Promise<RunSummary[]> {
   ]);
   const runs = new Map<string, RunSummary>();
   const note = (labels: Record<string, string> | undefined, kind: 'containers' | 'networks' | 'volumes') => {
-    const run = labels?.[LABEL.run];
+    // a run's reaper carries the run id under its own key (reaper-sidecar.ts) and is counted with the run
+    const run = labels?.[LABEL.run] ?? labels?.[REAPER_OF];
     if (!labels || !run) return;
     let s = runs.get(run);
     if (!s) {
@@ -69,12 +72,19 @@ function isAlive(pid: number, host: string): boolean {
 }
 
 /**
- * Removes every object labelled with this run id. Safe to call twice, and on a half-created run.
+ * Removes every object labelled with this run id, then the run's reaper (unless `keepReaper`: a clean `down`
+ * keeps it armed until the rest is gone). Safe to call twice, and on a half-created run.
+ */
+export async function removeRun(docker: Docker, run: string, settleMs = 0, opts: { keepReaper?: boolean } = {}): Promise<void> {
+  await removeLabelled(docker, run, labelFilter(run), settleMs);
+  if (!opts.keepReaper) await removeLabelled(docker, run, reaperFilter(run), 0);
+}
+
+/**
  * A killed owner may have had creates in flight that the engine completes after it died, so removal repeats
  * until a listing comes back empty (with a short pause, so late arrivals have landed).
  */
-export async function removeRun(docker: Docker, run: string, settleMs = 0): Promise<void> {
-  const filters = labelFilter(run);
+async function removeLabelled(docker: Docker, run: string, filters: { label: string[] }, settleMs: number): Promise<void> {
   for (let pass = 0; pass < 10; pass++) {
     if (pass > 0 || settleMs > 0) await new Promise((r) => setTimeout(r, pass === 0 ? settleMs : 200));
     const containers = await docker.listContainers({ all: true, filters });

@@ -45,6 +45,7 @@ export function imageSteps(docker: Docker, opts: BuildImagesOptions = {}): Image
     { title: `Toxiproxy server ${TOOLS.toxiproxy} (go install)`, run: () => ensureToxiproxyBinary() },
     { title: 'EPJ service binary (go build)', run: () => buildEpjBinary() },
     { title: 'epj-load, the vegeta load generator (go build)', run: () => buildEpjLoadBinary() },
+    { title: 'reaper binary (go build)', run: () => buildReaperBinary() },
     {
       title: `image ${IMAGES.toxiproxy}`,
       run: (log) =>
@@ -69,6 +70,11 @@ export function imageSteps(docker: Docker, opts: BuildImagesOptions = {}): Image
       title: `image ${IMAGES.epj}`,
       run: (log) =>
         buildImage(docker, IMAGES.epj, [path.join(PROJECT_ROOT, 'docker/epj/Dockerfile'), path.join(BUILD_DIR, 'bin', 'epj')], { BASE: base }, opts, log),
+    },
+    {
+      title: `image ${IMAGES.reaper}`,
+      run: (log) =>
+        buildImage(docker, IMAGES.reaper, [path.join(PROJECT_ROOT, 'docker/reaper/Dockerfile'), path.join(BUILD_DIR, 'bin', 'epj-chaos-reaper')], {}, opts, log),
     },
   ];
 }
@@ -144,6 +150,16 @@ async function buildEpjBinary(): Promise<string> {
   const out = path.join(BUILD_DIR, 'bin', 'epj');
   await run('go', ['build', '-trimpath', '-ldflags=-s -w', '-o', out, '.'], {
     cwd: path.join(PROJECT_ROOT, 'fixtures/epj'),
+    env: { ...process.env, CGO_ENABLED: '0' },
+  });
+  return 'built';
+}
+
+/** The reaper (docker/reaper: its own Go module, standard library only); FROM scratch, so no base is needed. */
+async function buildReaperBinary(): Promise<string> {
+  await requireCommand('go', 'apt-get install -y golang (Go ≥ 1.22)');
+  await run('go', ['build', '-trimpath', '-ldflags=-s -w', '-o', path.join(BUILD_DIR, 'bin', 'epj-chaos-reaper'), '.'], {
+    cwd: path.join(PROJECT_ROOT, 'docker/reaper'),
     env: { ...process.env, CGO_ENABLED: '0' },
   });
   return 'built';

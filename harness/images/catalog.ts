@@ -33,4 +33,6 @@ export const IMAGES = {
   postgres: `epj-chaos/postgres:${TOOLS.postgresMajor}`,
   epj: 'epj-chaos/epj:dev',
   toxiproxy: `epj-chaos/toxiproxy:${TOOLS.toxiproxy.replace(/^v/, '')}`,
+  /** the immediate reaper of a run (docker/reaper, docs/reaper.md) */
+  reaper: 'epj-chaos/reaper:dev',
 } as const;

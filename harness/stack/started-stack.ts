@@ -3,6 +3,7 @@ import { Toxiproxy } from 'toxiproxy-node-client';
 import { connectDocker } from '../docker/client.js';
 import { LABEL, labelFilter } from '../docker/labels.js';
 import { removeRun } from '../docker/reaper.js';
+import type { ReaperLink } from '../docker/reaper-sidecar.js';
 import { HarnessError } from '../errors.js';
 import { CLINICAL_FUNCTIONS, parseStackDefinition, type ClinicalFunction, type StackDefinition } from './definition.js';
 import { TOXIPROXY } from './names.js';
@@ -40,6 +41,8 @@ export class StartedStack {
     readonly definition: StackDefinition,
     private readonly hostPorts: Record<string, number>,
     private readonly toxiproxyPort: number,
+    /** held by the process that started the run (docs/reaper.md); none when attached or detached */
+    private readonly reaper?: ReaperLink,
   ) {}
 
   /** Finds a running stack by run id, from Docker alone (another process may have started it). */
@@ -125,9 +128,16 @@ export class StartedStack {
     return Date.now() - t0;
   }
 
-  /** Removes every container, network and volume of the run. Idempotent. */
+  /**
+   * Removes every container, network and volume of the run, and its reaper. Idempotent. The reaper stays armed
+   * until the rest is gone, so a kill in the middle of `down` is still covered.
+   */
   down(): Promise<void> {
-    this.downed ??= removeRun(this.docker, this.runId);
+    this.downed ??= (async () => {
+      await removeRun(this.docker, this.runId, 0, { keepReaper: true });
+      this.reaper?.release();
+      await removeRun(this.docker, this.runId);
+    })();
     return this.downed;
   }
 }

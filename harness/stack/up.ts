@@ -5,6 +5,7 @@ import { connectDocker, dockerStatus } from '../docker/client.js';
 import { LABEL, runLabels } from '../docker/labels.js';
 import { logTail } from '../docker/logs.js';
 import { reap, removeRun } from '../docker/reaper.js';
+import { launchReaper, type LaunchedReaper, type ReaperLink } from '../docker/reaper-sidecar.js';
 import { AbortedError, HarnessError, InvalidInputError } from '../errors.js';
 import { IMAGES } from '../images/catalog.js';
 import { imageExists } from '../images/build.js';
@@ -36,21 +37,24 @@ export async function upStack(input: StackDefinitionInput, opts: UpOptions = {})
   const def = parseStackDefinition(input);
   const run = opts.runId === undefined ? newRunId() : checkRunId(opts.runId);
   const docker = await connectDocker();
-  await preflight(docker, def);
-  await reap(docker, { kind: 'orphaned' });
+  await preflight(docker, def, !opts.detached);
 
   const starter = new StackStarter(docker, def, run, opts);
   try {
+    // reaping earlier runs' leftovers overlaps with the launch of this run's reaper
+    await Promise.all([starter.reaperLaunched, reap(docker, { kind: 'orphaned' })]);
     return await starter.start();
   } catch (err) {
     await starter.settle();
+    await removeRun(docker, run, 0, { keepReaper: true });
+    starter.releaseReaper();
     await removeRun(docker, run);
     throw explain(err, def);
   }
 }
 
-async function preflight(docker: Docker, def: StackDefinition): Promise<void> {
-  const images = [...new Set([IMAGES.toxiproxy, ...def.containers.map((c) => c.image)])];
+async function preflight(docker: Docker, def: StackDefinition, reaper: boolean): Promise<void> {
+  const images = [...new Set([IMAGES.toxiproxy, ...(reaper ? [IMAGES.reaper] : []), ...def.containers.map((c) => c.image)])];
   const missing = (await Promise.all(images.map(async (i) => ((await imageExists(docker, i)) ? null : i)))).filter(Boolean);
   if (missing.length > 0) {
     throw new HarnessError(`image(s) not built: ${missing.join(', ')}`, 'image-missing', 'run `npm run setup` (or `epj-chaos images build`)');
@@ -68,6 +72,12 @@ class StackStarter {
   /** network ids by site ('wan' for the WAN): containers refer to networks by id, as names may be duplicated later */
   private readonly networks = new Map<string, string>();
   private toxiproxyPort = 0;
+  /**
+   * The run's immediate reaper (docs/reaper.md), launched first: nothing else of the run is created until it runs,
+   * so the owner's death at any later instant is covered. A detached stack outlives its process and has none.
+   */
+  readonly reaperLaunched: Promise<LaunchedReaper | undefined>;
+  private reaperLink?: ReaperLink;
 
   constructor(
     private readonly docker: Docker,
@@ -75,20 +85,34 @@ class StackStarter {
     private readonly run: string,
     private readonly opts: UpOptions,
   ) {
-    this.labels = runLabels({ run, stack: def.name, ownerPid: process.pid, ownerHost: hostname(), detached: !!opts.detached });
+    const ownership = { run, stack: def.name, ownerPid: process.pid, ownerHost: hostname(), detached: !!opts.detached };
+    this.labels = runLabels(ownership);
+    this.reaperLaunched = this.track(opts.detached ? Promise.resolve(undefined) : launchReaper(docker, ownership));
   }
 
   async start(): Promise<StartedStack> {
+    // the reaper's call back overlaps with creating the stack; `up` returns only once it is armed
+    const armed = this.track(
+      this.reaperLaunched.then(async (launched) => {
+        if (launched) this.reaperLink = await launched.armed;
+      }),
+    );
     const infra = this.track(this.createInfrastructure());
     // Containers do not wait for Toxiproxy: what they reach through it they retry; only readiness probes need it.
     this.proxy = this.track(infra.then(() => this.startToxiproxy()));
     const steps = [
+      ...(this.opts.detached ? [] : [{ title: 'reaper', done: armed.then(() => 'armed') }]),
       { title: 'networks and volumes', done: infra.then(() => `${this.def.sites.length + 1} networks`) },
       { title: 'Toxiproxy links', done: this.proxy.then(() => `${this.def.links.length} links`) },
       ...this.def.containers.map((c) => ({ title: c.name, done: this.readyOf(c, infra) })),
     ];
     await trackProgress(this.opts.progress ?? 'silent', steps);
-    return new StartedStack(this.docker, this.run, this.def, this.hostPorts, this.toxiproxyPort);
+    return new StartedStack(this.docker, this.run, this.def, this.hostPorts, this.toxiproxyPort, this.reaperLink);
+  }
+
+  /** Before the reaper itself is removed: it must stand down, not reap. */
+  releaseReaper(): void {
+    this.reaperLink?.release();
   }
 
   /** Waits for every operation already sent to Docker, so the cleanup that follows sees all it created. */

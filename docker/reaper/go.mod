@@ -1,0 +1,3 @@
+module epj-chaos/docker/reaper
+
+go 1.22
