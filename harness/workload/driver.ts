@@ -9,6 +9,7 @@ import { BucketAggregator } from './buckets.js';
 import { EPJ_LOAD_BIN } from './build-epj-load.js';
 import { parseLoadLine, type LoadSummary } from './lines.js';
 import { assertLoopback } from './loopback.js';
+import { startSelfWatch } from '../selfwatch/selfwatch.js';
 import { defaultProfile, type LoadProfile } from './profile.js';
 import type { SeededPatient } from './seed.js';
 
@@ -42,6 +43,8 @@ export interface RunLoadOptions {
   bucketWidthMs?: number;
   /** a bucket is recorded once it ended this long ago (default: the attempt timeout + 1000, so every attempt started in it has ended) */
   graceMs?: number;
+  /** record the harness's own health while the load runs (default true; harness/selfwatch/selfwatch.ts) */
+  selfWatch?: boolean;
 }
 
 export interface LoadRunResult {
@@ -127,6 +130,8 @@ export async function runLoad(opts: RunLoadOptions): Promise<LoadRunResult> {
     }
   };
   history.record({ kind: 'load', stage: 'started', rates, timeoutMs });
+  // while clinicians are being simulated, the harness also watches itself: its verdicts are only as good as it
+  const watch = opts.selfWatch === false ? undefined : startSelfWatch(history);
 
   // A minimal environment: nothing of ours (tokens, proxies) reaches epj-load, and so nothing can reach the history.
   const child = spawn(binary, ['-config', '-', '-stop-on-stdin-eof'], { env: {}, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -221,6 +226,7 @@ export async function runLoad(opts: RunLoadOptions): Promise<LoadRunResult> {
     child.stdin.end();
     aggregator.flushAll();
     unsubscribe();
+    await watch?.stop();
     history.record({ kind: 'load', stage: 'stopped', rates, timeoutMs, slots });
   }
 

@@ -18,6 +18,10 @@ import { runLoad } from '../../harness/workload/driver.js';
 import { defaultProfile, onlyFunctions } from '../../harness/workload/profile.js';
 import { readBack } from '../../harness/workload/readback.js';
 import { seedPatients, type SeededPatient } from '../../harness/workload/seed.js';
+import { availabilityByPhase } from '../../harness/checkers/availability.js';
+import { FaultInjector } from '../../harness/faults/injector.js';
+import type { FaultSpec } from '../../harness/faults/registry.js';
+import { sleep } from '../../harness/stack/wait/poll.js';
 import { NOTHING, runObjects } from '../support/docker-objects.js';
 
 const exec = promisify(execFile);
@@ -120,6 +124,57 @@ describe('clinical workload against the reference stack', function () {
     // an id nobody wrote is not found
     expect(await readBack(stack.functionUrl('admission'), { Encounter: ['00000000-0000-4000-8000-000000000000'] })).to.deep.equal([]);
     expect(await epjLoadPids()).to.deep.equal([]);
+  });
+
+  /**
+   * The open model's promise: clinicians keep arriving while the EPJ stalls. Every arrival whose slot falls in the
+   * stall is an attempt there (rate × L ± 1 per function), and all of them fail — none lost, none sent late in a burst.
+   */
+  async function stall(fault: FaultSpec, stallMs: number, functions: readonly (typeof CLINICAL_FUNCTIONS)[number][]) {
+    const history = new History();
+    const ctx = { stack, history };
+    const injector = await FaultInjector.start(ctx);
+    const stop = new AbortController();
+    const load = runLoad({ stack, history, patients, durationMs: 0, signal: stop.signal, seed: 11 });
+    let from = 0;
+    let to = 0;
+    try {
+      await sleep(2000);
+      const f = await injector.inject(fault);
+      from = f.appliedAt!;
+      history.record({ kind: 'phase', name: 'stall', t: from });
+      await sleep(stallMs - (Date.now() - from));
+      await f.heal(ctx);
+      to = f.healedAt!;
+      history.record({ kind: 'phase', name: 'after', t: to });
+      await sleep(3000);
+    } finally {
+      stop.abort();
+      await load;
+      await injector.close();
+    }
+    const inStall = availabilityByPhase(history, { functions: [...functions] }).phases.find((p) => p.name === 'stall')!;
+    const stallBuckets = history.ofKind('requests').filter((b) => b.bucket >= from && b.bucket < to);
+    for (const a of inStall.functions) {
+      const expected = (defaultProfile[a.fn] * (to - from)) / 1000;
+      // an arrival epj-load was itself too late to send (a starved CPU) is a skip: not an attempt, but not lost
+      const skipped = stallBuckets.filter((b) => b.fn === a.fn).reduce((n, b) => n + (b.skipped ?? 0), 0);
+      console.log(`      ${a.fn.padEnd(17)} ${a.attempts} attempts + ${skipped} skipped in ${to - from} ms (expected ${expected.toFixed(1)}), ${a.successes} ok, ${JSON.stringify(a.failures)}`);
+      expect(a.attempts + skipped, `${a.fn}: arrivals in the stall`).to.be.within(Math.floor(expected) - 1, Math.ceil(expected) + 1);
+    }
+    // Every attempt of the stall failed, but for one that started in the heal's own round trip: the toxic is gone
+    // before Toxiproxy's answer (and so the recorded heal instant) reaches us.
+    const succeeded = stallBuckets.filter((b) => functions.includes(b.fn) && b.successes > 0);
+    for (const b of succeeded) expect(b.firstSuccessAt!, `${b.fn} succeeded ${to - b.firstSuccessAt!} ms before the heal`).to.be.at.least(to - 100);
+  }
+
+  it('keeps every arrival through a 5-s blackhole of both front doors: rate × 5 s ± 1 attempts per function, all failed', async () => {
+    await stall({ kind: 'blackhole', target: { kind: 'front-door' } }, 5000, CLINICAL_FUNCTIONS);
+  });
+
+  it('keeps every arrival while site A\'s EPJ is dead behind its front door (a slow failure: Toxiproxy dials a dead upstream)', async () => {
+    await stall({ kind: 'container-kill', target: { site: 'a', role: 'epj' } }, 5000, ['journal-lookup', 'clinical-note', 'admission', 'discharge', 'referral', 'e-prescription']);
+    await stack.awaitHealthy(30_000);
   });
 
   it('names the fix when the epj-load binary is missing', async () => {
