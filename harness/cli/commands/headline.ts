@@ -7,6 +7,7 @@ import { upStack } from '../../stack/up.js';
 import { pollUntil } from '../../stack/wait/poll.js';
 import { defaultProgressMode } from '../../util/progress.js';
 import { abortOnSignals } from '../interrupt.js';
+import { replicationFlag } from './stack.js';
 
 interface Args {
   replication: string;
@@ -19,7 +20,7 @@ interface Args {
 export const headlineCommand: CommandModule<object, Args> = {
   command: 'headline',
   describe: 'Up the reference stack, write a note at site A, read it at site B (Opslags-EPJ), tear down',
-  builder: (y) => y.option('replication', { type: 'string', default: 'async', choices: REPLICATION_MODES, requiresArg: true, describe: 'replication mode of the reference stack' }),
+  builder: (y) => y.option('replication', { type: 'string', default: 'async', requiresArg: true, coerce: replicationFlag('replication'), describe: REPLICATION_MODES.join(' | ') }),
   handler: async (args) => {
     const def = referenceStack({ replication: args.replication });
     const interrupt = abortOnSignals();

@@ -38,6 +38,15 @@ export function runIdFlag(flag: string) {
   };
 }
 
+/** Also the message of a bad mode in a scenario file: "unknown replication mode 'x'", with the modes there are. */
+export function replicationFlag(flag: string) {
+  return (value: unknown): string => {
+    const mode = oneValue(flag)(value);
+    if (!(REPLICATION_MODES as readonly string[]).includes(mode)) throw new Error(`--${flag}: unknown replication mode '${mode}' (use one of: ${REPLICATION_MODES.join(', ')})`);
+    return mode;
+  };
+}
+
 export function oneValue(flag: string) {
   return (value: unknown): string => {
     if (Array.isArray(value)) throw new Error(`--${flag} is given more than once`);
@@ -50,7 +59,7 @@ const up: CommandModule<object, UpArgs> = {
   describe: 'Bring a stack up and leave it running (the reference two-site stack unless --definition)',
   builder: (y) =>
     y
-      .option('replication', { type: 'string', choices: REPLICATION_MODES, requiresArg: true, coerce: oneValue('replication'), describe: 'replication mode of the reference stack (default async)' })
+      .option('replication', { type: 'string', requiresArg: true, coerce: replicationFlag('replication'), describe: `replication mode of the reference stack: ${REPLICATION_MODES.join(' | ')} (default async)` })
       .option('epj-port', { type: 'string', requiresArg: true, coerce: portFlag('epj-port'), describe: 'fixed 127.0.0.1 port for the EPJ front door (default: a free one)' })
       .option('lookup-port', { type: 'string', requiresArg: true, coerce: portFlag('lookup-port'), describe: 'fixed 127.0.0.1 port for the Opslags-EPJ front door' })
       .option('run-id', { type: 'string', requiresArg: true, coerce: runIdFlag('run-id'), describe: 'run id to use (4–16 lower-case letters/digits; default random)' })
