@@ -17,7 +17,7 @@ export const runCommand: CommandModule<object, Args> = {
   describe: 'Run a scenario file: bring the stack up, play its timeline of faults and actions, heal, tear down; the journal lands in reports/',
   builder: (y) =>
     y
-      .positional('scenario', { type: 'string', describe: 'scenario JSON file (e.g. experiments/scenarios/power-cut.json)' })
+      .positional('scenario', { type: 'string', describe: 'the scenario JSON file to run (required), e.g. experiments/scenarios/power-cut.json' })
       .check((a) => (a.scenario ? true : 'missing <scenario>: name the scenario JSON file to run')),
   handler: async (args) => {
     const file = args.scenario!;

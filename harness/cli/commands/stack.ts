@@ -38,7 +38,7 @@ export function runIdFlag(flag: string) {
   };
 }
 
-/** Also the message of a bad mode in a scenario file: "unknown replication mode 'x'", with the modes there are. */
+/** A replication mode of the reference stack; a bad one is named with the modes there are. */
 export function replicationFlag(flag: string) {
   return (value: unknown): string => {
     const mode = oneValue(flag)(value);
