@@ -84,8 +84,8 @@ function engineSocket(): string {
 
 /** Accepts the one connection that greets with the token; others (a port scan, a stray client) are dropped. */
 async function listenForReaper(run: string, token: string): Promise<{ port: number; armed: Promise<ReaperLink>; close: () => void }> {
+  // Not unref'd while waiting: if nothing else were pending, the process must not end before the reaper calls.
   const server = net.createServer();
-  server.unref();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
@@ -120,7 +120,6 @@ async function listenForReaper(run: string, token: string): Promise<{ port: numb
   });
   armed.catch(() => {}); // observed by whoever awaits it; a launch that failed never does
   timer = setTimeout(() => giveUp(new HarnessError(`the reaper of run ${run} did not call back on 127.0.0.1:${port} within ${ARM_TIMEOUT_MS} ms`, 'reaper', 'is this process in another network namespace than the Docker daemon? see docs/reaper.md')), ARM_TIMEOUT_MS);
-  timer.unref();
   return { port, armed, close: () => giveUp(new HarnessError(`the reaper of run ${run} was not started`, 'reaper')) };
 }
 

@@ -77,6 +77,8 @@ class StackStarter {
    * so the owner's death at any later instant is covered. A detached stack outlives its process and has none.
    */
   readonly reaperLaunched: Promise<LaunchedReaper | undefined>;
+  /** the reaper's call back overlaps with creating the stack; `up` returns only once it is armed */
+  private readonly reaperArmed: Promise<ReaperLink | undefined>;
   private reaperLink?: ReaperLink;
 
   constructor(
@@ -88,20 +90,15 @@ class StackStarter {
     const ownership = { run, stack: def.name, ownerPid: process.pid, ownerHost: hostname(), detached: !!opts.detached };
     this.labels = runLabels(ownership);
     this.reaperLaunched = this.track(opts.detached ? Promise.resolve(undefined) : launchReaper(docker, ownership));
+    this.reaperArmed = this.track(this.reaperLaunched.then(async (launched) => (this.reaperLink = await launched?.armed)));
   }
 
   async start(): Promise<StartedStack> {
-    // the reaper's call back overlaps with creating the stack; `up` returns only once it is armed
-    const armed = this.track(
-      this.reaperLaunched.then(async (launched) => {
-        if (launched) this.reaperLink = await launched.armed;
-      }),
-    );
     const infra = this.track(this.createInfrastructure());
     // Containers do not wait for Toxiproxy: what they reach through it they retry; only readiness probes need it.
     this.proxy = this.track(infra.then(() => this.startToxiproxy()));
     const steps = [
-      ...(this.opts.detached ? [] : [{ title: 'reaper', done: armed.then(() => 'armed') }]),
+      ...(this.opts.detached ? [] : [{ title: 'reaper', done: this.reaperArmed.then(() => 'armed') }]),
       { title: 'networks and volumes', done: infra.then(() => `${this.def.sites.length + 1} networks`) },
       { title: 'Toxiproxy links', done: this.proxy.then(() => `${this.def.links.length} links`) },
       ...this.def.containers.map((c) => ({ title: c.name, done: this.readyOf(c, infra) })),

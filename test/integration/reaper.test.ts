@@ -51,7 +51,8 @@ describe('immediate reaper: a run killed with SIGKILL is gone without any later 
       await instant.killAt(target);
       const removal = await target.killAndMeasure(60_000);
       console.log(
-        `      run ${removal.run} killed at '${removal.stage}' (${removal.loadProcesses} epj-load): everything gone ${(removal.removalMs / 1000).toFixed(1)} s after SIGKILL (goal ≤ 15 s)`,
+        `      run ${removal.run} killed at '${removal.stage}': everything gone ${(removal.removalMs / 1000).toFixed(1)} s after SIGKILL (goal ≤ 15 s)` +
+          (removal.loadProcesses ? `; its epj-load exited after ${(removal.loadExitMs / 1000).toFixed(1)} s` : ''),
       );
       expect(removal.stage).to.equal(instant.stage);
       // under load the kill must have left an epj-load running, or its end proves nothing

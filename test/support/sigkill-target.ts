@@ -79,6 +79,8 @@ export interface Removal {
   loadProcesses: number;
   /** from SIGKILL until no container, network, volume, reaper or epj-load of the run was left */
   removalMs: number;
+  /** from SIGKILL until its epj-load had exited (0 when there was none) */
+  loadExitMs: number;
 }
 
 /** A running target, its stages as they are reached. */
@@ -137,9 +139,11 @@ export class SigkillTarget {
     this.child.kill('SIGKILL');
     await this.exited;
     const docker = new Docker();
+    let loadExitMs: number | undefined;
     for (;;) {
       const left = await leftovers(docker, run, loaders);
-      if (left.length === 0) return { run, stage, loadProcesses: loaders.length, removalMs: Date.now() - killedAt };
+      if (loadExitMs === undefined && !left.some((l) => l.startsWith('epj-load'))) loadExitMs = loaders.length > 0 ? Date.now() - killedAt : 0;
+      if (left.length === 0) return { run, stage, loadProcesses: loaders.length, removalMs: Date.now() - killedAt, loadExitMs: loadExitMs! };
       if (Date.now() - killedAt > withinMs) throw new Error(`run ${run} (killed at '${stage}'): still there after ${withinMs} ms: ${left.join(', ')}`);
       await new Promise((r) => setTimeout(r, 100));
     }
