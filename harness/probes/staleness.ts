@@ -27,7 +27,8 @@ import { Ticker } from './ticker.js';
  * an admin link) is skipped and said so, in `skipped` and a note.
  *
  * Every request is on a fresh connection with a deadline, runs at a fixed rate with a cap on requests in flight
- * (harness/probes/ticker.ts), and stop() waits for those in flight and always resolves.
+ * (harness/probes/ticker.ts) — high enough that a reader hanging until its deadline still yields a sample every
+ * tick — and stop() waits for those in flight and always resolves.
  */
 
 export interface StalenessProbeOptions {
@@ -37,7 +38,7 @@ export interface StalenessProbeOptions {
   sampleIntervalMs?: number;
   /** deadline of each HTTP request, and of each SQL connect and statement, ms (default 1000) */
   timeoutMs?: number;
-  /** requests of one writer or reader in flight at once (default 4) */
+  /** requests of one writer or reader in flight at once (default: enough that a target answering only at its deadline still gets every tick) */
   maxInFlight?: number;
   /** the primary database, by container name (default: the one whose admin link answers pg_is_in_recovery() = false) */
   primary?: string;
@@ -69,7 +70,6 @@ export async function startStalenessProbe(ctx: RunContext, opts: StalenessProbeO
   const heartbeatIntervalMs = opts.heartbeatIntervalMs ?? 200;
   const sampleIntervalMs = opts.sampleIntervalMs ?? 200;
   const timeoutMs = opts.timeoutMs ?? 1000;
-  const maxInFlight = opts.maxInFlight ?? 4;
   for (const [name, v] of [['heartbeatIntervalMs', heartbeatIntervalMs], ['sampleIntervalMs', sampleIntervalMs], ['timeoutMs', timeoutMs]] as const) {
     if (!(v > 0) || !Number.isFinite(v)) throw new InvalidInputError(`staleness probe: ${name} must be a positive number of ms, got ${v}`);
   }
@@ -214,8 +214,10 @@ export async function startStalenessProbe(ctx: RunContext, opts: StalenessProbeO
 
   // The first heartbeats go out before the first reads, so a healthy reader's first sample already shows one.
   await Promise.all(writers.map((w) => w.beat()));
-  const writerTickers = writers.map((w) => new Ticker(heartbeatIntervalMs, maxInFlight, w.beat));
-  const readerTickers = readers.map((r) => new Ticker(sampleIntervalMs, maxInFlight, readOnce(r)));
+  // an SQL request may take its connect deadline and then its statement deadline
+  const inFlight = (intervalMs: number, via: 'sql' | 'fhir') => opts.maxInFlight ?? Math.ceil(((via === 'sql' ? 2 : 1) * timeoutMs) / intervalMs) + 1;
+  const writerTickers = writers.map((w) => new Ticker(heartbeatIntervalMs, inFlight(heartbeatIntervalMs, w.channel), w.beat));
+  const readerTickers = readers.map((r) => new Ticker(sampleIntervalMs, inFlight(sampleIntervalMs, r.via), readOnce(r)));
   const tickers = [...writerTickers, ...readerTickers];
   history.record({
     kind: 'note',

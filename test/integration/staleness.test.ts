@@ -122,6 +122,42 @@ describe('staleness and the what-if failover curve on the async reference stack'
     console.log(`      both fresh again (< ${TOLERANCE_MS} ms) ${freshAfterMs} ms after the heal`);
   });
 
+  it('a reader that cannot answer is sampled unreachable, its staleness still growing from its last heartbeat', async () => {
+    const history = new History();
+    const ctx: RunContext = { stack, history };
+    const injector = await FaultInjector.start(ctx);
+    const probe = await startStalenessProbe(ctx, { heartbeatIntervalMs: HEARTBEAT_MS, sampleIntervalMs: HEARTBEAT_MS, timeoutMs: 1000 });
+    let hole: Fault;
+    let healStarted = 0;
+    try {
+      await sleep(1000);
+      hole = await injector.inject({ kind: 'blackhole', target: { links: ['lookup-front'] } });
+      await sleep(3000);
+      healStarted = Date.now();
+      await hole.heal(ctx);
+      await awaitFresh(probe, TOLERANCE_MS);
+    } finally {
+      await probe.stop();
+      await injector.close();
+    }
+    const applied = faultInstant(history, hole, 'applied');
+    const of = (reader: string) => history.ofKind('staleness').filter((s) => s.reader === reader);
+    // requests sent once the hole was there time out after 1 s, and are sampled every tick from then on
+    const down = of('b-lookup').filter((s) => s.t >= applied + 1000 + HEARTBEAT_MS && s.t < healStarted);
+    const gaps = down.slice(1).map((s, i) => s.t - down[i]!.t);
+    console.log(`      b-lookup: ${down.length} unreachable samples, staleness ${down[0]?.stalenessMs} → ${down.at(-1)?.stalenessMs} ms, gaps ≤ ${Math.max(...gaps)} ms`);
+    expect(down.length, 'samples kept coming').to.be.at.least((healStarted - applied - 1000 - HEARTBEAT_MS) / HEARTBEAT_MS / 2);
+    for (const s of down) {
+      expect(s.unreachable, 'unreachable').to.equal(true);
+      expect(s.error).to.be.a('string').and.not.equal('');
+      // grows with the outage: at least the time since the hole opened (the request left then, at the latest)
+      expect(s.stalenessMs!).to.be.within(s.t - applied, s.t - applied + TOLERANCE_MS + 1000);
+    }
+    for (let i = 1; i < down.length; i++) expect(down[i]!.stalenessMs!).to.be.at.least(down[i - 1]!.stalenessMs!);
+    expect(of('b-lookup').at(-1)!.unreachable, 'answers again').to.equal(false);
+    for (const s of of('b-db').filter((x) => x.t >= applied && x.t < healStarted)) expect(s.stalenessMs!, 'b-db unaffected').to.be.below(TOLERANCE_MS + 250);
+  });
+
   it('says what a stack lacks and skips it: no read-only front door, a database without an admin link', async () => {
     const def = stack.definition;
     const lacking = parseStackDefinition({
