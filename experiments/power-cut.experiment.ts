@@ -96,7 +96,7 @@ describe('Experiment: site A power cut with a failing generator, then failover t
             boot: [{ component: 'core-switch', afterMs: 210 * MIN }],
           },
         },
-        { at: 47 * MIN, phase: 'site A dark' },
+        { at: 47 * MIN, phase: 'site A dark', phaseWhenApplied: 'power' },
         // the WAN link into site A dies with its switch; twenty minutes later the operator fails over
         { at: 47 * MIN, inject: { name: 'wan', kind: 'wan-cut' } },
         { at: 67 * MIN, phase: 'failover', action: failover() },
@@ -117,7 +117,7 @@ describe('Experiment: site A power cut with a failing generator, then failover t
   it('steady state held before the fault', () => {
     const baseline = ctx.history.ofKind('phase').find((p) => p.name === 'baseline')!;
     const onUps = ctx.history.ofKind('phase').find((p) => p.name === 'on UPS')!;
-    const v = steadyStateVerdict(ctx.history, { functions: Object.keys(defaultProfile) as ClinicalFunction[], threshold: 0.99, from: baseline.t + 1000, to: onUps.t });
+    const v = steadyStateVerdict(ctx.history, { functions: Object.keys(defaultProfile) as ClinicalFunction[], threshold: 0.99, from: baseline.t, to: onUps.t });
     verdicts.push(v);
     expect(v.status, v.summary).to.equal('pass');
   });
@@ -130,7 +130,9 @@ describe('Experiment: site A power cut with a failing generator, then failover t
     const dark = report.phases.find((p) => p.name === 'site A dark')!;
     const of = (fn: ClinicalFunction) => dark.functions.find((f) => f.fn === fn)!.availability;
     expect(of('read-only-lookup')).to.be.at.least(0.99);
-    for (const fn of WRITES) expect(of(fn), fn).to.be.below(0.05);
+    // the phase starts when the kills are issued; an attempt that started in the few ms before the containers died
+    // still succeeds, and at 600× the phase is only 2 s (8 referrals) long
+    for (const fn of WRITES) expect(of(fn), fn).to.be.below(0.15);
     expect(of('journal-lookup')).to.be.below(0.05);
   });
 
@@ -151,7 +153,11 @@ describe('Experiment: site A power cut with a failing generator, then failover t
     const v = lostWritesVerdict(ctx.history, present);
     verdicts.push(v);
     const gap = gapAtInstant(ctx.history, killedAt);
-    const expected = expectedLossWindow(ctx.history, killedAt, (lagMsOf(gap) ?? 0) + 250);
+    // The power is cut when the kills are issued; the containers die a few ms later, and what site A acknowledged
+    // until then (before the failover nothing else can acknowledge) is as much at risk as what came before.
+    const failoverAt = ctx.history.ofKind('phase').find((p) => p.name === 'failover')!.t;
+    const lastAckAtA = Math.max(killedAt, ...ctx.history.ofKind('write').filter((w) => w.outcome === 'acknowledged' && w.t < failoverAt).map((w) => w.t));
+    const expected = expectedLossWindow(ctx.history, lastAckAtA, lastAckAtA - killedAt + (lagMsOf(gap) ?? 0) + 250);
     const cmp = compareWithExpectedLoss(result, expected);
     console.log(`      ${v.summary}`);
     console.log(`      replication gap at the power loss: ${gap?.bytes ?? '?'} bytes, ${lagMsOf(gap) ?? '?'} ms`);

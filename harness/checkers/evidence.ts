@@ -36,7 +36,7 @@ export interface EvidenceQuery {
   to: number;
   /** the window's edges are phase edges, where buckets are cut: a bucket across one is a fault (default false) */
   exactEdges?: boolean;
-  /** attempts seen in the window, to compare with what the load promised */
+  /** attempts seen in the window, to compare with what the load promised (with exactEdges) */
   attempts?: number;
   minExpectedAttempts?: number;
   bounds?: Partial<HarnessBounds>;
@@ -71,7 +71,8 @@ export function evidenceProblem(history: History, q: EvidenceQuery): string | un
   if (expected !== null && expected < min) {
     return `only ${expected.toFixed(1)} attempts of ${q.fn} expected in ${span} (fewer than ${min}): too few to judge; lengthen the window or raise the rate`;
   }
-  if (expected !== null && q.attempts !== undefined && q.attempts < Math.floor(expected) - 1) {
+  // only a window cut at phase edges counts its attempts exactly; elsewhere a bucket is in or out by its start
+  if (expected !== null && q.exactEdges && q.attempts !== undefined && q.attempts < Math.floor(expected) - 1) {
     return `${q.fn}: ${q.attempts} attempts in ${span} where the load's schedule promised ${expected.toFixed(1)}: arrivals were lost`;
   }
 

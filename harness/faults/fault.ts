@@ -21,6 +21,9 @@ export abstract class Fault {
   /** the first instant the fault had any effect (site power: the mains failure, long before the UPS drains) */
   firstEffectAt?: number;
   private onFirstEffect?: (t: number) => void;
+  private resolveApplied!: (t: number | undefined) => void;
+  /** the applied instant once the effect took hold; undefined if the inject failed first */
+  readonly whenApplied: Promise<number | undefined> = new Promise((resolve) => (this.resolveApplied = resolve));
   /** set by apply when the effect was planned for a later instant than the step (a UPS draining): skew is measured against it */
   protected plannedApplyAt?: number;
   /** set by apply when the effect took hold before apply's own bookkeeping finished (e.g. kills done, network next) */
@@ -61,8 +64,10 @@ export abstract class Fault {
       this.markFirstEffect(this.appliedAt);
       const planned = this.plannedApplyAt ?? scheduledAt;
       this.record(ctx, 'applied', { t: this.appliedAt, detail, ...(planned !== undefined ? { skewMs: this.appliedAt - planned } : {}) });
+      this.resolveApplied(this.appliedAt);
       this.record(ctx, 'observed', { detail: await this.observe(ctx) });
     } catch (err) {
+      this.resolveApplied(this.appliedAt);
       this.record(ctx, 'failed', { detail: err instanceof Error ? err.message : String(err) });
       throw err;
     }

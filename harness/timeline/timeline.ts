@@ -22,6 +22,11 @@ export const timelineStepSchema = z
     at: z.number().nonnegative(),
     /** a new phase (baseline, fault, recovery, …) starts here */
     phase: z.string().min(1).optional(),
+    /**
+     * the phase starts when the fault injected under this name took hold (its applied instant), not at `at`: e.g.
+     * 'site A dark' begins when the UPS drained and the site's containers died, however long the kill took
+     */
+    phaseWhenApplied: z.string().min(1).optional(),
     /** inject a fault; `name` lets a later step heal it */
     inject: z.object({ name: z.string().min(1), kind: z.string().min(1) }).passthrough().optional(),
     /** heal the fault injected under this name */
@@ -30,12 +35,14 @@ export const timelineStepSchema = z
   })
   .strict()
   .refine((s) => [s.inject, s.heal, s.action].filter(Boolean).length <= 1, 'a step does one of inject, heal, action (a phase may go with it)')
-  .refine((s) => s.phase || s.inject || s.heal || s.action, 'a step needs a phase, inject, heal or action');
+  .refine((s) => s.phase || s.inject || s.heal || s.action, 'a step needs a phase, inject, heal or action')
+  .refine((s) => !s.phaseWhenApplied || (s.phase && !s.inject && !s.heal && !s.action), 'phaseWhenApplied goes with a phase and nothing else');
 export type TimelineStep = z.input<typeof timelineStepSchema>;
 
 interface PlannedStep {
   at: number;
   phase?: string;
+  phaseWhenApplied?: string;
   fault?: Fault;
   faultName?: string;
   heal?: string;
@@ -68,7 +75,7 @@ export class Timeline {
         return;
       }
       const s = parsed.data;
-      const step: PlannedStep = { at: s.at, phase: s.phase, action: s.action, heal: s.heal };
+      const step: PlannedStep = { at: s.at, phase: s.phase, phaseWhenApplied: s.phaseWhenApplied, action: s.action, heal: s.heal };
       if (s.inject) {
         const { name, ...spec } = s.inject;
         if (faults.has(name)) {
@@ -89,6 +96,7 @@ export class Timeline {
       steps.push(step);
     });
     for (const [i, s] of steps.entries()) {
+      if (s.phaseWhenApplied && !injectedAt.has(s.phaseWhenApplied)) problems.push(`step ${i + 1}: phaseWhenApplied names '${s.phaseWhenApplied}', which no step injects`);
       if (!s.heal) continue;
       const at = injectedAt.get(s.heal);
       if (at === undefined) problems.push(`step ${i + 1}: heals '${s.heal}', which no step injects`);
@@ -148,6 +156,9 @@ export class Timeline {
         ctx.history.record({ kind: 'action', id: `${s.action.name}#${n}`, action: s.action.name, stage: 'scheduled', t: due, scenarioMs });
         startPhase(Date.now());
         await s.action.run({ ...ctx, signal });
+      } else if (s.phaseWhenApplied) {
+        const t = await this.faults.get(s.phaseWhenApplied)!.whenApplied;
+        if (t !== undefined && !signal.aborted) startPhase(t);
       } else {
         startPhase(due);
       }

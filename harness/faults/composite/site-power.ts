@@ -89,9 +89,9 @@ export class SitePower extends Fault {
 
   private async powerOff(ctx: RunContext): Promise<void> {
     this.powerLost = true;
+    // the site loses power at the instant the kills are issued (see container/kill.ts for why not FinishedAt)
+    this.effectAt = Date.now();
     await Promise.all(this.targets.map((t) => t.handle.kill({ signal: 'SIGKILL' })));
-    const finished = (await Promise.all(this.targets.map(async (t) => Date.parse((await t.handle.inspect()).State.FinishedAt)))).filter((t) => t > 0);
-    this.effectAt = finished.length === this.targets.length ? Math.max(...finished) : Date.now();
     // the core switch has no power either: when a server boots before the switch, it has no network
     const net = ctx.stack.docker.getNetwork(this.networkId);
     await Promise.all(this.targets.map((t) => net.disconnect({ Container: t.id, Force: true }).catch(() => {})));
@@ -145,7 +145,7 @@ export class SitePower extends Fault {
     const deaths = states.map((s) => Date.parse(s.info.State.FinishedAt)).filter((t) => t > 0);
     const others = (await ctx.stack.containers()).filter((c) => c.site !== this.params.site && c.site !== 'harness');
     const otherDown = others.filter((c) => c.state !== 'running');
-    return `${states.map((s) => `${s.t.spec.name} exit ${s.info.State.ExitCode}`).join(', ')}; deaths within ${Math.max(...deaths) - Math.min(...deaths)} ms; other sites: ${others.length - otherDown.length}/${others.length} running`;
+    return `${states.map((s) => `${s.t.spec.name} exit ${s.info.State.ExitCode}`).join(', ')}; deaths within ${Math.max(...deaths) - Math.min(...deaths)} ms, recorded by the engine ${Math.min(...deaths) - (this.appliedAt ?? 0)} ms after the power was cut; other sites: ${others.length - otherDown.length}/${others.length} running`;
   }
 
   /** Resolves when the boot sequence has run its course (power back and every returning component up). */
