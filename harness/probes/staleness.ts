@@ -110,6 +110,7 @@ export async function startStalenessProbe(ctx: RunContext, opts: StalenessProbeO
       );
     }
     primary = primaries[0];
+    replicas.sort((x, y) => dbs.databases.indexOf(x) - dbs.databases.indexOf(y)); // definition order, not answer order
   }
   if (!primary && dbs.databases.length > 0) skipped.push('no primary database answered: no SQL heartbeats, so replica staleness is not measured by SQL');
   if (dbs.databases.length === 0) skipped.push(`stack '${def.name}' has no database the harness reaches by SQL (no admin link to an app-db or replication upstream)`);
