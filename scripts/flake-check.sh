@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Runs the test suite (or one compiled test file) N times in a row and says how many runs were green — a chaos
+# harness that cries wolf gets switched off, so a test that fails one run in twenty is a bug to find here, not in CI.
+#
+#   scripts/flake-check.sh [-n N] [--busy] [--file dist/test/integration/x.test.js] [--log FILE]
+#
+#   -n N       runs (default 10)
+#   --busy     keep one core busy with another process for the whole of every run (a loaded CI machine)
+#   --file F   run `mocha F` instead of `npm test` (a test file that failed once, run 20× alone)
+#   --log F    append one line per run here (default reports/flake-check.log); each run's full output is kept
+#              beside it as <log>.<stamp>-<i>.out when it failed
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+runs=10 busy=0 file='' log=reports/flake-check.log
+while (($#)); do
+  case $1 in
+    -n) runs=${2:?-n needs a number}; shift 2 ;;
+    --busy) busy=1; shift ;;
+    --file) file=${2:?--file needs a path}; shift 2 ;;
+    --log) log=${2:?--log needs a path}; shift 2 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    *) echo "flake-check: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+  esac
+done
+[[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "flake-check: -n wants a positive whole number, got '$runs'" >&2; exit 2; }
+[[ -z $file || -f $file ]] || { echo "flake-check: --file $file does not exist (compile first: npm run build)" >&2; exit 2; }
+mkdir -p "$(dirname "$log")"
+
+hog=''
+stop_hog() { [[ -n $hog ]] && kill "$hog" 2>/dev/null; wait "$hog" 2>/dev/null; hog=''; }
+trap 'stop_hog' EXIT
+trap 'stop_hog; exit 130' INT
+trap 'stop_hog; exit 143' TERM
+
+what=${file:-npm test}
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+green=0
+for ((i = 1; i <= runs; i++)); do
+  if ((busy)); then
+    # one busy loop at normal priority: a whole core's worth of competition for everything else
+    (while :; do :; done) &
+    hog=$!
+  fi
+  out=$(mktemp)
+  started=$SECONDS
+  if [[ -n $file ]]; then npx mocha "$file" >"$out" 2>&1; else npm test >"$out" 2>&1; fi
+  rc=$?
+  secs=$((SECONDS - started))
+  stop_hog
+  passing=$(grep -oE '^ +[0-9]+ passing' "$out" | tail -n 1 | grep -oE '[0-9]+' || echo 0)
+  failing=$(grep -oE '^ +[0-9]+ failing' "$out" | tail -n 1 | grep -oE '[0-9]+' || echo 0)
+  if ((rc == 0)); then
+    green=$((green + 1))
+    verdict=green
+    rm -f "$out"
+  else
+    verdict=RED
+    kept="$log.$stamp-$i.out"
+    mv "$out" "$kept"
+    # the titles of the failing tests, so the log alone says what broke
+    titles=$(grep -E '^  [0-9]+\) ' "$kept" | sed -E 's/^ +//' | sort -u | head -n 5 | paste -sd ';' -)
+  fi
+  line="$(date -u +%FT%TZ) run $i/$runs $verdict rc=$rc ${secs}s passing=$passing failing=$failing busy=$busy what='$what'"
+  [[ $verdict == RED ]] && line+=" failed: ${titles:-?} (output: $kept)"
+  echo "$line" | tee -a "$log"
+done
+echo "$green of $runs green ($what$( ((busy)) && echo ', one core busy'))" | tee -a "$log"
+((green == runs))
