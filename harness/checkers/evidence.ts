@@ -11,7 +11,8 @@ import { formatDuration } from './format.js';
  *   - attempts missing: fewer arrived than the load's schedule promised (an arrival was lost, not failed);
  *   - a bucket straddles the window's edge (its attempts cannot be split, so the window's count is not exact);
  *   - the harness fell behind: the load generator skipped arrivals because it was itself late, Node's event loop
- *     stalled, or the host's CPUs were saturated for a whole sample (harness/selfwatch/selfwatch.ts).
+ *     stalled, or the host's CPUs were saturated for a whole sample (harness/selfwatch/selfwatch.ts);
+ *   - the harness's own equipment was gone: its Toxiproxy or the Docker engine did not answer.
  */
 export interface HarnessBounds {
   /** arrivals epj-load was itself too late to send, per function and window (default 0) */
@@ -87,6 +88,10 @@ export function evidenceProblem(history: History, q: EvidenceQuery): string | un
   }
   for (const h of history.ofKind('harness')) {
     if (h.t <= q.from || h.t - h.intervalMs >= q.to) continue;
+    const down = h.equipmentDown?.[0];
+    if (down) {
+      return `the harness's own ${down.part} did not answer at ${new Date(h.t).toISOString()} (${down.error}): what clients saw there is not the EPJ's doing`;
+    }
     if (h.eventLoopDelayMs.max > bounds.maxEventLoopDelayMs) {
       return `the harness's event loop stalled ${Math.round(h.eventLoopDelayMs.max)} ms (bound ${bounds.maxEventLoopDelayMs} ms) at ${new Date(h.t).toISOString()}: its own timings there are not trustworthy`;
     }

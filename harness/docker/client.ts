@@ -2,11 +2,18 @@ import Docker from 'dockerode';
 import { DockerUnavailableError } from '../errors.js';
 
 /**
+ * An engine that stops answering mid-run (a hung daemon, a cut socket) must not hang the harness: every call gives
+ * up after this long without a byte (a container stop with its 10-s grace answers well within it). Image builds,
+ * whose steps can be silent for longer, ask for no limit (harness/cli/commands/images.ts).
+ */
+export const DOCKER_CALL_TIMEOUT_MS = 60_000;
+
+/**
  * The one way the harness reaches the Docker engine. dockerode honours DOCKER_HOST; without it the local socket.
  * `connectDocker` pings first so a dead daemon is reported once, clearly, before anything is created.
  */
-export async function connectDocker(timeoutMs = 5000): Promise<Docker> {
-  const docker = new Docker();
+export async function connectDocker(timeoutMs = 5000, callTimeoutMs = DOCKER_CALL_TIMEOUT_MS): Promise<Docker> {
+  const docker = new Docker(callTimeoutMs > 0 ? { timeout: callTimeoutMs } : undefined);
   try {
     await withTimeout(docker.ping(), timeoutMs, 'ping timed out');
   } catch (err) {

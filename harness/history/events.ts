@@ -75,6 +75,8 @@ export interface HarnessHealthEvent extends Stamp {
   cpuBusy: number;
   /** share of the interval some runnable task waited for a CPU (Linux PSI), 0..1; null where the kernel lacks it */
   cpuPressure: number | null;
+  /** the harness's own equipment (its Toxiproxy, the Docker engine) that did not answer at this sample, with why */
+  equipmentDown?: { part: string; error: string }[];
 }
 
 /**
@@ -94,6 +96,12 @@ export interface WriteEvent extends Stamp {
   resourceId?: string;
   versionId?: string;
   status?: number;
+  /**
+   * The front door (a published link of the stack definition) the write was sent through. Which site answered
+   * follows from where that door pointed at `t` (the definition, then any repoint an action recorded):
+   * harness/checkers/split-brain.ts. Absent when the load was given bare URLs.
+   */
+  via?: string;
 }
 
 export type FaultStage = 'scheduled' | 'applied' | 'observed' | 'healed' | 'failed';

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { History } from '../history/history.js';
+import { checkEquipment, type Equipment } from './equipment.js';
 
 /**
  * The harness watching itself. On a 2-core machine the stack, the load and the harness share the CPUs; when they
@@ -17,6 +18,11 @@ export interface SelfWatch {
 export interface SelfWatchOptions {
   /** sample interval, ms (default 1000) */
   intervalMs?: number;
+  /**
+   * the harness's own equipment, asked once a sample whether it answers (harness/selfwatch/equipment.ts): when the
+   * harness's Toxiproxy or the Docker engine is gone, what clients see is not the EPJ's doing
+   */
+  equipment?: readonly Equipment[];
 }
 
 interface CpuTimes {
@@ -35,7 +41,7 @@ export function startSelfWatch(history: History, opts: SelfWatchOptions = {}): S
 
   const sample = async () => {
     const now = Date.now();
-    const [nextCpu, nextPressure] = await Promise.all([readCpuTimes(), readCpuPressureUs()]);
+    const [nextCpu, nextPressure, equipmentDown] = await Promise.all([readCpuTimes(), readCpuPressureUs(), checkEquipment(opts.equipment ?? [], Math.min(800, intervalMs))]);
     const elapsedMs = Math.max(1, now - last);
     const cpuBusy = cpu && nextCpu && nextCpu.total > cpu.total ? (nextCpu.busy - cpu.busy) / (nextCpu.total - cpu.total) : null;
     const cpuPressure = pressureUs != null && nextPressure != null ? Math.min(1, (nextPressure - pressureUs) / 1000 / elapsedMs) : null;
@@ -47,6 +53,7 @@ export function startSelfWatch(history: History, opts: SelfWatchOptions = {}): S
         eventLoopDelayMs: { p99: round(loop.percentile(99) / 1e6), max: round(loop.max / 1e6) },
         cpuBusy: round(cpuBusy),
         cpuPressure: cpuPressure === null ? null : round(cpuPressure),
+        ...(equipmentDown.length > 0 ? { equipmentDown } : {}),
       });
     }
     loop.reset();

@@ -4,18 +4,20 @@ import { createInterface } from 'node:readline';
 import { AbortedError, HarnessError, InvalidInputError } from '../errors.js';
 import type { History } from '../history/history.js';
 import { CLINICAL_FUNCTIONS, type ClinicalFunction } from '../stack/definition.js';
-import type { StackEndpoints } from '../stack/started-stack.js';
 import { BucketAggregator } from './buckets.js';
 import { EPJ_LOAD_BIN } from './build-epj-load.js';
 import { parseLoadLine, type LoadSummary } from './lines.js';
 import { assertLoopback } from './loopback.js';
+import { stackEquipment } from '../selfwatch/equipment.js';
 import { startSelfWatch } from '../selfwatch/selfwatch.js';
+import type { StartedStack } from '../stack/started-stack.js';
+import { doorsOf } from './via.js';
 import { defaultProfile, type LoadProfile } from './profile.js';
 import type { SeededPatient } from './seed.js';
 
 export interface RunLoadOptions {
   /** a started stack (its `endpoints.functions` are the targets) … */
-  stack?: { readonly endpoints: StackEndpoints };
+  stack?: StartedStack;
   /** … or the targets directly: clinical function → FHIR base URL (127.0.0.1 only) */
   endpoints?: Partial<Record<ClinicalFunction, string>>;
   history: History;
@@ -96,6 +98,8 @@ export async function runLoad(opts: RunLoadOptions): Promise<LoadRunResult> {
     rates[fn] = rate;
   }
   if (Object.keys(rates).length === 0) throw new InvalidInputError('the load profile has no function with a rate > 0');
+  // the front door each write goes through, so its answering site can be told afterwards (split brain)
+  const via = doorsOf(targets, opts.stack?.endpoints.links ?? {});
   if (!existsSync(binary)) {
     throw new HarnessError(`the load generator is not built: ${binary} is missing`, 'missing-tool', 'run `npm run setup` (or `epj-chaos images build`)');
   }
@@ -133,7 +137,7 @@ export async function runLoad(opts: RunLoadOptions): Promise<LoadRunResult> {
   };
   history.record({ kind: 'load', stage: 'started', rates, timeoutMs });
   // while clinicians are being simulated, the harness also watches itself: its verdicts are only as good as it
-  const watch = opts.selfWatch === false ? undefined : startSelfWatch(history);
+  const watch = opts.selfWatch === false ? undefined : startSelfWatch(history, { equipment: opts.stack ? stackEquipment(opts.stack) : [] });
 
   // A minimal environment: nothing of ours (tokens, proxies) reaches epj-load, and so nothing can reach the history.
   const args = ['-config', '-', '-stop-on-stdin-eof'];
@@ -218,6 +222,7 @@ export async function runLoad(opts: RunLoadOptions): Promise<LoadRunResult> {
         ...(a.write.resourceId ? { resourceId: a.write.resourceId } : {}),
         ...(a.write.versionId ? { versionId: a.write.versionId } : {}),
         ...(a.status ? { status: a.status } : {}),
+        ...(via[a.fn] ? { via: via[a.fn] } : {}),
       });
     }
   });

@@ -47,10 +47,11 @@ describe('site power and partitions (time-scaled)', function () {
       upsRuntimeMs: 27 * MIN,
       mainsRestoredAfterMs: 31 * MIN,
       boot: [
-        { component: 'core-switch', afterMs: 90 * MIN },
-        // a-db boots 30 min after power returns (1 s of wall time): long enough to see site A dead first
-        { component: 'a-db', afterMs: 30 * MIN },
-        { component: 'a-epj', afterMs: 40 * MIN, returns: false },
+        { component: 'core-switch', afterMs: 120 * MIN },
+        // a-db boots 60 min after power returns (2 s of wall time): long enough to see site A dead first, even on a
+        // loaded machine where the inject's own proof and this test's inspection take a second
+        { component: 'a-db', afterMs: 60 * MIN },
+        { component: 'a-epj', afterMs: 70 * MIN, returns: false },
       ],
     });
     const before = await inspectAll();
@@ -70,7 +71,7 @@ describe('site power and partitions (time-scaled)', function () {
       expect(dead[n]!.State.StartedAt, n).to.equal(before[n]!.State.StartedAt);
     }
 
-    await fault.settled(); // power back after 31 min, switch after 31 + 90 min ≈ 4 s
+    await fault.settled(); // power back after 31 min, switch after 31 + 120 min ≈ 5 s
     const after = await inspectAll();
     const notes = ctx.history.ofKind('note').map((n) => n.message);
     expect(notes.filter((m) => / up$| does not come back$/.test(m))).to.deep.equal([

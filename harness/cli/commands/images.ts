@@ -18,7 +18,7 @@ const build: CommandModule<object, Args> = {
       .option('force', { type: 'boolean', default: false, describe: 'rebuild even if inputs are unchanged' })
       .option('mirror', { type: 'string', requiresArg: true, describe: 'Debian mirror for debootstrap (default http://deb.debian.org/debian or $EPJ_CHAOS_DEBIAN_MIRROR)' }),
   handler: async (args) => {
-    const docker = await connectDocker();
+    const docker = await connectDocker(5000, 0); // a build step may be silent for minutes
     const steps = imageSteps(docker, { base: args.base, force: args.force, mirror: args.mirror });
     await runSequentially(
       defaultProgressMode(),
