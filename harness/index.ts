@@ -24,6 +24,7 @@ export * from './actions/index.js';
 
 // workload and probes
 export * from './workload/index.js';
+export { readBackSites } from './workload/readback.js';
 export * from './probes/replication-lag.js';
 export { startStalenessProbe, type StalenessProbe, type StalenessProbeOptions, type StalenessReader } from './probes/staleness.js';
 export { replicationModeOf, replicationSettingOf, type ReplicationSetting } from './probes/replication-mode.js';

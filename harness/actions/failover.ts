@@ -17,7 +17,16 @@ interface WalState {
   receiver: string | null;
 }
 
-export function failover(): OperatorAction {
+export interface FailoverOptions {
+  /**
+   * Fence A's EPJ before promoting (default true). `false` is the operator who forgets: A keeps acknowledging
+   * writes from clients that still reach it — the split brain harness/checkers/split-brain.ts finds.
+   */
+  fence?: boolean;
+}
+
+export function failover(opts: FailoverOptions = {}): OperatorAction {
+  const fence = opts.fence ?? true;
   return operatorAction(FAILOVER, async (ctx, proof) => {
     const { stack } = ctx;
     // A failover onto a primary is a mistake (already failed over, or the wrong stack): refuse before acting.
@@ -30,11 +39,15 @@ export function failover(): OperatorAction {
 
     // Fence A's EPJ if it can still be reached, so no writes are acknowledged at A once B has taken over.
     // Short timeout: with site A dead this must not hold the failover up.
-    try {
-      await setEpjMode(stack, 'a-epj-admin', 'standby', 1000);
-      proof.observed('a-epj fenced (mode standby)');
-    } catch (err) {
-      proof.note(`a-epj not fenced (unreachable: ${describeError(err)})`);
+    if (!fence) {
+      proof.note('a-epj not fenced (fence: false)');
+    } else {
+      try {
+        await setEpjMode(stack, 'a-epj-admin', 'standby', 1000);
+        proof.observed('a-epj fenced (mode standby)');
+      } catch (err) {
+        proof.note(`a-epj not fenced (unreachable: ${describeError(err)})`);
+      }
     }
 
     // What B had from A at the instant of failover: the bound on what the lost-writes verdict can find at B.

@@ -10,3 +10,4 @@ export * from './steady-state.js';
 export * from './lost-writes.js';
 export * from './staleness.js';
 export * from './what-if.js';
+export * from './split-brain.js';

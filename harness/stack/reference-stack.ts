@@ -109,6 +109,9 @@ export function referenceStack(opts: ReferenceStackOptions = {}): StackDefinitio
     links: [
       { name: 'epj-front', kind: 'front-door', listenPort: 8080, upstream: { container: 'a-epj', port: 8080 }, publish: opts.epjPort ?? true },
       { name: 'lookup-front', kind: 'front-door', listenPort: 8081, upstream: { container: 'b-lookup', port: 8080 }, publish: opts.lookupPort ?? true },
+      // Site A's EPJ reached directly: clients configured with A's address, which no failover repoints ("clients
+      // nobody told"). No clinical function is routed here; the split-brain test drives its own load through it.
+      { name: 'a-epj-front', kind: 'front-door', listenPort: 8082, upstream: { container: 'a-epj', port: 8080 }, publish: true },
       { name: 'a-epj-db', kind: 'app-db', fromSite: 'a', listenPort: 5401, upstream: { container: 'a-db', port: 5432 } },
       { name: 'b-replication', kind: 'replication', fromSite: 'b', listenPort: 5402, upstream: { container: 'a-db', port: 5432 } },
       { name: 'b-epj-db', kind: 'app-db', fromSite: 'b', listenPort: 5403, upstream: { container: 'b-db', port: 5432 } },

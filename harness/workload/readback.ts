@@ -50,6 +50,21 @@ export async function readBack(
   return found.flat();
 }
 
+/**
+ * The same read-back at several sites at once — site id → a FHIR base URL that reaches that site's EPJ (the old
+ * primary's through a door no failover repointed, the new primary's through the EPJ front door) — so a write can be
+ * placed: present at one site, absent at the other, is what a split brain leaves (harness/checkers/split-brain.ts).
+ * Each site's read-back fails whole, as `readBack` does.
+ */
+export async function readBackSites(
+  sites: Readonly<Record<string, string>>,
+  writeIds: Readonly<Record<string, readonly string[]>> | ReadonlyMap<string, readonly string[]>,
+  opts: ReadBackOptions = {},
+): Promise<Record<string, ReadBackEntry[]>> {
+  const read = await Promise.all(Object.entries(sites).map(async ([site, url]) => [site, await readBack(url, writeIds, opts)] as const));
+  return Object.fromEntries(read);
+}
+
 type Bundle = {
   resourceType?: string;
   total?: number;
