@@ -119,7 +119,8 @@ export interface StalenessVerdictOptions {
 
 /**
  * `staleness ≤ bound in phase X`, per reader: pass when the peak sampled staleness is within the bound, fail when
- * it is not, unknown when the reader has no sample with a staleness there (no evidence is not freshness).
+ * it is not, unknown when the reader has no sample with a staleness there (no evidence is not freshness) or is a
+ * database the harness could not reach through its admin link.
  */
 export function stalenessVerdict(history: History, opts: StalenessVerdictOptions): Verdict {
   const report = stalenessByPhase(history, {
@@ -131,6 +132,12 @@ export function stalenessVerdict(history: History, opts: StalenessVerdictOptions
     const checker = `staleness ${s.reader} ${where}`;
     const details = { where, boundMs: bound, ...s };
     if (s.peakMs === null) return { checker, status: 'unknown', summary: `${s.reader} (${s.via}): no staleness sample ${where}`, details };
+    // A database is read through the harness's own admin link: when it does not answer, the harness has lost its
+    // instrument, and what the replica holds is not known (through a clinical front door, not answering is what
+    // clinicians see, and the staleness of what they last saw keeps growing).
+    if (s.via === 'sql' && s.unreachable > 0) {
+      return { checker, status: 'unknown', summary: `${s.reader} (sql): the harness could not read it through its admin link in ${s.unreachable} of ${s.samples} samples ${where}, so its staleness there is not known`, details };
+    }
     const ok = s.peakMs <= bound;
     const down = s.unreachable > 0 ? `, ${s.unreachable} unreachable` : '';
     return {

@@ -87,6 +87,13 @@ describe('checkers: staleness', () => {
     expect(stalenessAt(h, 'b-db', at(-1))).to.equal(null);
     expect(stalenessAt(h, 'nobody', at(5))).to.equal(null);
   });
+  it('is unknown, never pass, for a database the harness could not reach through its admin link', () => {
+    const events: NewEvent[] = [phase('admin link cut', 0)];
+    for (let s = 0; s < 3; s += 0.5) events.push(sample('b-db', s, s < 1 ? s - 0.2 : 0.8, s >= 1));
+    const v = stalenessVerdict(historyOf(events), { boundMs: 60_000, phases: ['admin link cut'] });
+    expect(v.status).to.equal('unknown');
+    expect(v.children![0]!.summary, v.children![0]!.summary).to.match(/could not read it through its admin link in 3 of 5 samples/);
+  });
 });
 
 describe('staleness probe: the heartbeat resource', () => {
