@@ -5,7 +5,7 @@ import { connectDocker, dockerStatus } from '../docker/client.js';
 import { LABEL, runLabels } from '../docker/labels.js';
 import { logTail } from '../docker/logs.js';
 import { reap, removeRun } from '../docker/reaper.js';
-import { launchReaper, type LaunchedReaper, type ReaperLink } from '../docker/reaper-sidecar.js';
+import { launchReaper, type ReaperLink } from '../docker/reaper-sidecar.js';
 import { AbortedError, HarnessError, InvalidInputError } from '../errors.js';
 import { IMAGES } from '../images/catalog.js';
 import { imageExists } from '../images/build.js';
@@ -41,8 +41,8 @@ export async function upStack(input: StackDefinitionInput, opts: UpOptions = {})
 
   const starter = new StackStarter(docker, def, run, opts);
   try {
-    // reaping earlier runs' leftovers overlaps with the launch of this run's reaper
-    await Promise.all([starter.reaperLaunched, reap(docker, { kind: 'orphaned' })]);
+    // this run's reaper before anything else of it; reaping earlier runs' leftovers overlaps with its launch
+    await Promise.all([starter.launchReaper(), reap(docker, { kind: 'orphaned' })]);
     return await starter.start();
   } catch (err) {
     await starter.settle();
@@ -72,13 +72,8 @@ class StackStarter {
   /** network ids by site ('wan' for the WAN): containers refer to networks by id, as names may be duplicated later */
   private readonly networks = new Map<string, string>();
   private toxiproxyPort = 0;
-  /**
-   * The run's immediate reaper (docs/reaper.md), launched first: nothing else of the run is created until it runs,
-   * so the owner's death at any later instant is covered. A detached stack outlives its process and has none.
-   */
-  readonly reaperLaunched: Promise<LaunchedReaper | undefined>;
   /** the reaper's call back overlaps with creating the stack; `up` returns only once it is armed */
-  private readonly reaperArmed: Promise<ReaperLink | undefined>;
+  private reaperArmed: Promise<ReaperLink | undefined> = Promise.resolve(undefined);
   private reaperLink?: ReaperLink;
 
   constructor(
@@ -87,10 +82,19 @@ class StackStarter {
     private readonly run: string,
     private readonly opts: UpOptions,
   ) {
-    const ownership = { run, stack: def.name, ownerPid: process.pid, ownerHost: hostname(), detached: !!opts.detached };
-    this.labels = runLabels(ownership);
-    this.reaperLaunched = this.track(opts.detached ? Promise.resolve(undefined) : launchReaper(docker, ownership));
-    this.reaperArmed = this.track(this.reaperLaunched.then(async (launched) => (this.reaperLink = await launched?.armed)));
+    this.labels = runLabels({ run, stack: def.name, ownerPid: process.pid, ownerHost: hostname(), detached: !!opts.detached });
+  }
+
+  /**
+   * The run's immediate reaper (docs/reaper.md). Resolves once its container runs: nothing else of the run is
+   * created before, so the owner's death at any later instant is covered. A detached stack outlives its process
+   * and has none.
+   */
+  async launchReaper(): Promise<void> {
+    if (this.opts.detached) return;
+    const launched = this.track(launchReaper(this.docker, { run: this.run, stack: this.def.name, ownerPid: process.pid, ownerHost: hostname(), detached: false }));
+    this.reaperArmed = this.track(launched.then(async (l) => (this.reaperLink = await l.armed)));
+    await launched;
   }
 
   async start(): Promise<StartedStack> {
