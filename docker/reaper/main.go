@@ -8,7 +8,9 @@
 // over the mounted socket with the standard library only, and touches nothing that lacks the run's label.
 //
 // Protocol, one line each way: the reaper sends "hello <token>", the owner answers "armed <run>"; the owner may
-// later send "done" (a clean down: stand down, remove nothing).
+// later send "done" (a clean down: stand down, remove nothing). After "done" the reaper still waits for the
+// connection to close before it exits: the owner removes it first (a forced removal of a running container
+// leaves no race with AutoRemove), and if the owner dies before that, the close ends it all the same.
 package main
 
 import (
@@ -77,14 +79,18 @@ func watchOwner(owner, run, token string) string {
 		return fmt.Sprintf("owner did not answer as the owner of run %s (%q, %v)", run, strings.TrimSpace(answer), err)
 	}
 	_ = conn.SetReadDeadline(time.Time{})
+	released := false
 	for {
 		line, err := r.ReadString('\n')
 		if err != nil {
+			if released {
+				return ""
+			}
 			// EOF or reset: the owner's process died and the kernel closed its end (or it closed without "done")
 			return fmt.Sprintf("owner connection closed without done (%v)", err)
 		}
 		if strings.TrimSpace(line) == "done" {
-			return ""
+			released = true
 		}
 	}
 }

@@ -144,10 +144,14 @@ export class ReaperLink {
     socket.unref();
   }
 
-  /** A clean end: the reaper stands down without removing anything (the caller removes the run, and the reaper). */
+  /**
+   * A clean end: the reaper stands down and removes nothing. It stays running until the caller force-removes it
+   * (removeRun), which leaves no race with its AutoRemove; if this process dies first, the closed connection
+   * ends it all the same.
+   */
   release(): void {
     if (this.released) return;
     this.released = true;
-    this.socket.end('done\n');
+    this.socket.write('done\n');
   }
 }
