@@ -14,9 +14,17 @@ import { pollUntil } from '../stack/wait/poll.js';
 
 /** Steps shared by the actions. Every one talks to the stack only through its published links and by label. */
 
-/** One statement on a fresh connection through a published link, with an operator's patience. */
-export function sql<T extends pg.QueryResultRow>(stack: StartedStack, link: string, text: string, params: unknown[] = [], timeoutMs = 5000): Promise<T[]> {
-  return queryOnce<T>(stack.linkPort(link), 'postgres', text, params, 'postgres', { connectMs: 2000, queryMs: timeoutMs });
+/**
+ * One statement on a fresh connection through a published link, with an operator's patience. A failure names the
+ * link: "Connection terminated unexpectedly" alone does not say which of a stack's databases was out of reach.
+ */
+export async function sql<T extends pg.QueryResultRow>(stack: StartedStack, link: string, text: string, params: unknown[] = [], timeoutMs = 5000): Promise<T[]> {
+  try {
+    return await queryOnce<T>(stack.linkPort(link), 'postgres', text, params, 'postgres', { connectMs: 2000, queryMs: timeoutMs });
+  } catch (err) {
+    if (err instanceof HarnessError) throw err;
+    throw new HarnessError(`SQL through link '${link}' failed: ${err instanceof Error ? err.message : String(err)}`, 'sql-failed');
+  }
 }
 
 export async function inRecovery(stack: StartedStack, dbLink: string): Promise<boolean> {
