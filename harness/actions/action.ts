@@ -1,4 +1,5 @@
 import { describeError } from '../errors.js';
+import type { ActionEffect } from '../history/events.js';
 import type { RunContext } from '../run-context.js';
 
 /**
@@ -11,14 +12,25 @@ export interface OperatorAction {
   run(ctx: RunContext): Promise<void>;
 }
 
+type NewEffect = ActionEffect extends infer E ? (E extends ActionEffect ? Omit<E, 'at' | 'notBefore'> : never) : never;
+
 /** Collects the observed effects of an action, each stamped with the instant it was seen. */
 export class Proof {
   private readonly lines: string[] = [];
+  /** the changes checkers reason about (a promotion, a repoint), structured */
+  readonly effects: ActionEffect[] = [];
+  private lastObservedAt: number;
 
-  /** `what` was observed now. Returns the instant (epoch ms). */
-  observed(what: string): number {
+  constructor(startedAt = Date.now()) {
+    this.lastObservedAt = startedAt;
+  }
+
+  /** `what` was observed now; `effect` says it structured, when a checker needs it. Returns the instant (epoch ms). */
+  observed(what: string, effect?: NewEffect): number {
     const t = Date.now();
     this.lines.push(`${what} at ${new Date(t).toISOString()}`);
+    if (effect) this.effects.push({ ...effect, at: t, notBefore: this.lastObservedAt } as ActionEffect);
+    this.lastObservedAt = t;
     return t;
   }
 
@@ -40,7 +52,7 @@ export async function recordAction(ctx: RunContext, name: string, body: (proof: 
   const n = ctx.history.ofKind('action').filter((e) => e.action === name && e.stage === 'started').length + 1;
   const id = `${name}#${n}`;
   const started = ctx.history.record({ kind: 'action', id, action: name, stage: 'started' }).t;
-  const proof = new Proof();
+  const proof = new Proof(started);
   try {
     await body(proof);
   } catch (err) {
@@ -51,11 +63,12 @@ export async function recordAction(ctx: RunContext, name: string, body: (proof: 
       action: name,
       stage: 'failed',
       detail: `${describeError(err)} (after ${Date.now() - started} ms${done ? `; done before failing: ${done}` : ''})`,
+      ...(proof.effects.length > 0 ? { effects: proof.effects } : {}),
     });
     throw err;
   }
   proof.note(`took ${Date.now() - started} ms`);
-  ctx.history.record({ kind: 'action', id, action: name, stage: 'completed', detail: proof.toString() });
+  ctx.history.record({ kind: 'action', id, action: name, stage: 'completed', detail: proof.toString(), ...(proof.effects.length > 0 ? { effects: proof.effects } : {}) });
 }
 
 /** Builds an OperatorAction whose run is recorded by recordAction. */

@@ -77,7 +77,7 @@ export function failback(): OperatorAction {
     );
     proof.observed(`a-db replayed ${target}`);
     await promote(stack, 'a-db-admin');
-    proof.observed('a-db promoted (pg_is_in_recovery=false)');
+    proof.observed('a-db promoted (pg_is_in_recovery=false)', { kind: 'promoted', container: 'a-db' });
     await setRoleMarker(stack, 'a-db-admin', 'primary');
     // b-db streams through its slot again, so a-db keeps the WAL it has not received yet.
     const [slot] = await sql<{ n: number }>(stack, 'a-db-admin', "SELECT count(*)::int AS n FROM pg_replication_slots WHERE slot_name = 'b_db'");

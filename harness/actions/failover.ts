@@ -63,7 +63,7 @@ export function failover(opts: FailoverOptions = {}): OperatorAction {
     );
 
     await promote(stack, 'b-db-admin');
-    proof.observed('b-db promoted (pg_is_in_recovery=false)');
+    proof.observed('b-db promoted (pg_is_in_recovery=false)', { kind: 'promoted', container: 'b-db' });
     await setRoleMarker(stack, 'b-db-admin', 'primary'); // a restart of b-db must keep it the primary
 
     await sendWritesTo(ctx, proof, 'B');

@@ -207,7 +207,7 @@ export async function sendWritesTo(ctx: RunContext, proof: Proof, site: 'A' | 'B
   await awaitEpjWritable(ctx, `${epj}-admin`);
   proof.observed(`${epj} writable (/healthz mode readwrite, db writable)`);
   await repoint(ctx.stack, 'epj-front', `${epj}:8080`);
-  proof.observed(`epj-front → ${epj}:8080`);
+  proof.observed(`epj-front → ${epj}:8080`, { kind: 'repointed', link: 'epj-front', container: epj, port: 8080 });
   const patient = await proveFrontDoorWrites(ctx, site);
   proof.observed(`POST Patient through the front door → 201 at site ${site} (Patient/${patient})`);
 }

@@ -112,8 +112,6 @@ export type SiteReadBack = Readonly<Record<string, readonly PresentWrite[]>>;
 const CHECKER = 'split brain';
 /** the operator action that must have promoted something (harness/actions/failover.ts) */
 const FAILOVER_ACTION = 'failover';
-const INSTANT = String.raw`(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)`;
-const NAME = String.raw`([a-z][a-z0-9-]*)`;
 
 export function splitBrain(source: History | readonly (WriteEvent | ActionEvent)[], definition: StackDefinition, readBack?: SiteReadBack): SplitBrainResult {
   const events = source instanceof History ? [...source.ofKind('action'), ...source.ofKind('write')] : source;
@@ -240,7 +238,7 @@ function verdictOf(r: Omit<SplitBrainResult, 'verdict'>): Verdict {
   };
 }
 
-/** Promotions and repoints, from the proofs of every action (completed, or failed after doing them). */
+/** Promotions and repoints, from the structured effects of every action (completed, or failed after doing them). */
 function switchesOf(actions: readonly ActionEvent[], def: StackDefinition): { promotions: Promotion[]; repoints: Repoint[]; problems: string[] } {
   const siteOf = new Map(def.containers.map((c) => [c.name, c.site]));
   const links = new Set(def.links.map((l) => l.name));
@@ -249,27 +247,21 @@ function switchesOf(actions: readonly ActionEvent[], def: StackDefinition): { pr
   const problems: string[] = [];
   for (const e of actions) {
     if (e.stage !== 'completed' && e.stage !== 'failed') continue;
-    const detail = e.detail ?? '';
-    const startedAt = actions.find((s) => s.id === e.id && s.stage === 'started')?.t ?? -Infinity;
     let promoted = false;
-    for (const m of detail.matchAll(new RegExp(String.raw`(?:^|[\s;:(])${NAME} promoted\b[^;]*? at ${INSTANT}`, 'g'))) {
-      const site = siteOf.get(m[1]!);
-      if (!site) problems.push(`${e.id}: promoted '${m[1]}', which is no container of the stack definition`);
-      else promotions.push({ container: m[1]!, site, at: Date.parse(m[2]!), action: e.id });
-      promoted = true;
+    for (const effect of e.effects ?? []) {
+      const site = siteOf.get(effect.container);
+      if (effect.kind === 'promoted') {
+        promoted = true;
+        if (!site) problems.push(`${e.id}: promoted '${effect.container}', which is no container of the stack definition`);
+        else promotions.push({ container: effect.container, site, at: effect.at, action: e.id });
+      } else if (!links.has(effect.link) || !site) {
+        problems.push(`${e.id}: repointed '${effect.link}' to '${effect.container}', which the stack definition does not have`);
+      } else {
+        // the repoint took effect after the proof's previous observed instant (or the action's start)
+        repoints.push({ link: effect.link, container: effect.container, site, notBefore: effect.notBefore, at: effect.at, action: e.id });
+      }
     }
     if (!promoted && e.action === FAILOVER_ACTION && e.stage === 'completed') problems.push(`${e.id} completed but its proof names no promotion`);
-    for (const m of detail.matchAll(new RegExp(String.raw`${NAME} → ${NAME}:(\d+) at ${INSTANT}`, 'g'))) {
-      const [, link, container, , at] = m;
-      const site = siteOf.get(container!);
-      if (!links.has(link!) || !site) {
-        problems.push(`${e.id}: repointed '${link}' to '${container}', which the stack definition does not have`);
-        continue;
-      }
-      // the repoint took effect after the proof's previous observed instant (or the action's start)
-      const earlier = [...detail.slice(0, m.index).matchAll(new RegExp(` at ${INSTANT}`, 'g'))].at(-1)?.[1];
-      repoints.push({ link: link!, container: container!, site, notBefore: earlier ? Date.parse(earlier) : startedAt, at: Date.parse(at!), action: e.id });
-    }
   }
   promotions.sort((a, b) => a.at - b.at);
   repoints.sort((a, b) => a.at - b.at);

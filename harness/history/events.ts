@@ -119,6 +119,14 @@ export interface FaultEvent extends Stamp {
   detail?: string;
 }
 
+/**
+ * What an operator action changed that checkers reason about, each with the instant it was observed; `notBefore`
+ * is the previous observed instant (or the action's start): the change took effect in between.
+ */
+export type ActionEffect =
+  | { kind: 'promoted'; container: string; at: number; notBefore: number }
+  | { kind: 'repointed'; link: string; container: string; port: number; at: number; notBefore: number };
+
 /** An operator action (failover, failback, start Opslags-EPJ, …) and when it took effect. */
 export interface ActionEvent extends Stamp {
   kind: 'action';
@@ -127,6 +135,8 @@ export interface ActionEvent extends Stamp {
   stage: 'scheduled' | 'started' | 'completed' | 'failed';
   skewMs?: number;
   detail?: string;
+  /** on completed and failed: the changes it made, structured (the detail says the same in words) */
+  effects?: ActionEffect[];
 }
 
 /** A replication sample from the primary: byte gap and pg_stat_replication lags (null when not streaming). */

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { splitBrain, type PresentWrite, type SiteReadBack } from '../../../harness/checkers/index.js';
-import type { NewEvent, WriteEvent } from '../../../harness/history/events.js';
+import type { ActionEffect, NewEvent, WriteEvent } from '../../../harness/history/events.js';
 import { parseStackDefinition, type StackDefinitionInput } from '../../../harness/stack/definition.js';
 import { referenceStack } from '../../../harness/stack/reference-stack.js';
 import { at, historyOf } from './fixtures.js';
@@ -13,6 +13,16 @@ import { at, historyOf } from './fixtures.js';
 
 const def = parseStackDefinition(referenceStack());
 const observed = (what: string, second: number) => `${what} at ${new Date(at(second)).toISOString()}`;
+/** the structured effects harness/actions/action.ts records beside the proof's words; the checker reads these */
+const promoted = (container: string, second: number, notBefore: number): ActionEffect => ({ kind: 'promoted', container, at: at(second), notBefore: at(notBefore) });
+const repointed = (link: string, container: string, port: number, second: number, notBefore: number): ActionEffect => ({
+  kind: 'repointed',
+  link,
+  container,
+  port,
+  at: at(second),
+  notBefore: at(notBefore),
+});
 
 /** failover#1 from second 10 to 12: promotion observed at 10.5, b-epj writable at 11, epj-front repointed at 11.2 */
 function failoverEvents(fenced: boolean, id = 'failover#1'): NewEvent[] {
@@ -27,7 +37,7 @@ function failoverEvents(fenced: boolean, id = 'failover#1'): NewEvent[] {
   ].join('; ');
   return [
     { kind: 'action', id, action: 'failover', stage: 'started', t: at(10) },
-    { kind: 'action', id, action: 'failover', stage: 'completed', detail: proof, t: at(12) },
+    { kind: 'action', id, action: 'failover', stage: 'completed', detail: proof, effects: [promoted('b-db', 10.5, 9.9), repointed('epj-front', 'b-epj', 8080, 11.2, 11)], t: at(12) },
   ];
 }
 
@@ -159,7 +169,7 @@ describe('checkers: split brain', () => {
       `${observed('b-db promoted (pg_is_in_recovery=false)', 10.5)}; ${observed('b-epj writable (/healthz mode readwrite, db writable)', 11)})`;
     const h = historyOf([
       { kind: 'action', id: 'failover#1', action: 'failover', stage: 'started', t: at(10) },
-      { kind: 'action', id: 'failover#1', action: 'failover', stage: 'failed', detail, t: at(12) },
+      { kind: 'action', id: 'failover#1', action: 'failover', stage: 'failed', detail, effects: [promoted('b-db', 10.5, 10)], t: at(12) },
       ack('front-still-at-a', 13, 'epj-front'),
     ]);
     const r = splitBrain(h, def);
@@ -179,7 +189,7 @@ describe('checkers: split brain', () => {
     const h = historyOf([
       ...failoverEvents(false),
       { kind: 'action', id: 'failback#1', action: 'failback', stage: 'started', t: at(19) },
-      { kind: 'action', id: 'failback#1', action: 'failback', stage: 'completed', detail: failback, t: at(30) },
+      { kind: 'action', id: 'failback#1', action: 'failback', stage: 'completed', detail: failback, effects: [promoted('a-db', 28, 26), repointed('epj-front', 'a-epj', 8080, 29.5, 29)], t: at(30) },
       ack('stale-between', 15, 'a-epj-front'),
       ack('b-between', 15, 'epj-front'),
       ack('a-again', 31, 'epj-front'),
@@ -214,7 +224,7 @@ describe('checkers: split brain', () => {
     const proof = [observed('pg-copy promoted (pg_is_in_recovery=false)', 10.5), observed('ehr-web → ehr-s:80', 11)].join('; ');
     const h = historyOf([
       { kind: 'action', id: 'failover#1', action: 'failover', stage: 'started', t: at(10) },
-      { kind: 'action', id: 'failover#1', action: 'failover', stage: 'completed', detail: proof, t: at(12) },
+      { kind: 'action', id: 'failover#1', action: 'failover', stage: 'completed', detail: proof, effects: [promoted('pg-copy', 10.5, 10), repointed('ehr-web', 'ehr-s', 80, 11, 10.5)], t: at(12) },
       ack('direct', 12, 'ehr-north-direct'),
       ack('web', 12, 'ehr-web'),
     ]);
