@@ -30,7 +30,6 @@ export function reaperFilter(run?: string): { label: string[] } {
 }
 
 export interface LaunchedReaper {
-  containerId: string;
   /** resolves once the reaper has called back: from then on this process's death removes the run */
   armed: Promise<ReaperLink>;
 }
@@ -65,7 +64,7 @@ export async function launchReaper(docker: Docker, owner: RunLabels): Promise<La
       },
     });
     await container.start();
-    return { containerId: container.id, armed: callback.armed };
+    return { armed: callback.armed };
   } catch (err) {
     callback.close();
     throw err;
