@@ -1,7 +1,8 @@
 /**
  * Cleanups that must run however the process ends: faults healed, then stacks taken down. Normal ends and thrown
  * errors run them through try/finally in the code that owns them; SIGINT and SIGTERM run them here, newest first,
- * within a deadline, and then the process exits (130 / 143). SIGKILL cannot be caught: `epj-chaos clean` reaps.
+ * within a deadline, and then the process exits (130 / 143). SIGKILL cannot be caught: the run's reaper sidecar
+ * removes it within seconds (harness/docker/reaper-sidecar.ts), and `epj-chaos clean` reaps what is left.
  */
 
 type Cleanup = { name: string; run: () => Promise<void> };
