@@ -82,16 +82,17 @@ export function evidenceProblem(history: History, q: EvidenceQuery): string | un
     const straddler = buckets.find((b) => (b.bucket < q.from && bucketEnd(b) > q.from) || (b.bucket < q.to && bucketEnd(b) > q.to));
     if (straddler) return `${q.fn}: a bucket (${new Date(straddler.bucket).toISOString()}) straddles the window's edge, so its attempts cannot be attributed exactly`;
   }
+  const samples = history.ofKind('harness').filter((h) => h.t > q.from && h.t - h.intervalMs < q.to);
+  // the harness's own equipment first: with its Toxiproxy gone every other symptom follows from that
+  for (const h of samples) {
+    const down = h.equipmentDown?.[0];
+    if (down) return `the harness's own ${down.part} did not answer at ${new Date(h.t).toISOString()} (${down.error}): what clients saw there is not the EPJ's doing`;
+  }
   const skipped = buckets.filter((b) => b.bucket >= q.from).reduce((n, b) => n + (b.skipped ?? 0), 0);
   if (skipped > bounds.maxSkippedArrivals) {
     return `the load generator fell behind its schedule: ${skipped} arrival(s) of ${q.fn} not sent in ${span} because epj-load was itself late (a starved CPU), so the EPJ's availability there is not known`;
   }
-  for (const h of history.ofKind('harness')) {
-    if (h.t <= q.from || h.t - h.intervalMs >= q.to) continue;
-    const down = h.equipmentDown?.[0];
-    if (down) {
-      return `the harness's own ${down.part} did not answer at ${new Date(h.t).toISOString()} (${down.error}): what clients saw there is not the EPJ's doing`;
-    }
+  for (const h of samples) {
     if (h.eventLoopDelayMs.max > bounds.maxEventLoopDelayMs) {
       return `the harness's event loop stalled ${Math.round(h.eventLoopDelayMs.max)} ms (bound ${bounds.maxEventLoopDelayMs} ms) at ${new Date(h.t).toISOString()}: its own timings there are not trustworthy`;
     }

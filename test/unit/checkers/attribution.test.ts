@@ -122,6 +122,15 @@ describe('checkers: exact attribution across a bucket that straddles a phase edg
       expect(steadyStateVerdict(history, { functions: ['referral'], from: at(6), to: at(9) }).status).to.equal('pass');
     });
 
+    it('turns a verdict unknown, naming the part, when the harness\'s own Toxiproxy stopped answering in its window', () => {
+      const { history } = simulate({ scale: 1 });
+      history.record({ kind: 'harness', t: at(12), intervalMs: 1000, eventLoopDelayMs: { p99: 400, max: 900 }, cpuBusy: 1, cpuPressure: 0.5, equipmentDown: [{ part: 'toxiproxy', error: 'fetch failed' }] });
+      const v = availabilityVerdict(history, { phases: ['outage'], threshold: 0 });
+      expect(v.status).to.equal('unknown');
+      // the missing equipment is named before its symptoms (here a stalled event loop)
+      expect(v.children![0]!.summary).to.match(/harness's own toxiproxy did not answer .*fetch failed/);
+    });
+
     it('turns a verdict unknown when the event loop stalled or the CPUs were saturated in its window', () => {
       const { history } = simulate({ scale: 1 });
       history.record({ kind: 'harness', t: at(22), intervalMs: 1000, eventLoopDelayMs: { p99: 30, max: 400 }, cpuBusy: 0.9, cpuPressure: 0.5 });
