@@ -114,6 +114,8 @@ export interface FaultEvent extends Stamp {
   fault: string;
   stage: FaultStage;
   target: string;
+  /** on `scheduled`: the name the timeline injected it under (what a check or a heal step refers to) */
+  step?: string;
   /** for `applied`: applied − scheduled, in wall milliseconds */
   skewMs?: number;
   detail?: string;

@@ -144,7 +144,7 @@ export class Timeline {
         if (s.phase) ctx.history.record({ kind: 'phase', name: s.phase, t });
       };
       if (s.fault) {
-        ctx.history.record({ kind: 'fault', id: s.fault.id, fault: s.fault.kind, stage: 'scheduled', target: s.fault.describeTarget(), t: due, scenarioMs, detail: `step '${s.faultName}'` });
+        ctx.history.record({ kind: 'fault', id: s.fault.id, fault: s.fault.kind, stage: 'scheduled', target: s.fault.describeTarget(), t: due, scenarioMs, step: s.faultName, detail: `step '${s.faultName}'` });
         await s.fault.inject({ ...ctx, signal }, due, startPhase);
       } else if (s.heal) {
         const fault = this.faults.get(s.heal)!;

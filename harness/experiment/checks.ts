@@ -1,0 +1,197 @@
+import { availabilityVerdict } from '../checkers/availability.js';
+import { formatPercent } from '../checkers/format.js';
+import { lostWritesVerdict, type PresentWrite } from '../checkers/lost-writes.js';
+import { phasesOf, type Phase } from '../checkers/phases.js';
+import { rtoVerdict } from '../checkers/rto.js';
+import { stalenessVerdict } from '../checkers/staleness.js';
+import type { Verdict } from '../checkers/verdict.js';
+import { whatIfFailover } from '../checkers/what-if.js';
+import { replicationModeOf } from '../probes/replication-mode.js';
+import { InvalidInputError } from '../errors.js';
+import type { History } from '../history/history.js';
+import { CLINICAL_FUNCTIONS, type ClinicalFunction, type StackDefinition } from '../stack/definition.js';
+import { formatScenarioDuration, parseDuration } from './duration.js';
+
+/**
+ * The checks an experiment names — `availability('admission').in('site A dark').atLeast(0.99)` — each a thin,
+ * declarative front for one checker of harness/checkers/. A check is evaluated once over the run's history and gives
+ * one Verdict; the same object becomes the mocha test, the journal verdict and (later) the JUnit case, so they
+ * cannot disagree. Durations are scenario time, as everywhere in an experiment.
+ */
+export interface CheckContext {
+  /** the stack the run used (a function's reader, the replication mode) */
+  definition?: StackDefinition;
+  /** writes read back from the surviving authoritative site after the run; absent: not read back */
+  readBack?: readonly PresentWrite[];
+}
+
+export interface Check {
+  /** what the check expects, in words ("admission ≥ 99.00 % in site A dark") */
+  readonly expectation: string;
+  evaluate(history: History, ctx?: CheckContext): Verdict;
+}
+
+export type FunctionChoice = ClinicalFunction | readonly ClinicalFunction[] | 'all';
+
+function functionsOf(choice: FunctionChoice): ClinicalFunction[] {
+  if (choice === 'all') return [...CLINICAL_FUNCTIONS];
+  const list = typeof choice === 'string' ? [choice] : [...choice];
+  for (const fn of list) {
+    if (!CLINICAL_FUNCTIONS.includes(fn)) throw new InvalidInputError(`unknown clinical function '${fn}'`, `known: ${CLINICAL_FUNCTIONS.join(', ')}`);
+  }
+  return list;
+}
+
+/** "in site A dark [scenario 47 min–1 h 7 min, wall 16:21:04.712–16:21:06.711]": where, on both clocks. */
+export function wherePhase(phase: Phase, history: History): string {
+  const wall = (t: number) => new Date(t).toISOString().slice(11, 23);
+  const clock = history.clock;
+  return `in ${phase.name} [scenario ${formatScenarioDuration(Math.round(clock.toScenario(phase.start)))}–${formatScenarioDuration(Math.round(clock.toScenario(phase.end)))}, wall ${wall(phase.start)}–${wall(phase.end)}]`;
+}
+
+/** Adds where (phase, both clocks) to each leaf that speaks of the phase, so a failure says where it happened. */
+function placed(v: Verdict, history: History, phaseName: string): Verdict {
+  const phase = phasesOf(history).find((p) => p.name === phaseName);
+  if (!phase) return v;
+  const where = wherePhase(phase, history);
+  const place = (x: Verdict): Verdict => ({
+    ...x,
+    summary: x.summary.replace(`in ${phaseName}`, where),
+    ...(x.children ? { children: x.children.map(place) } : {}),
+  });
+  return place(v);
+}
+
+export function availability(fns: FunctionChoice) {
+  const functions = functionsOf(fns);
+  const label = fns === 'all' ? 'every function' : functions.join(', ');
+  return {
+    in(phase: string) {
+      return {
+        atLeast(threshold: number): Check {
+          if (!(threshold >= 0 && threshold <= 1)) throw new InvalidInputError(`availability(${label}).in('${phase}').atLeast(${threshold}): a share from 0 to 1`);
+          return {
+            expectation: `${label} ≥ ${formatPercent(threshold)} in ${phase}`,
+            evaluate: (history) => placed(availabilityVerdict(history, { phases: [phase], functions, threshold }), history, phase),
+          };
+        },
+        /** at most: a function that a fault must break (e.g. a write at the dead site) */
+        atMost(ceiling: number): Check {
+          if (!(ceiling >= 0 && ceiling <= 1)) throw new InvalidInputError(`availability(${label}).in('${phase}').atMost(${ceiling}): a share from 0 to 1`);
+          return {
+            expectation: `${label} ≤ ${formatPercent(ceiling)} in ${phase}`,
+            evaluate: (history) => placed(invert(availabilityVerdict(history, { phases: [phase], functions, threshold: 0 }), ceiling), history, phase),
+          };
+        },
+      };
+    },
+  };
+}
+
+/** Re-judges availability leaves against a ceiling (pass when at or below it); unknown leaves stay unknown. */
+function invert(v: Verdict, ceiling: number): Verdict {
+  if (v.children && v.children.length > 0) {
+    const children = v.children.map((c) => invert(c, ceiling));
+    const worst = children.some((c) => c.status === 'fail') ? 'fail' : children.some((c) => c.status === 'unknown') ? 'unknown' : 'pass';
+    return { ...v, status: worst, children };
+  }
+  if (v.status === 'unknown') return v;
+  const d = v.details as { availability: number | null; fn: string; successes: number; attempts: number; where: string };
+  if (d?.availability === null || d?.availability === undefined) return v;
+  const ok = d.availability <= ceiling;
+  return { ...v, status: ok ? 'pass' : 'fail', summary: `${d.fn}: ${formatPercent(d.availability)} ${ok ? '≤' : '>'} ${formatPercent(ceiling)} ${d.where} (${d.successes}/${d.attempts})` };
+}
+
+/**
+ * The RTO of every chosen function after the fault injected under `fault`, within a maximum (scenario time). The
+ * hold — how long availability must stay back — is scenario time too, floored at what can be measured: ≥ 1 s of
+ * wall time and ≥ 5 expected attempts of the slowest chosen function.
+ */
+export function rto(opts: { fault: string; functions?: FunctionChoice; threshold?: number; hold?: string | number }) {
+  const functions = functionsOf(opts.functions ?? 'all');
+  return {
+    within(max: string | number): Check {
+      const maxScenarioMs = parseDuration(max, `rto({ fault: '${opts.fault}' }).within`);
+      const holdScenarioMs = parseDuration(opts.hold ?? 0, `rto({ fault: '${opts.fault}' }) hold`);
+      return {
+        expectation: `every function back within ${formatScenarioDuration(maxScenarioMs)} of ${opts.fault}`,
+        evaluate(history) {
+          const scheduled = history.ofKind('fault').find((f) => f.stage === 'scheduled' && f.step === opts.fault);
+          if (!scheduled) return { checker: `rto ${opts.fault}`, status: 'unknown', summary: `no fault named '${opts.fault}' was injected in this run` };
+          const scale = history.clock.scale;
+          const holdMs = Math.max(holdScenarioMs / scale, 1000, ...functions.map((fn) => minimumWindowMs(history, fn)));
+          return rtoVerdict(history, { faultIds: [scheduled.id], functions, holdMs, maxRtoScenarioMs: maxScenarioMs, ...(opts.threshold !== undefined ? { threshold: opts.threshold } : {}) });
+        },
+      };
+    },
+  };
+}
+
+/** The wall time in which the load promises `fn` at least 5 attempts (0 when the load did not drive it). */
+function minimumWindowMs(history: History, fn: ClinicalFunction): number {
+  const rate = Math.max(0, ...history.ofKind('load').map((l) => l.rates[fn] ?? 0));
+  return rate > 0 ? (5 * 1000) / rate : 0;
+}
+
+/** Jepsen's set checker over the writes read back after the run: `none()` lost, or `atMost(n)`. */
+export function lostWrites() {
+  const build = (max: number): Check => ({
+    expectation: max === 0 ? 'no acknowledged write lost' : `at most ${max} acknowledged writes lost`,
+    evaluate(history, ctx) {
+      if (!ctx?.readBack) return { checker: 'lost writes', status: 'unknown', summary: 'the writes were not read back after the run, so what was lost is not known' };
+      const v = lostWritesVerdict(history, ctx.readBack);
+      if (max === 0 || v.status !== 'fail') return v;
+      const lost = (v.details as { counts?: { lost?: number } } | undefined)?.counts?.lost ?? Infinity;
+      return lost <= max ? { ...v, status: 'pass', summary: `${v.summary} (at most ${max} allowed)` } : v;
+    },
+  });
+  return { none: () => build(0), atMost: (n: number) => build(n) };
+}
+
+/**
+ * How stale a reader gets in a phase: a reader is a clinical function served by a read-only front door
+ * ('read-only-lookup', found by its link in the stack definition) or a replica database by its container name.
+ */
+export function staleness(reader: string) {
+  return {
+    in(phase: string) {
+      return {
+        atMost(bound: string | number): Check {
+          const boundScenarioMs = parseDuration(bound, `staleness('${reader}').in('${phase}').atMost`);
+          return {
+            expectation: `${reader} at most ${formatScenarioDuration(boundScenarioMs)} stale in ${phase}`,
+            evaluate(history, ctx) {
+              const readers = resolveReader(history, reader, ctx?.definition);
+              if (readers.length === 0) return { checker: `staleness ${reader}`, status: 'unknown', summary: `no staleness samples of '${reader}' (was the staleness probe running?)` };
+              // measured in wall time: 10 scenario minutes of WAN cut at 20× is 30 s of wall staleness
+              const boundMs = boundScenarioMs / history.clock.scale;
+              return placed(stalenessVerdict(history, { boundMs, phases: [phase], readers }), history, phase);
+            },
+          };
+        },
+      };
+    },
+  };
+}
+
+function resolveReader(history: History, reader: string, def: StackDefinition | undefined): string[] {
+  const samples = history.ofKind('staleness');
+  const fn = CLINICAL_FUNCTIONS.find((f) => f === reader);
+  if (fn) {
+    const link = def?.functions[fn]?.link;
+    return [...new Set(samples.filter((s) => s.via === 'fhir' && (link === undefined || s.link === link)).map((s) => s.reader))];
+  }
+  return samples.some((s) => s.reader === reader) ? [reader] : [];
+}
+
+/** The what-if failover curve: a failover at any instant of the run would lose at most `n` acknowledged writes. */
+export function whatIfLoss() {
+  return {
+    atMost(n: number): Check {
+      return {
+        expectation: `a failover at any instant loses at most ${n} acknowledged writes`,
+        evaluate: (history, ctx) => whatIfFailover(history, { maxWouldLose: n, ...(ctx?.definition ? { replication: replicationModeOf(ctx.definition) } : {}) }).verdict,
+      };
+    },
+  };
+}
