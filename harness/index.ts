@@ -38,6 +38,9 @@ export { FhirClient, FhirError, type Resource, type FhirResponse } from './fhir/
 export { syntheticPatient, clinicalNote, writeIdentifier, WRITE_ID_SYSTEM } from './fhir/resources.js';
 export { syntheticCpr, isSyntheticCpr, CPR_SYSTEM } from './fhir/synthetic-cpr.js';
 
+// the experiment language (experiments/*.experiment.ts)
+export * from './experiment/index.js';
+
 // scenario runner
 export { runScenario, type ScenarioOutcome } from './scenario/run-scenario.js';
 export { parseScenario, loadScenario, type Scenario } from './scenario/scenario.js';

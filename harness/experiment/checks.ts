@@ -1,4 +1,5 @@
 import { availabilityVerdict } from '../checkers/availability.js';
+import { mergeBuckets } from '../checkers/buckets.js';
 import { formatPercent } from '../checkers/format.js';
 import { lostWritesVerdict, type PresentWrite } from '../checkers/lost-writes.js';
 import { phasesOf, type Phase } from '../checkers/phases.js';
@@ -25,6 +26,16 @@ export interface CheckContext {
   readBack?: readonly PresentWrite[];
 }
 
+/** Stops a running experiment (everything is healed at once): checked every half second over the history so far. */
+export interface AbortCondition {
+  readonly description: string;
+  /** the bound that was passed, in words, or undefined while it holds */
+  passed(history: History, now: number): string | undefined;
+}
+
+/** A bucket is in the history once every attempt started in it has ended: width + timeout + 1 s after it began. */
+export const RECORDED_AFTER_MS = 4000;
+
 export interface Check {
   /** what the check expects, in words ("admission ≥ 99.00 % in site A dark") */
   readonly expectation: string;
@@ -33,7 +44,7 @@ export interface Check {
 
 export type FunctionChoice = ClinicalFunction | readonly ClinicalFunction[] | 'all';
 
-function functionsOf(choice: FunctionChoice): ClinicalFunction[] {
+export function functionsOf(choice: FunctionChoice): ClinicalFunction[] {
   if (choice === 'all') return [...CLINICAL_FUNCTIONS];
   const list = typeof choice === 'string' ? [choice] : [...choice];
   for (const fn of list) {
@@ -66,6 +77,29 @@ export function availability(fns: FunctionChoice) {
   const functions = functionsOf(fns);
   const label = fns === 'all' ? 'every function' : functions.join(', ');
   return {
+    /** an abort condition: stop the experiment when availability stays below `floor` for a while */
+    below(floor: number) {
+      return {
+        for(span: string | number): AbortCondition {
+          const spanScenarioMs = parseDuration(span, `availability(${label}).below(${floor}).for`);
+          return {
+            description: `${label} below ${formatPercent(floor)} for ${formatScenarioDuration(spanScenarioMs)}`,
+            passed(history, now) {
+              // judge the latest window whose every attempt is already recorded (harness/workload/buckets.ts)
+              const to = now - RECORDED_AFTER_MS;
+              for (const fn of functions) {
+                const from = to - Math.max(spanScenarioMs / history.clock.scale, 1000, minimumWindowMs(history, fn));
+                const totals = mergeBuckets(history.ofKind('requests').filter((b) => b.fn === fn && b.bucket >= from && b.bucket < to));
+                if (totals.availability !== null && totals.availability < floor) {
+                  return `${fn} was at ${formatPercent(totals.availability)} (${totals.successes}/${totals.attempts}) from ${new Date(from).toISOString()} to ${new Date(to).toISOString()}`;
+                }
+              }
+              return undefined;
+            },
+          };
+        },
+      };
+    },
     in(phase: string) {
       return {
         atLeast(threshold: number): Check {

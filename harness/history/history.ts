@@ -9,7 +9,21 @@ export class History {
   private readonly events: HistoryEvent[] = [];
   private readonly listeners = new Set<(e: HistoryEvent) => void>();
 
-  constructor(readonly clock: Clock = new Clock()) {}
+  constructor(private scenarioClock: Clock = new Clock()) {}
+
+  get clock(): Clock {
+    return this.scenarioClock;
+  }
+
+  /**
+   * Scenario time 0 is where the timeline starts, which is known only once the stack is up, seeded and judged
+   * healthy — after the history has begun (the load and the steady-state gate come first). This moves scenario 0
+   * to `wall` and restamps what is already recorded, so every event's two clocks agree with the timeline.
+   */
+  startScenarioAt(wall: number): void {
+    this.scenarioClock = new Clock(this.scenarioClock.scale, wall);
+    for (const e of this.events) e.scenarioMs = this.scenarioClock.toScenario(e.t);
+  }
 
   record<E extends NewEvent>(event: E): HistoryEvent {
     const t = event.t ?? this.clock.now();

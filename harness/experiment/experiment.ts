@@ -1,0 +1,36 @@
+import { describeError } from '../errors.js';
+import { leafSummaries, runExperiment, type ExperimentResult, type ExperimentSpec } from './run.js';
+
+/**
+ * An experiment as a mocha suite: the run skeleton runs once (harness/experiment/run.ts), and each named check
+ * becomes one test whose outcome is the check's verdict — the same object the journal records, so mocha, the
+ * journal and the exit code cannot disagree. A check that is `unknown` fails its test, with the reason.
+ */
+export function experiment(title: string, spec: ExperimentSpec): void {
+  describe(title, function () {
+    // the scenario's wall length, plus up, seeding, the gate and the teardown
+    this.timeout(10 * 60_000);
+    let result: ExperimentResult | undefined;
+    let crash: unknown;
+
+    before(async function () {
+      try {
+        result = await runExperiment(title, spec, { log: (line) => console.log(`      ${line}`) });
+        if (result.journal) console.log(`      journal: ${result.journal}`);
+      } catch (err) {
+        crash = err; // reported by every test below, so no check silently passes
+      }
+    });
+
+    for (const name of Object.keys(spec.checks)) {
+      it(name, () => {
+        if (crash) throw new Error(`the experiment could not run: ${describeError(crash)}`);
+        if (result!.status === 'aborted' || result!.status === 'interrupted') throw new Error(`${result!.status}: ${result!.reason}`);
+        const outcome = result!.checks.find((c) => c.name === name)!;
+        if (outcome.verdict.status !== 'pass') {
+          throw new Error(`${outcome.verdict.status}: expected ${outcome.expectation}; ${leafSummaries(outcome.verdict) || outcome.verdict.summary}`);
+        }
+      });
+    }
+  });
+}

@@ -1,0 +1,237 @@
+import { steadyStateVerdict } from '../checkers/steady-state.js';
+import type { Verdict } from '../checkers/verdict.js';
+import { describeError } from '../errors.js';
+import { FaultInjector } from '../faults/injector.js';
+import { Clock } from '../history/clock.js';
+import { History } from '../history/history.js';
+import { exitSignal, onSignalExit } from '../lifecycle/exit-guard.js';
+import { startStalenessProbe, type StalenessProbe } from '../probes/staleness.js';
+import { writeJournal } from '../reporters/journal.js';
+import type { RunContext } from '../run-context.js';
+import { parseStackDefinition, type ClinicalFunction, type StackDefinitionInput } from '../stack/definition.js';
+import type { StartedStack } from '../stack/started-stack.js';
+import { upStack } from '../stack/up.js';
+import { sleep } from '../stack/wait/poll.js';
+import { Timeline } from '../timeline/timeline.js';
+import { runLoad, type LoadRunResult } from '../workload/driver.js';
+import { defaultProfile, type LoadProfile } from '../workload/profile.js';
+import { readBack } from '../workload/readback.js';
+import { seedPatients } from '../workload/seed.js';
+import { functionsOf, RECORDED_AFTER_MS, type AbortCondition, type Check, type FunctionChoice } from './checks.js';
+import { parseDuration } from './duration.js';
+import { planTimeline, type Step } from './timeline.js';
+
+/**
+ * One run skeleton for every experiment (chaostoolkit's fixed order), so an author states the scenario and nothing
+ * else: plan (every step and check validated before anything starts) → up → seed → load and probes → steady-state
+ * gate (a sick stack is not injected: `aborted`) → timeline, with abort conditions watched → heal → steady state
+ * after → read back → checks → journal → down. Healing and teardown run on every exit path.
+ */
+export interface ExperimentSpec {
+  stack: StackDefinitionInput;
+  /** scenario time runs this many times faster than wall time during scripted waits */
+  timeScale: number;
+  load?: { patients?: number; profile?: LoadProfile };
+  /** the hypothesis that must hold before anything is injected (default: every function ≥ 99 % for 1 min) */
+  steadyState?: { functions?: FunctionChoice; atLeast?: number; for?: string | number };
+  /** conditions that stop the timeline at once (everything is healed) */
+  abortWhen?: AbortCondition[];
+  timeline: Step[];
+  checks: Record<string, Check>;
+}
+
+export type ExperimentStatus = 'completed' | 'failed' | 'aborted' | 'interrupted';
+
+export interface CheckOutcome {
+  name: string;
+  expectation: string;
+  verdict: Verdict;
+}
+
+export interface ExperimentResult {
+  title: string;
+  status: ExperimentStatus;
+  /** why the run was aborted, interrupted, or could not finish */
+  reason?: string;
+  checks: CheckOutcome[];
+  history: History;
+  runId?: string;
+  journal?: string;
+}
+
+export interface RunExperimentOptions {
+  signal?: AbortSignal;
+  reportDir?: string;
+  /** a line per milestone (default: none) */
+  log?: (line: string) => void;
+}
+
+const WALL_MINIMUM_MS = 1000;
+
+export async function runExperiment(title: string, spec: ExperimentSpec, opts: RunExperimentOptions = {}): Promise<ExperimentResult> {
+  // plan: everything that can be wrong with the experiment itself is found before anything is created
+  const plan = planTimeline(spec.timeline);
+  const timeline = Timeline.plan(plan.steps);
+  const definition = parseStackDefinition(spec.stack);
+  const clock = new Clock(spec.timeScale);
+  const gateFunctions = functionsOf(spec.steadyState?.functions ?? 'all').filter((fn) => definition.functions[fn]);
+  const gateThreshold = spec.steadyState?.atLeast ?? 0.99;
+  const gateScenarioMs = parseDuration(spec.steadyState?.for ?? '1 min', 'steadyState.for');
+  const profile = spec.load?.profile ?? defaultProfile;
+  const log = opts.log ?? (() => {});
+
+  const signal = opts.signal ? AbortSignal.any([opts.signal, exitSignal()]) : exitSignal();
+  const starting = upStack(spec.stack, { signal });
+  const unregisterDown = onSignalExit('take the experiment stack down', async () => (await starting.catch(() => undefined))?.down());
+  let stack: StartedStack | undefined;
+  let history = new History(clock);
+  const result: ExperimentResult = { title, status: 'completed', checks: [], history };
+  try {
+    stack = await starting;
+    result.runId = stack.runId;
+    log(`stack ${definition.name} up (run ${stack.runId})`);
+    const patients = await seedPatients(stack.functionUrl('clinical-note'), { patients: spec.load?.patients ?? 500 });
+    // scenario time 0 is the timeline's start; the history begins with the load that precedes it
+    result.history = history = new History(new Clock(spec.timeScale));
+    const ctx: RunContext = { stack, history, signal };
+    const stopLoad = new AbortController();
+    const load = runLoad({ stack, history, patients, profile, durationMs: 0, signal: stopLoad.signal });
+    let probe: StalenessProbe | undefined;
+    try {
+      probe = await startStalenessProbe(ctx);
+      const injector = await FaultInjector.start(ctx);
+      try {
+        const gate = await steadyStateGate(history, { functions: gateFunctions, threshold: gateThreshold, scenarioMs: gateScenarioMs, profile, signal });
+        if (gate.status !== 'pass') {
+          result.status = 'aborted';
+          result.reason = `the steady state did not hold before injecting, so nothing was injected: ${leafSummaries(gate)}`;
+          log(result.reason);
+        } else {
+          log(`steady state holds: ${gate.summary}`);
+          await runTimeline(injector, timeline, plan.endMs, spec.abortWhen ?? [], result, log);
+        }
+      } finally {
+        await injector.close();
+      }
+      if (result.status !== 'interrupted') {
+        const ms = await stack.awaitHealthy(60_000, signal).catch((err: unknown) => {
+          history.record({ kind: 'note', message: `steady state after healing: not back within 60 s: ${describeError(err)}` });
+          return null;
+        });
+        if (ms !== null) history.record({ kind: 'note', message: `every component ready again ${ms} ms after healing` });
+      }
+    } finally {
+      stopLoad.abort();
+      await Promise.allSettled([probe?.stop(), load]);
+    }
+    const loadResult = await load.catch((err: unknown) => err as Error);
+    if (loadResult instanceof Error) history.record({ kind: 'note', message: `the load generator failed: ${describeError(loadResult)}` });
+
+    const readBackWrites = await readBackAcknowledged(stack, history).catch((err: unknown) => {
+      history.record({ kind: 'note', message: `read-back failed: ${describeError(err)}` });
+      return undefined;
+    });
+    result.checks = evaluateChecks(spec.checks, history, { definition, ...(readBackWrites ? { readBack: readBackWrites } : {}) });
+    if (result.status === 'completed' && result.checks.some((c) => c.verdict.status !== 'pass')) result.status = 'failed';
+  } catch (err) {
+    result.status = signal.aborted ? 'interrupted' : 'failed';
+    result.reason = describeError(err);
+    log(`${result.status}: ${result.reason}`);
+  } finally {
+    try {
+      result.journal = await writeJournal(
+        { experiment: title, status: result.status, runId: result.runId, verdicts: result.checks.map((c) => ({ ...c.verdict, checker: c.name })), history: result.history },
+        opts.reportDir,
+      );
+    } finally {
+      await stack?.down();
+      unregisterDown();
+    }
+  }
+  return result;
+}
+
+/**
+ * The gate (chaostoolkit's steady-state hypothesis before the method): the load runs for the hypothesis's window
+ * — scenario time, floored at what can be measured: ≥ 1 s of wall time and ≥ 5 expected attempts of the slowest
+ * function — then, once every attempt started in it has been recorded, the window is judged.
+ */
+async function steadyStateGate(
+  history: History,
+  g: { functions: ClinicalFunction[]; threshold: number; scenarioMs: number; profile: LoadProfile; signal: AbortSignal },
+): Promise<Verdict> {
+  const slowest = Math.min(...g.functions.map((fn) => g.profile[fn]).filter((r) => r > 0));
+  const windowMs = Math.max(g.scenarioMs / history.clock.scale, WALL_MINIMUM_MS, Number.isFinite(slowest) ? (5 * 1000) / slowest : 0);
+  await sleep(500, g.signal); // the load's first slots
+  const from = Date.now();
+  history.record({ kind: 'phase', name: 'steady state', t: from });
+  await sleep(windowMs, g.signal);
+  const to = Date.now();
+  await sleep(RECORDED_AFTER_MS, g.signal);
+  return steadyStateVerdict(history, { functions: g.functions, threshold: g.threshold, from, to });
+}
+
+async function runTimeline(injector: FaultInjector, timeline: Timeline, endMs: number, aborts: AbortCondition[], result: ExperimentResult, log: (l: string) => void): Promise<void> {
+  const { ctx } = injector;
+  const { history } = ctx;
+  const stop = new AbortController();
+  const signal = AbortSignal.any([ctx.signal ?? new AbortController().signal, stop.signal]);
+  const watch = setInterval(() => {
+    for (const a of aborts) {
+      const passed = a.passed(history, Date.now());
+      if (passed && !stop.signal.aborted) {
+        result.status = 'aborted';
+        result.reason = `abort condition '${a.description}' was met: ${passed}`;
+        history.record({ kind: 'note', message: result.reason });
+        log(result.reason);
+        stop.abort();
+      }
+    }
+  }, 500);
+  try {
+    history.startScenarioAt(Date.now());
+    const base = 0;
+    await timeline.run(injector, { signal }).catch((err: unknown) => {
+      if (!stop.signal.aborted) throw err;
+    });
+    // the scenario lasts until its end, after the last step
+    const endWall = history.clock.toWall(base + endMs);
+    if (!stop.signal.aborted) await sleep(endWall - Date.now(), signal);
+    if (ctx.signal?.aborted) {
+      result.status = 'interrupted';
+      result.reason = 'interrupted (SIGINT/SIGTERM): healed and torn down';
+    }
+    history.record({ kind: 'phase', name: 'end' });
+  } finally {
+    clearInterval(watch);
+  }
+}
+
+function evaluateChecks(checks: Record<string, Check>, history: History, ctx: Parameters<Check['evaluate']>[1]): CheckOutcome[] {
+  return Object.entries(checks).map(([name, check]) => {
+    let verdict: Verdict;
+    try {
+      verdict = check.evaluate(history, ctx);
+    } catch (err) {
+      // a checker that throws gives `unknown` with the error, never a crash that loses the other verdicts
+      verdict = { checker: name, status: 'unknown', summary: `the check could not be evaluated: ${describeError(err)}` };
+    }
+    return { name, expectation: check.expectation, verdict };
+  });
+}
+
+/** Every acknowledged write, read back through the EPJ front door (which leads to the authoritative site). */
+async function readBackAcknowledged(stack: StartedStack, history: History) {
+  const byType: Record<string, string[]> = {};
+  for (const w of history.ofKind('write')) (byType[w.resourceType] ??= []).push(w.writeId);
+  if (Object.keys(byType).length === 0) return [];
+  return readBack(stack.functionUrl('clinical-note'), byType);
+}
+
+export function leafSummaries(v: Verdict): string {
+  const leaves = (x: Verdict): Verdict[] => (x.children && x.children.length > 0 ? x.children.flatMap(leaves) : [x]);
+  return leaves(v)
+    .filter((x) => x.status !== 'pass')
+    .map((x) => `${x.status}: ${x.summary}`)
+    .join('; ');
+}
