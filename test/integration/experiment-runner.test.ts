@@ -1,0 +1,70 @@
+import { expect } from 'chai';
+import { availability, at, blackhole, lostWrites, referenceStack, runExperiment, type ExperimentSpec } from '../../harness/index.js';
+import type { StackDefinitionInput } from '../../harness/stack/definition.js';
+import { runObjects, NOTHING } from '../support/docker-objects.js';
+
+/** The run skeleton on each of its endings, on the real reference stack (harness/experiment/run.ts). */
+describe('experiment runner: every way a run can end', function () {
+  this.timeout(180_000);
+  const quick = (extra: Partial<ExperimentSpec>): ExperimentSpec => ({
+    stack: referenceStack(),
+    timeScale: 60,
+    load: { patients: 100 },
+    steadyState: { functions: 'all', atLeast: 0.99, for: '1 min' },
+    timeline: [at('0').phase('baseline'), at('5 min').end()],
+    checks: { 'nothing lost': lostWrites().none() },
+    ...extra,
+  });
+
+  it('failed: a check that cannot hold says what, where and on both clocks (completed: experiments/wan-partition)', async () => {
+    const r = await runExperiment('runner: a check that cannot hold', quick({
+      timeline: [at('0').phase('baseline'), at('3 min').phase('quiet'), at('6 min').end()],
+      checks: {
+        'lookups work': availability('journal-lookup').in('quiet').atLeast(0.99),
+        'lookups fail (they do not)': availability('journal-lookup').in('quiet').atMost(0.5),
+      },
+    }));
+    expect(r.status, r.reason).to.equal('failed');
+    const [works, impossible] = r.checks;
+    expect(works!.verdict.status).to.equal('pass');
+    expect(impossible!.verdict.status).to.equal('fail');
+    expect(impossible!.verdict.children![0]!.summary).to.match(/^journal-lookup: 100\.00 % > 50\.00 % in quiet \[scenario 3 min[^–]*–6 min[^,]*, wall [\d:.]+–[\d:.]+\] \(\d+\/\d+\)$/);
+    expect(await runObjects(r.runId!)).to.deep.equal(NOTHING);
+  });
+
+  it('aborted by the gate: a sick stack is not injected, and says why', async () => {
+    // Opslags-EPJ's front door leads to a database port: every lookup there fails before anything is injected
+    const sick = referenceStack() as StackDefinitionInput & { links: unknown[]; functions: Record<string, unknown> };
+    sick.links.push({ name: 'broken-front', kind: 'front-door', listenPort: 8090, upstream: { container: 'b-db', port: 5432 }, publish: true });
+    sick.functions['read-only-lookup'] = { link: 'broken-front' };
+    const r = await runExperiment('runner: a sick stack', quick({
+      stack: sick,
+      timeline: [at('0').phase('baseline'), at('1 min').phase('wan cut').inject('wan', blackhole({ crossSite: true })), at('2 min').end()],
+    }));
+    expect(r.status).to.equal('aborted');
+    expect(r.reason).to.match(/steady state did not hold before injecting, so nothing was injected: fail: read-only-lookup: 0\.00 % < 99\.00 %/);
+    expect(r.history.ofKind('fault').filter((f) => f.stage === 'applied')).to.deep.equal([]);
+    expect(await runObjects(r.runId!)).to.deep.equal(NOTHING);
+  });
+
+  it('aborted by an abort condition: it heals at once and names the bound that was passed', async () => {
+    const r = await runExperiment('runner: an abort condition', quick({
+      abortWhen: [availability('journal-lookup').below(0.5).for('2 min')],
+      timeline: [
+        at('0').phase('baseline'),
+        at('1 min').phase('front door blackholed').inject('door', blackhole({ kind: 'front-door' })),
+        at('30 min').phase('never reached').heal('door'),
+        at('31 min').end(),
+      ],
+    }));
+    expect(r.status).to.equal('aborted');
+    expect(r.reason).to.match(/abort condition 'journal-lookup below 50\.00 % for 2 min' was met: journal-lookup was at \d+\.\d\d % \(\d+\/\d+\) from /);
+    const faults = r.history.ofKind('fault');
+    const applied = faults.find((f) => f.stage === 'applied')!;
+    const healed = faults.find((f) => f.stage === 'healed' && f.id === applied.id)!;
+    // healed long before the timeline's own heal at 30 min (30 s of wall time at 60×)
+    expect(healed.t - applied.t).to.be.below(15_000);
+    expect(r.history.ofKind('phase').map((p) => p.name)).to.not.include('never reached');
+    expect(await runObjects(r.runId!)).to.deep.equal(NOTHING);
+  });
+});
