@@ -86,6 +86,14 @@ export async function runExperiment(title: string, spec: ExperimentSpec, opts: R
   let stack: StartedStack | undefined;
   let history = new History(clock);
   const result: ExperimentResult = { title, status: 'completed', checks: [], history };
+  const journal = () =>
+    writeJournal({ experiment: title, status: result.status, runId: result.runId, verdicts: result.checks.map((c) => ({ ...c.verdict, checker: c.name })), history: result.history }, opts.reportDir);
+  // on SIGINT/SIGTERM the exit guard heals (registered later, so run first), then writes what was measured, then
+  // takes the stack down, and exits: the journal of an interrupted run says so
+  const unregisterJournal = onSignalExit('write the experiment journal', async () => {
+    result.status = 'interrupted';
+    await journal();
+  });
   try {
     stack = await starting;
     result.runId = stack.runId;
@@ -138,11 +146,9 @@ export async function runExperiment(title: string, spec: ExperimentSpec, opts: R
     result.reason = describeError(err);
     log(`${result.status}: ${result.reason}`);
   } finally {
+    unregisterJournal();
     try {
-      result.journal = await writeJournal(
-        { experiment: title, status: result.status, runId: result.runId, verdicts: result.checks.map((c) => ({ ...c.verdict, checker: c.name })), history: result.history },
-        opts.reportDir,
-      );
+      result.journal = await journal();
     } finally {
       await stack?.down();
       unregisterDown();

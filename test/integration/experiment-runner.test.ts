@@ -1,4 +1,10 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { expect } from 'chai';
+import { PROJECT_ROOT } from '../../harness/images/catalog.js';
+import { pollUntil } from '../../harness/stack/wait/poll.js';
 import { availability, at, blackhole, lostWrites, referenceStack, runExperiment, type ExperimentSpec } from '../../harness/index.js';
 import type { StackDefinitionInput } from '../../harness/stack/definition.js';
 import { runObjects, NOTHING } from '../support/docker-objects.js';
@@ -66,5 +72,29 @@ describe('experiment runner: every way a run can end', function () {
     expect(healed.t - applied.t).to.be.below(15_000);
     expect(r.history.ofKind('phase').map((p) => p.name)).to.not.include('never reached');
     expect(await runObjects(r.runId!)).to.deep.equal(NOTHING);
+  });
+
+  it('interrupted: SIGINT mid-fault heals, tears down, exits 130, and the journal says interrupted', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'epj-chaos-interrupted-'));
+    try {
+      const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'dist/test/support/interrupted-experiment.js'), dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (out += d));
+      const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+      await pollUntil('the experiment past its gate', async () => /steady state holds/.test(out), { timeoutMs: 90_000, intervalMs: 200 });
+      await new Promise((r) => setTimeout(r, 2500)); // into the blackhole (30 scenario seconds = 0.5 s of wall time)
+      child.kill('SIGINT');
+      expect(await exited, out).to.equal(130);
+      const run = /\(run ([a-z0-9]+)\)/.exec(out)![1]!;
+      expect(await runObjects(run)).to.deep.equal(NOTHING);
+      const [file] = await readdir(dir);
+      const journal = JSON.parse(await readFile(path.join(dir, file!), 'utf8')) as { status: string; events: { kind: string; stage?: string }[] };
+      expect(journal.status).to.equal('interrupted');
+      const stages = journal.events.filter((e) => e.kind === 'fault').map((e) => e.stage);
+      expect(stages).to.include('applied').and.to.include('healed');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
