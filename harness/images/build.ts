@@ -46,6 +46,7 @@ export function imageSteps(docker: Docker, opts: BuildImagesOptions = {}): Image
     { title: 'EPJ service binary (go build)', run: () => buildEpjBinary() },
     { title: 'epj-load, the vegeta load generator (go build)', run: () => buildEpjLoadBinary() },
     { title: 'reaper binary (go build)', run: () => buildReaperBinary() },
+    { title: 'integration engine binary (go build)', run: () => buildIntegrationEngineBinary() },
     {
       title: `image ${IMAGES.toxiproxy}`,
       run: (log) =>
@@ -70,6 +71,18 @@ export function imageSteps(docker: Docker, opts: BuildImagesOptions = {}): Image
       title: `image ${IMAGES.epj}`,
       run: (log) =>
         buildImage(docker, IMAGES.epj, [path.join(PROJECT_ROOT, 'docker/epj/Dockerfile'), path.join(BUILD_DIR, 'bin', 'epj')], { BASE: base }, opts, log),
+    },
+    {
+      title: `image ${IMAGES.integrationEngine}`,
+      run: (log) =>
+        buildImage(
+          docker,
+          IMAGES.integrationEngine,
+          [path.join(PROJECT_ROOT, 'docker/integration-engine/Dockerfile'), path.join(BUILD_DIR, 'bin', 'integration-engine')],
+          {},
+          opts,
+          log,
+        ),
     },
     {
       title: `image ${IMAGES.reaper}`,
@@ -160,6 +173,16 @@ async function buildReaperBinary(): Promise<string> {
   await requireCommand('go', 'apt-get install -y golang (Go ≥ 1.22)');
   await run('go', ['build', '-trimpath', '-ldflags=-s -w', '-o', path.join(BUILD_DIR, 'bin', 'epj-chaos-reaper'), '.'], {
     cwd: path.join(PROJECT_ROOT, 'docker/reaper'),
+    env: { ...process.env, CGO_ENABLED: '0' },
+  });
+  return 'built';
+}
+
+/** The integration engine (fixtures/integration-engine: its own Go module, standard library only); FROM scratch too. */
+async function buildIntegrationEngineBinary(): Promise<string> {
+  await requireCommand('go', 'apt-get install -y golang (Go ≥ 1.22)');
+  await run('go', ['build', '-trimpath', '-ldflags=-s -w', '-o', path.join(BUILD_DIR, 'bin', 'integration-engine'), '.'], {
+    cwd: path.join(PROJECT_ROOT, 'fixtures/integration-engine'),
     env: { ...process.env, CGO_ENABLED: '0' },
   });
   return 'built';

@@ -32,6 +32,8 @@ export const IMAGES = {
   base: `epj-chaos/base:${TOOLS.debianSuite}`,
   postgres: `epj-chaos/postgres:${TOOLS.postgresMajor}`,
   epj: 'epj-chaos/epj:dev',
+  /** the national endpoints the EPJ calls before it commits (fixtures/integration-engine) */
+  integrationEngine: 'epj-chaos/integration-engine:dev',
   toxiproxy: `epj-chaos/toxiproxy:${TOOLS.toxiproxy.replace(/^v/, '')}`,
   /** the immediate reaper of a run (docker/reaper, docs/reaper.md) */
   reaper: 'epj-chaos/reaper:dev',
