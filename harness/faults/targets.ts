@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { InvalidInputError } from '../errors.js';
-import type { ContainerSpec, LinkSpec, StackDefinition } from '../stack/definition.js';
+import { LINK_KINDS, type ContainerSpec, type LinkSpec, type StackDefinition } from '../stack/definition.js';
 
 /**
  * Faults pick targets by what things ARE (site, role, link kind) as the stack definition says — never by bare
@@ -37,7 +37,7 @@ export function describeSelector(sel: Record<string, unknown>): string {
 export const linkSelectorSchema = z
   .object({
     links: z.array(z.string()).optional(),
-    kind: z.enum(['front-door', 'app-db', 'replication', 'admin']).optional(),
+    kind: z.enum(LINK_KINDS).optional(),
     /** links that carry traffic from or to this site */
     site: z.string().optional(),
     /** only links that cross between two sites (the WAN) */

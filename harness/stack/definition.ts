@@ -65,10 +65,15 @@ export const containerSchema = z.strictObject({
 });
 export type ContainerSpec = z.infer<typeof containerSchema>;
 
+export const LINK_KINDS = ['front-door', 'app-db', 'replication', 'integration', 'admin'] as const;
+
 export const linkSchema = z.strictObject({
   name,
-  /** what kind of traffic: clinicians' front door, app→db, db→db replication, or the harness's own access */
-  kind: z.enum(['front-door', 'app-db', 'replication', 'admin']),
+  /**
+   * what kind of traffic: clinicians' front door, app→db, db→db replication, app→integration engine (the national
+   * endpoints some writes must reach before they commit), or the harness's own access
+   */
+  kind: z.enum(LINK_KINDS),
   listenPort: port.refine((p) => p !== 8474, 'port 8474 is the Toxiproxy API'),
   upstream: z.strictObject({ container: name, port }),
   /** the site the traffic comes from; absent for clinicians and the harness */

@@ -38,7 +38,7 @@ for (const [signal, code] of [
       child.stdout!.on('data', (d) => (out += d));
       await pollUntil('three faults observed', async () => (out.match(/ observed /g) ?? []).length === 3, { timeoutMs: 60_000, intervalMs: 50 });
       const run = /\(run ([a-z0-9]+)\)/.exec(out)![1]!;
-      expect((await runObjects(run)).containers).to.equal(6);
+      expect((await runObjects(run)).containers).to.equal(7);
 
       const sent = Date.now();
       child.kill(signal);

@@ -49,7 +49,7 @@ describe('stack lifecycle', function () {
       await one.down();
       await one.down(); // twice is fine
       expect(await runObjects(one.runId)).to.deep.equal(NOTHING);
-      expect((await runObjects(two.runId)).containers).to.equal(6);
+      expect((await runObjects(two.runId)).containers).to.equal(7); // six of the stack and its Toxiproxy
     } finally {
       await Promise.all([one.down(), two.down()]);
     }

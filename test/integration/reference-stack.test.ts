@@ -36,6 +36,7 @@ describe('reference two-site stack (async replication)', function () {
     expect(containers.map((c) => `${c.name}@${c.site}:${c.state}`)).to.have.members([
       'a-db@a:running',
       'a-epj@a:running',
+      'a-integrations@a:running',
       'b-db@b:running',
       'b-epj@b:running',
       'b-lookup@b:running',

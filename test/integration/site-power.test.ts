@@ -75,6 +75,7 @@ describe('site power and partitions (time-scaled)', function () {
     const after = await inspectAll();
     const notes = ctx.history.ofKind('note').map((n) => n.message);
     expect(notes.filter((m) => / up$| does not come back$/.test(m))).to.deep.equal([
+      'site a: a-integrations up', // not listed: boots as soon as power is back
       'site a: a-db up',
       'site a: a-epj does not come back',
       'site a: core-switch up',
@@ -156,7 +157,7 @@ describe('site power and partitions (time-scaled)', function () {
     await injector.inject({ kind: 'site-isolation', site: 'b', mode: 'down' });
     const toxiproxy = stack.toxiproxy();
     const disabled = Object.values(await toxiproxy.getAll()).filter((p) => !p.enabled).map((p) => p.name).sort();
-    const expected = ['b-epj-db', 'b-lookup-db', 'b-replication', 'lookup-front'];
+    const expected = ['b-epj-db', 'b-epj-integrations', 'b-lookup-db', 'b-replication', 'lookup-front'];
     if (stack.definition.links.some((l) => l.name === 'a-replication')) expected.push('a-replication'); // failback's link, A → b-db
     expect(disabled).to.deep.equal(expected.sort());
     expect((await queryOnce<{ ok: number }>(stack.linkPort('b-db-admin'), 'postgres', 'SELECT 1 AS ok'))[0]!.ok).to.equal(1);

@@ -7,7 +7,7 @@ describe('stack definition', () => {
   it('accepts the reference stack for every replication mode', () => {
     for (const mode of ['async', 'remote_write', 'on', 'remote_apply']) {
       const def = parseStackDefinition(referenceStack({ replication: mode }));
-      expect(def.containers.map((c) => c.name)).to.have.members(['a-db', 'b-db', 'a-epj', 'b-epj', 'b-lookup']);
+      expect(def.containers.map((c) => c.name)).to.have.members(['a-db', 'b-db', 'a-epj', 'b-epj', 'b-lookup', 'a-integrations']);
       const aDb = def.containers.find((c) => c.name === 'a-db')!;
       if (mode === 'async') expect(aDb.command).to.deep.equal([]);
       else expect(aDb.command).to.include(`synchronous_commit=${mode}`).and.to.include('synchronous_standby_names=b_db');
