@@ -18,7 +18,7 @@ describe('CLI', function () {
       expect(s!.run).to.equal(run);
       expect(s!.functions['clinical-note']).to.match(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(s!.functions['read-only-lookup']).to.match(/^http:\/\/127\.0\.0\.1:\d+$/);
-      expect(s!.containers.filter((c) => c.state === 'running')).to.have.length(6);
+      expect(s!.containers.filter((c) => c.state === 'running')).to.have.length(7);
       // the endpoints it prints answer
       const meta = await fetch(`${s!.functions['journal-lookup']}/metadata`);
       expect(meta.status).to.equal(200);
