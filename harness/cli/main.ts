@@ -6,6 +6,7 @@ import { cleanCommand } from './commands/clean.js';
 import { doctorCommand } from './commands/doctor.js';
 import { headlineCommand } from './commands/headline.js';
 import { imagesCommand } from './commands/images.js';
+import { listCommand } from './commands/list.js';
 import { runCommand } from './commands/run.js';
 import { stackCommand } from './commands/stack.js';
 
@@ -28,6 +29,7 @@ await yargs(hideBin(process.argv))
   .usage('$0 <command>\n\nChaos experiments for two-site EPJ deployments.')
   .command(stackCommand)
   .command(runCommand)
+  .command(listCommand)
   .command(imagesCommand)
   .command(doctorCommand)
   .command(cleanCommand)

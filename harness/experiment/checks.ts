@@ -1,7 +1,8 @@
 import { availabilityVerdict } from '../checkers/availability.js';
 import { mergeBuckets } from '../checkers/buckets.js';
+import { MIN_EXPECTED_ATTEMPTS } from '../checkers/evidence.js';
 import { formatPercent } from '../checkers/format.js';
-import { lostWritesVerdict, type PresentWrite } from '../checkers/lost-writes.js';
+import { checkLostWrites, lostWritesVerdict, type PresentWrite } from '../checkers/lost-writes.js';
 import { phasesOf, type Phase } from '../checkers/phases.js';
 import { rtoVerdict } from '../checkers/rto.js';
 import { stalenessVerdict } from '../checkers/staleness.js';
@@ -161,10 +162,10 @@ export function rto(opts: { fault: string; functions?: FunctionChoice; threshold
   };
 }
 
-/** The wall time in which the load promises `fn` at least 5 attempts (0 when the load did not drive it). */
+/** The wall time in which the load promises `fn` the evidence floor of attempts, and one more for margin (0 when it did not drive it). */
 function minimumWindowMs(history: History, fn: ClinicalFunction): number {
   const rate = Math.max(0, ...history.ofKind('load').map((l) => l.rates[fn] ?? 0));
-  return rate > 0 ? (5 * 1000) / rate : 0;
+  return rate > 0 ? ((MIN_EXPECTED_ATTEMPTS + 1) * 1000) / rate : 0;
 }
 
 /** Jepsen's set checker over the writes read back after the run: `none()` lost, or `atMost(n)`. */
@@ -179,7 +180,44 @@ export function lostWrites() {
       return lost <= max ? { ...v, status: 'pass', summary: `${v.summary} (at most ${max} allowed)` } : v;
     },
   });
-  return { none: () => build(0), atMost: (n: number) => build(n) };
+  return {
+    none: () => build(0),
+    atMost: (n: number) => build(n),
+    /**
+     * Every write the failover lost was still unreplicated when the fault named `fault` struck: acknowledged after
+     * the newest heartbeat the replica showed by then (harness/probes/staleness.ts). A write lost although the
+     * replica had provably applied it is the worrying kind: a loss the replication gap does not explain.
+     */
+    onlyUnreplicatedAt(fault: string): Check {
+      return {
+        expectation: `every lost write was still unreplicated when ${fault} struck`,
+        evaluate(history, ctx) {
+          const checker = 'lost writes explained by the replication gap';
+          if (!ctx?.readBack) return { checker, status: 'unknown', summary: 'the writes were not read back after the run, so what was lost is not known' };
+          const appliedAt = appliedInstant(history, fault);
+          if (appliedAt === undefined) return { checker, status: 'unknown', summary: `no fault named '${fault}' took effect in this run` };
+          const proven = history
+            .ofKind('staleness')
+            .filter((s) => s.via === 'sql' && s.t <= appliedAt && s.heartbeatAt !== null)
+            .reduce((newest, s) => Math.max(newest, s.heartbeatAt!), -Infinity);
+          if (!Number.isFinite(proven)) return { checker, status: 'unknown', summary: `no replica heartbeat was seen before ${fault} struck, so what was replicated is not known` };
+          const { lost } = checkLostWrites(history, ctx.readBack);
+          const unexplained = lost.filter((l) => l.acknowledgedAt < proven);
+          const gap = `the replica had applied everything acknowledged before ${new Date(proven).toISOString()}, ${appliedAt - proven} ms before ${fault} struck`;
+          if (unexplained.length > 0) {
+            return { checker, status: 'fail', summary: `${unexplained.length} of ${lost.length} lost writes had been replicated already (${gap}): ${unexplained.slice(0, 5).map((l) => `${l.fn} ${l.writeId}`).join(', ')}`, details: { lost, unexplained, proven } };
+          }
+          return { checker, status: 'pass', summary: `all ${lost.length} lost writes were acknowledged after it (${gap})`, details: { lost, proven } };
+        },
+      };
+    },
+  };
+}
+
+/** Where the fault injected under the timeline name `name` took effect. */
+function appliedInstant(history: History, name: string): number | undefined {
+  const id = history.ofKind('fault').find((f) => f.stage === 'scheduled' && f.step === name)?.id;
+  return history.ofKind('fault').find((f) => f.stage === 'applied' && f.id === id)?.t;
 }
 
 /**

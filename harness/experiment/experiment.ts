@@ -1,4 +1,5 @@
 import { describeError } from '../errors.js';
+import { declareExperiment } from './registry.js';
 import { leafSummaries, runExperiment, type ExperimentResult, type ExperimentSpec } from './run.js';
 
 /**
@@ -7,6 +8,9 @@ import { leafSummaries, runExperiment, type ExperimentResult, type ExperimentSpe
  * journal and the exit code cannot disagree. A check that is `unknown` fails its test, with the reason.
  */
 export function experiment(title: string, spec: ExperimentSpec): void {
+  declareExperiment({ title, spec });
+  // loaded by `epj-chaos list` or `run --dry-run` rather than by mocha: declared, not run
+  if (typeof describe !== 'function') return;
   describe(title, function () {
     // the scenario's wall length, plus up, seeding, the gate and the teardown
     this.timeout(10 * 60_000);
@@ -26,7 +30,9 @@ export function experiment(title: string, spec: ExperimentSpec): void {
       it(name, () => {
         if (crash) throw new Error(`the experiment could not run: ${describeError(crash)}`);
         if (result!.status === 'aborted' || result!.status === 'interrupted') throw new Error(`${result!.status}: ${result!.reason}`);
-        const outcome = result!.checks.find((c) => c.name === name)!;
+        const outcome = result!.checks.find((c) => c.name === name);
+        // a run that failed before its checks (the stack did not come up, …) fails every check with its reason
+        if (!outcome) throw new Error(`the experiment did not get to its checks: ${result!.reason ?? result!.status}`);
         if (outcome.verdict.status !== 'pass') {
           throw new Error(`${outcome.verdict.status}: expected ${outcome.expectation}; ${leafSummaries(outcome.verdict) || outcome.verdict.summary}`);
         }

@@ -1,3 +1,4 @@
+import { MIN_EXPECTED_ATTEMPTS } from '../checkers/evidence.js';
 import { steadyStateVerdict } from '../checkers/steady-state.js';
 import type { Verdict } from '../checkers/verdict.js';
 import { describeError } from '../errors.js';
@@ -19,6 +20,7 @@ import { readBack } from '../workload/readback.js';
 import { seedPatients } from '../workload/seed.js';
 import { functionsOf, RECORDED_AFTER_MS, type AbortCondition, type Check, type FunctionChoice } from './checks.js';
 import { parseDuration } from './duration.js';
+import { overridesFromEnv, stackWithOverrides } from './overrides.js';
 import { planTimeline, type Step } from './timeline.js';
 
 /**
@@ -68,7 +70,11 @@ export interface RunExperimentOptions {
 
 const WALL_MINIMUM_MS = 1000;
 
-export async function runExperiment(title: string, spec: ExperimentSpec, opts: RunExperimentOptions = {}): Promise<ExperimentResult> {
+export async function runExperiment(title: string, given: ExperimentSpec, opts: RunExperimentOptions = {}): Promise<ExperimentResult> {
+  // `epj-chaos run --stack/--replication/--time-scale/--report-dir` (harness/experiment/overrides.ts)
+  const overrides = overridesFromEnv();
+  const spec: ExperimentSpec = { ...given, stack: await stackWithOverrides(given.stack, overrides), timeScale: overrides.timeScale ?? given.timeScale };
+  opts = { ...opts, ...(overrides.reportDir && !opts.reportDir ? { reportDir: overrides.reportDir } : {}) };
   // plan: everything that can be wrong with the experiment itself is found before anything is created
   const plan = planTimeline(spec.timeline);
   const timeline = Timeline.plan(plan.steps);
@@ -167,7 +173,8 @@ async function steadyStateGate(
   g: { functions: ClinicalFunction[]; threshold: number; scenarioMs: number; profile: LoadProfile; signal: AbortSignal },
 ): Promise<Verdict> {
   const slowest = Math.min(...g.functions.map((fn) => g.profile[fn]).filter((r) => r > 0));
-  const windowMs = Math.max(g.scenarioMs / history.clock.scale, WALL_MINIMUM_MS, Number.isFinite(slowest) ? (5 * 1000) / slowest : 0);
+  // one attempt's worth of margin over the evidence floor, so a timer's jitter cannot make the gate `unknown`
+  const windowMs = Math.max(g.scenarioMs / history.clock.scale, WALL_MINIMUM_MS, Number.isFinite(slowest) ? ((MIN_EXPECTED_ATTEMPTS + 1) * 1000) / slowest : 0);
   await sleep(500, g.signal); // the load's first slots
   const from = Date.now();
   history.record({ kind: 'phase', name: 'steady state', t: from });

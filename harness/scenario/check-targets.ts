@@ -39,3 +39,12 @@ export function targetProblems(fault: Fault, def: StackDefinition): string[] {
   }
   return problems;
 }
+
+/** What a fault will touch on this stack, in words (for `run --dry-run`): its containers and its links. */
+export function targetsOf(fault: Fault, def: StackDefinition): string[] {
+  if (fault instanceof CompositeFault) return [...new Set(fault.parts.flatMap((p) => targetsOf(p, def)))];
+  if (fault instanceof ContainerFault) return selectContainers(def, fault.selector).map((c) => `container ${c.name}`);
+  if (fault instanceof ToxicFault || fault instanceof LinkDown) return selectLinks(def, fault.selector).map((l) => `link ${l.name}`);
+  if (fault instanceof SitePower) return [...selectContainers(def, { site: fault.params.site }).map((c) => `container ${c.name}`), `the core switch of site ${fault.params.site}`];
+  return [fault.describeTarget()];
+}

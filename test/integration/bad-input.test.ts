@@ -20,9 +20,10 @@ import { NOTHING, runObjects } from '../support/docker-objects.js';
 const FIXTURES = path.join(PROJECT_ROOT, 'test/fixtures/bad-input');
 const scenarioFile = (name: string) => path.join(FIXTURES, 'scenarios', name);
 const stackFile = (name: string) => path.join(FIXTURES, 'stacks', name);
+const experimentFile = (name: string) => path.join(FIXTURES, 'experiments', name);
 
 interface Case {
-  kind: 'scenario' | 'stack definition' | 'command line';
+  kind: 'scenario' | 'stack definition' | 'experiment' | 'command line';
   name: string;
   args: string[];
   /** every fragment must appear in the message */
@@ -31,6 +32,7 @@ interface Case {
 
 const scenario = (file: string, ...names: string[]): Case => ({ kind: 'scenario', name: file, args: ['run', scenarioFile(file)], names: [`scenarios/${file}`, ...names] });
 const stack = (file: string, ...names: string[]): Case => ({ kind: 'stack definition', name: file, args: ['stack', 'up', '--definition', stackFile(file)], names: [`stacks/${file}`, ...names] });
+const experimentCase = (file: string, ...names: string[]): Case => ({ kind: 'experiment', name: file, args: ['run', experimentFile(file)], names: [`experiments/${file}`, ...names] });
 const cli = (args: string[], ...names: string[]): Case => ({ kind: 'command line', name: `epj-chaos ${args.join(' ')}`.trim(), args, names });
 
 const SCENARIOS: Case[] = [
@@ -71,7 +73,7 @@ const SCENARIOS: Case[] = [
   scenario('empty.json', 'is empty'),
   scenario('not-an-object.json', '(top level): Invalid input: expected object, received array'),
   { ...scenario('no-such-scenario.json', 'does not exist'), name: 'a scenario file that does not exist' },
-  { kind: 'scenario', name: 'a directory instead of a scenario file', args: ['run', path.join(FIXTURES, 'scenarios')], names: ['scenarios is a directory'] },
+  { kind: 'scenario', name: 'a directory instead of a scenario file', args: ['run', path.join(FIXTURES, 'scenarios')], names: ['is neither an experiment (.ts, .js) nor a scenario (.json)'] },
 ];
 
 const STACKS: Case[] = [
@@ -126,10 +128,13 @@ const COMMAND_LINES: Case[] = [
   cli(['stack', 'status', '--run'], 'Not enough arguments following: run'),
   cli(['stack', 'down', '--run', 'BAD!'], "--run 'BAD!' is not a run id"),
   cli(['stack', 'status', '--json', '--verbose'], 'Unknown argument: verbose'),
-  cli(['run'], 'missing <scenario>'),
-  cli(['run', scenarioFile('empty.json'), scenarioFile('malformed.json')], 'Unknown argument'),
-  // there is no --time-scale flag: the time scale lives in the scenario file
-  cli(['run', scenarioFile('empty.json'), '--time-scale', '0'], 'Unknown argument: time-scale'),
+  cli(['run', 'notes.txt'], "'notes.txt' is neither an experiment (.ts, .js) nor a scenario (.json)"),
+  cli(['run', scenarioFile('empty.json'), scenarioFile('malformed.json')], 'a scenario .json runs alone'),
+  cli(['run', scenarioFile('empty.json'), '--time-scale', '0'], "--time-scale must be a positive number, got '0'"),
+  cli(['run', scenarioFile('empty.json'), '--dry-run'], '--grep, --stack, --time-scale and --dry-run apply to experiments'),
+  cli(['run', 'experiments/no-such.experiment.ts'], 'experiment file experiments/no-such.experiment.ts does not exist'),
+  cli(['run', '--stack', stackFile('valid-vendor.json'), '--replication', 'on', '--dry-run'], '--stack and --replication do not go together'),
+  cli(['run', '--replication', 'eventually'], "--replication: unknown replication mode 'eventually'"),
   cli(['headline', '--replication', 'nope'], "--replication: unknown replication mode 'nope'"),
   cli(['images'], 'name an images command: build'),
   // close to a command: yargs suggests it, and the message still names the word typed
@@ -138,7 +143,14 @@ const COMMAND_LINES: Case[] = [
   cli(['doctor', '--fix'], 'Unknown argument: fix'),
 ];
 
-const CORPUS = [...SCENARIOS, ...STACKS, ...COMMAND_LINES];
+const EXPERIMENTS: Case[] = [
+  experimentCase('bad-duration.experiment.ts', 'does not load', `'soon' is not a duration`),
+  experimentCase('unknown-fault.experiment.ts', "unknown fault kind 'gremlins'"),
+  experimentCase('no-experiment.experiment.ts', 'declares no experiment'),
+  experimentCase('unknown-target.experiment.ts', "no container of stack 'reference' matches site=c"),
+];
+
+const CORPUS = [...SCENARIOS, ...STACKS, ...EXPERIMENTS, ...COMMAND_LINES];
 
 /** A unix socket standing in for the Docker daemon's: it counts connections and closes them unanswered. */
 class DockerTripwire {
@@ -221,7 +233,7 @@ describe('bad input: exit 2, one message naming the problem, nothing created', f
   it(`the corpus covers every fixture file, with ≥ 30 cases (${CORPUS.length})`, async () => {
     expect(CORPUS.length).to.be.at.least(30);
     const covered = new Set(CORPUS.flatMap((c) => c.args.filter((a) => a.startsWith(FIXTURES)).map((a) => path.relative(FIXTURES, a))));
-    for (const sub of ['scenarios', 'stacks']) {
+    for (const sub of ['scenarios', 'stacks', 'experiments']) {
       for (const f of await readdir(path.join(FIXTURES, sub))) expect(covered, `${sub}/${f} has no row in the table`).to.include(`${sub}/${f}`);
     }
   });

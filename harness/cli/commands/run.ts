@@ -1,44 +1,130 @@
 import type { CommandModule } from 'yargs';
 import type { HistoryEvent } from '../../history/events.js';
-import { HarnessError, describeError } from '../../errors.js';
+import { HarnessError, InvalidInputError, describeError } from '../../errors.js';
 import { writeJournal } from '../../reporters/journal.js';
 import { runScenario } from '../../scenario/run-scenario.js';
 import { loadScenario } from '../../scenario/scenario.js';
 import { defaultProgressMode } from '../../util/progress.js';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { EXIT } from '../../errors.js';
+import { describePlan } from '../../experiment/dry-run.js';
+import { libraryFiles, loadExperimentFiles } from '../../experiment/load.js';
+import { overridesToEnv, type ExperimentOverrides } from '../../experiment/overrides.js';
+import { PROJECT_ROOT } from '../../images/catalog.js';
+import { oneValue, replicationFlag } from './stack.js';
 
 interface Args {
-  /** always set in the handler: the builder's check refuses a missing one */
-  scenario?: string;
+  files?: string[];
+  grep?: string;
+  stack?: string;
+  replication?: string;
+  'time-scale'?: number;
+  'report-dir'?: string;
+  'dry-run'?: boolean;
 }
 
 export const runCommand: CommandModule<object, Args> = {
-  // [scenario], not <scenario>: yargs would say only "Not enough non-option arguments", not which one is missing
-  command: 'run [scenario]',
-  describe: 'Run a scenario file: bring the stack up, play its timeline of faults and actions, heal, tear down; the journal lands in reports/',
+  command: 'run [files..]',
+  describe:
+    'Run experiments (*.experiment.ts; default: the whole library in experiments/), or one scenario JSON file: up, load, gate, timeline, heal, checks, journal in reports/, down',
   builder: (y) =>
     y
-      .positional('scenario', { type: 'string', describe: 'the scenario JSON file to run (required), e.g. experiments/scenarios/power-cut.json' })
-      .check((a) => (a.scenario ? true : 'missing <scenario>: name the scenario JSON file to run')),
+      .positional('files', { type: 'string', array: true, describe: 'experiment files (.ts as they are, or compiled .js), or one scenario .json' })
+      .option('grep', { type: 'string', describe: 'only the checks whose name (or experiment title) matches', coerce: oneValue('grep') })
+      .option('stack', { type: 'string', describe: 'run on this stack definition (JSON) instead of the experiment\'s own', coerce: oneValue('stack') })
+      .option('replication', { type: 'string', describe: 'the reference stack\'s replication mode', coerce: replicationFlag('replication') })
+      .option('time-scale', { type: 'number', describe: 'scenario time runs this many times faster during scripted waits', coerce: timeScaleFlag })
+      .option('report-dir', { type: 'string', describe: 'where journals go (default reports/)', coerce: oneValue('report-dir') })
+      .option('dry-run', { type: 'boolean', describe: 'print the plan — stack, timeline on both clocks, what each fault touches, the checks — and start nothing' })
+      .check((a) => {
+        const files = a.files ?? [];
+        const json = files.filter((f) => f.endsWith('.json'));
+        if (json.length > 0 && files.length > 1) return 'a scenario .json runs alone: name one scenario file, or experiment files only';
+        const other = files.filter((f) => !/\.(json|ts|js|mjs)$/.test(f));
+        if (other.length > 0) return `'${other[0]}' is neither an experiment (.ts, .js) nor a scenario (.json)`;
+        if (json.length > 0 && (a.grep || a.stack || a['time-scale'] !== undefined || a['dry-run'])) return '--grep, --stack, --time-scale and --dry-run apply to experiments, not to a scenario .json';
+        if (a.stack && a.replication) return '--stack and --replication do not go together: a vendor definition sets its own replication';
+        return true;
+      }),
   handler: async (args) => {
-    const file = args.scenario!;
-    const scenario = await loadScenario(file);
-    const outcome = await runScenario(scenario, {
-      source: `scenario ${file}`,
-      progress: defaultProgressMode(),
-      onHistory: (h) => h.subscribe((e) => {
+    const files = args.files ?? [];
+    if (files.length === 1 && files[0]!.endsWith('.json')) return runScenarioFile(files[0]!);
+    const overrides: ExperimentOverrides = {
+      ...(args.stack ? { stackFile: args.stack } : {}),
+      ...(args.replication ? { replication: args.replication as ExperimentOverrides['replication'] } : {}),
+      ...(args['time-scale'] !== undefined ? { timeScale: args['time-scale'] } : {}),
+      ...(args['report-dir'] ? { reportDir: path.resolve(args['report-dir']) } : {}),
+    };
+    const chosen = files.length > 0 ? files : libraryFiles();
+    // every file loads and every plan holds before anything starts: bad input is exit 2 with nothing created
+    const loaded = await loadExperimentFiles(chosen);
+    const plans = await Promise.all(
+      loaded.flatMap((l) =>
+        l.experiments.map((e) =>
+          describePlan(e, overrides).catch((err: unknown) => {
+            // name the file: the plan's own message names only the step or field at fault
+            if (err instanceof HarnessError) throw new InvalidInputError(`experiment file ${l.file} ('${e.title}'): ${err.message}`, err.hint);
+            throw err;
+          }),
+        ),
+      ),
+    );
+    if (args['dry-run']) {
+      console.log(plans.map((p) => p.join('\n')).join('\n\n'));
+      return;
+    }
+    process.exitCode = await runExperimentsInMocha(loaded.map((l) => path.resolve(l.file)), overrides, args.grep);
+  },
+};
+
+export function timeScaleFlag(value: unknown): number {
+  if (Array.isArray(value)) throw new Error('--time-scale is given more than once');
+  const n = Number(value);
+  if (!(n > 0) || !Number.isFinite(n)) throw new Error(`--time-scale must be a positive number, got '${value}'`);
+  return n;
+}
+
+/**
+ * Experiments are mocha suites (harness/experiment/experiment.ts): they run in a mocha child, TypeScript through
+ * tsx's loader, with the overrides in its environment. Exit: 0 every check passed; 1 a check failed or was unknown,
+ * or a gate refused; 130/143 when interrupted (the child heals and tears down first).
+ */
+async function runExperimentsInMocha(files: string[], overrides: ExperimentOverrides, grep: string | undefined): Promise<number> {
+  const mocha = path.join(PROJECT_ROOT, 'node_modules/mocha/bin/mocha.js');
+  const tsx = import.meta.resolve('tsx');
+  const args = ['--import', tsx, mocha, '--no-config', '--timeout', '0', '--exit', ...(grep ? ['--grep', grep] : []), ...files];
+  const child = spawn(process.execPath, args, { stdio: 'inherit', env: { ...process.env, ...overridesToEnv(overrides) } });
+  const forward = (sig: NodeJS.Signals) => child.kill(sig);
+  process.on('SIGTERM', forward);
+  process.on('SIGINT', () => {}); // the terminal sends Ctrl-C to the child too: wait for it to clean up
+  const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (c, s) => resolve({ code: c, signal: s })));
+  process.off('SIGTERM', forward);
+  if (code === 0) return EXIT.ok;
+  if (code === 130 || signal === 'SIGINT') return EXIT.interrupted;
+  if (code === 143 || signal === 'SIGTERM') return 143;
+  return EXIT.failed;
+}
+
+async function runScenarioFile(file: string): Promise<void> {
+  const scenario = await loadScenario(file);
+  const outcome = await runScenario(scenario, {
+    source: `scenario ${file}`,
+    progress: defaultProgressMode(),
+    onHistory: (h) =>
+      h.subscribe((e) => {
         const line = describeEvent(e, h.clock.scale);
         if (line) console.log(line);
       }),
-    });
-    if (outcome.runId) {
-      const journal = await writeJournal({ experiment: scenario.name, status: outcome.status, runId: outcome.runId, verdicts: [], history: outcome.history });
-      console.log(`\njournal: ${journal}`);
-    }
-    console.log(`\nscenario '${scenario.name}': ${outcome.status}; steady state after heal: ${outcome.steadyAfterHeal.ok ? 'yes' : 'NO'} (${outcome.steadyAfterHeal.detail})`);
-    if (outcome.status !== 'completed') throw outcome.error instanceof HarnessError ? outcome.error : new HarnessError(describeError(outcome.error), outcome.status === 'interrupted' ? 'aborted' : 'scenario-failed');
-    if (!outcome.steadyAfterHeal.ok) process.exitCode = 1;
-  },
-};
+  });
+  if (outcome.runId) {
+    const journal = await writeJournal({ experiment: scenario.name, status: outcome.status, runId: outcome.runId, verdicts: [], history: outcome.history });
+    console.log(`\njournal: ${journal}`);
+  }
+  console.log(`\nscenario '${scenario.name}': ${outcome.status}; steady state after heal: ${outcome.steadyAfterHeal.ok ? 'yes' : 'NO'} (${outcome.steadyAfterHeal.detail})`);
+  if (outcome.status !== 'completed') throw outcome.error instanceof HarnessError ? outcome.error : new HarnessError(describeError(outcome.error), outcome.status === 'interrupted' ? 'aborted' : 'scenario-failed');
+  if (!outcome.steadyAfterHeal.ok) process.exitCode = 1;
+}
 
 function describeEvent(e: HistoryEvent, scale: number): string | undefined {
   const clocks = `[${new Date(e.t).toISOString().slice(11, 23)} | scenario ${formatScenario(e.scenarioMs)}${scale !== 1 ? ` ×${scale}` : ''}]`;

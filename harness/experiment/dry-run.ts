@@ -1,0 +1,45 @@
+import { replicationModeOf } from '../probes/replication-mode.js';
+import { createFault } from '../faults/registry.js';
+import { targetsOf } from '../scenario/check-targets.js';
+import { parseStackDefinition } from '../stack/definition.js';
+import { Timeline } from '../timeline/timeline.js';
+import { formatScenarioDuration } from './duration.js';
+import { stackWithOverrides, type ExperimentOverrides } from './overrides.js';
+import type { DeclaredExperiment } from './registry.js';
+import { planTimeline } from './timeline.js';
+
+/**
+ * The plan of an experiment, in words, with nothing started (`epj-chaos run --dry-run`): the stack, the timeline on
+ * both clocks, what each fault will touch, and the checks. Everything `run` would refuse is refused here too.
+ */
+export async function describePlan(e: DeclaredExperiment, overrides: ExperimentOverrides = {}): Promise<string[]> {
+  const { spec } = e;
+  const def = parseStackDefinition(await stackWithOverrides(spec.stack, overrides));
+  const scale = overrides.timeScale ?? spec.timeScale;
+  const plan = planTimeline(spec.timeline);
+  Timeline.plan(plan.steps);
+  const wall = (scenarioMs: number) => `+${(scenarioMs / scale / 1000).toFixed(3)} s`;
+  const lines = [
+    `experiment: ${e.title}`,
+    `stack: ${def.name} (replication ${replicationModeOf(def)})`,
+    ...def.sites.map((s) => `  site ${s.id} (${s.name}): ${def.containers.filter((c) => c.site === s.id).map((c) => `${c.name} [${c.role}]`).join(', ')}`),
+    `time scale: ${scale}× (one scenario minute = ${(60 / scale).toFixed(3)} s of wall time)`,
+    `steady state before injecting: ${spec.steadyState?.functions ?? 'all'} ≥ ${((spec.steadyState?.atLeast ?? 0.99) * 100).toFixed(2)} % for ${spec.steadyState?.for ?? '1 min'}`,
+    'timeline (scenario | wall after the gate):',
+  ];
+  for (const s of plan.steps) {
+    const what: string[] = [];
+    if (s.phase) what.push(s.phaseWhenApplied ? `phase '${s.phase}' (from where '${s.phaseWhenApplied}' takes hold)` : `phase '${s.phase}'`);
+    if (s.inject) {
+      const { name, ...fault } = s.inject;
+      what.push(`inject '${name}': ${fault.kind} → ${targetsOf(createFault(fault as { kind: string }), def).join(', ')}`);
+    }
+    if (s.heal) what.push(`heal '${s.heal}'`);
+    if (s.action) what.push(`operator action ${s.action.name}`);
+    lines.push(`  ${formatScenarioDuration(s.at).padEnd(14)} | ${wall(s.at).padEnd(11)} ${what.join('; ')}`);
+  }
+  lines.push(`  ${formatScenarioDuration(plan.endMs).padEnd(14)} | ${wall(plan.endMs).padEnd(11)} end`);
+  if (spec.abortWhen?.length) lines.push(`abort when: ${spec.abortWhen.map((a) => a.description).join('; ')}`);
+  lines.push('checks:', ...Object.entries(spec.checks).map(([name, c]) => `  ${name}: ${c.expectation}`));
+  return lines;
+}
