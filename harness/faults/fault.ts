@@ -3,6 +3,15 @@ import type { RunContext } from '../run-context.js';
 
 export type FaultState = 'new' | 'active' | 'healed' | 'failed';
 
+/**
+ * Where an effect took hold: not before `from` (when the harness asked for it), certainly by `certainFrom` (when it
+ * was proven). Attempts that started in between may or may not have been hit (harness/timeline/timeline.ts).
+ */
+export interface EffectWindow {
+  from: number;
+  certainFrom: number;
+}
+
 let sequence = 0;
 
 /**
@@ -16,18 +25,21 @@ export abstract class Fault {
   readonly id: string;
   state: FaultState = 'new';
   appliedAt?: number;
-  /** when the heal was done (undo returned): a phase that the heal opens starts here */
+  /** when the heal was asked for, and when it was done: between them the fault may or may not still bite */
+  healAskedAt?: number;
   healedAt?: number;
-  /** the first instant the fault had any effect (site power: the mains failure, long before the UPS drains) */
+  /** the first instant the fault can have had any effect (site power: the mains failure, long before the UPS drains) */
   firstEffectAt?: number;
-  private onFirstEffect?: (t: number) => void;
-  private resolveApplied!: (t: number | undefined) => void;
-  /** the applied instant once the effect took hold; undefined if the inject failed first */
-  readonly whenApplied: Promise<number | undefined> = new Promise((resolve) => (this.resolveApplied = resolve));
+  private onFirstEffect?: (effect: EffectWindow) => void;
+  private resolveApplied!: (effect: EffectWindow | undefined) => void;
+  /** where the effect took hold once it did; undefined if the inject failed first */
+  readonly whenApplied: Promise<EffectWindow | undefined> = new Promise((resolve) => (this.resolveApplied = resolve));
   /** set by apply when the effect was planned for a later instant than the step (a UPS draining): skew is measured against it */
   protected plannedApplyAt?: number;
   /** set by apply when the effect took hold before apply's own bookkeeping finished (e.g. kills done, network next) */
   protected effectAt?: number;
+  /** set by apply when the effect is certain only later than apply's answer says (a kill: when the engine recorded the death) */
+  protected certainAt?: number;
   private healing?: Promise<void>;
 
   constructor(kind: string) {
@@ -54,20 +66,25 @@ export abstract class Fault {
    * (harness/timeline/timeline.ts) — as soon as it is known, which for a fault with a scripted delay is long
    * before inject returns.
    */
-  async inject(ctx: RunContext, scheduledAt?: number, onFirstEffect?: (t: number) => void): Promise<void> {
+  async inject(ctx: RunContext, scheduledAt?: number, onFirstEffect?: (effect: EffectWindow) => void): Promise<void> {
     if (this.state !== 'new') throw new Error(`${this.id} was already injected`);
     this.state = 'active'; // from here on heal must undo, even if apply throws half way
     this.onFirstEffect = onFirstEffect;
+    // The effect takes hold somewhere between asking (a toxic's POST, a kill) and the proof of it (Toxiproxy's
+    // answer, the engine's record of a death): an attempt that started in between may or may not have been hit.
+    const askedAt = Date.now();
     try {
       const detail = await this.apply(ctx);
       this.appliedAt = this.effectAt ?? Date.now();
-      this.markFirstEffect(this.appliedAt);
+      // a fault that says when it acted (a kill, a UPS drained long after the inject began) took hold from then
+      const applied = { from: this.effectAt ?? Math.min(askedAt, this.appliedAt), certainFrom: Math.max(this.appliedAt, this.certainAt ?? this.appliedAt) };
+      this.markFirstEffect(applied.from, applied.certainFrom);
       const planned = this.plannedApplyAt ?? scheduledAt;
       this.record(ctx, 'applied', { t: this.appliedAt, detail, ...(planned !== undefined ? { skewMs: this.appliedAt - planned } : {}) });
-      this.resolveApplied(this.appliedAt);
+      this.resolveApplied(applied);
       this.record(ctx, 'observed', { detail: await this.observe(ctx) });
     } catch (err) {
-      this.resolveApplied(this.appliedAt);
+      this.resolveApplied(undefined);
       this.record(ctx, 'failed', { detail: err instanceof Error ? err.message : String(err) });
       throw err;
     }
@@ -77,16 +94,17 @@ export abstract class Fault {
    * A fault whose effect starts before it is fully applied (site power: mains fail, the UPS drains later) calls
    * this at that first effect; every other fault's first effect is its applied instant.
    */
-  protected markFirstEffect(t: number): void {
+  protected markFirstEffect(from: number, certainFrom = from): void {
     if (this.firstEffectAt !== undefined) return;
-    this.firstEffectAt = t;
-    this.onFirstEffect?.(t);
+    this.firstEffectAt = from;
+    this.onFirstEffect?.({ from, certainFrom });
   }
 
   /** Heals; calling it again (or before inject) is a no-op. `scheduledAt` (wall ms) lets the history keep the heal's skew. */
   heal(ctx: RunContext, scheduledAt?: number): Promise<void> {
     if (this.state === 'new') return Promise.resolve();
     this.healing ??= (async () => {
+      this.healAskedAt = Date.now();
       await this.undo(ctx);
       this.state = 'healed';
       const t = Date.now();

@@ -138,18 +138,23 @@ export class Timeline {
       const wait = due - Date.now();
       if (wait > 0) await sleep(wait, signal);
       if (signal.aborted) return;
-      // A phase starts where its step took effect (docs/measurements.md): an injection at the fault's first effect,
-      // a heal where the heal was done, an action where it started, a bare phase at its scheduled instant.
-      const startPhase = (t: number) => {
-        if (s.phase) ctx.history.record({ kind: 'phase', name: s.phase, t });
+      // A phase starts where its step took effect (docs/measurements.md): an injection where the fault's first effect
+      // was certain, a heal where the heal was done, an action where it started, a bare phase at its scheduled
+      // instant. Where the effect's instant is uncertain — between asking for it and its proof — the attempts that
+      // started in between are a phase of their own ('taking hold', 'healing'), so neither neighbour counts them.
+      const startPhase = (from: number, certainFrom = from, transition = 'taking hold') => {
+        if (!s.phase) return;
+        if (certainFrom > from) ctx.history.record({ kind: 'phase', name: transition, t: from });
+        ctx.history.record({ kind: 'phase', name: s.phase, t: certainFrom });
       };
       if (s.fault) {
         ctx.history.record({ kind: 'fault', id: s.fault.id, fault: s.fault.kind, stage: 'scheduled', target: s.fault.describeTarget(), t: due, scenarioMs, step: s.faultName, detail: `step '${s.faultName}'` });
-        await s.fault.inject({ ...ctx, signal }, due, startPhase);
+        await s.fault.inject({ ...ctx, signal }, due, (e) => startPhase(e.from, e.certainFrom));
       } else if (s.heal) {
         const fault = this.faults.get(s.heal)!;
         await fault.heal(ctx, due);
-        startPhase(fault.healedAt ?? Date.now());
+        const healedAt = fault.healedAt ?? Date.now();
+        startPhase(Math.min(fault.healAskedAt ?? healedAt, healedAt), healedAt, 'healing');
       } else if (s.action) {
         const n = (actionCount.get(s.action.name) ?? 0) + 1;
         actionCount.set(s.action.name, n);
@@ -157,8 +162,8 @@ export class Timeline {
         startPhase(Date.now());
         await s.action.run({ ...ctx, signal });
       } else if (s.phaseWhenApplied) {
-        const t = await this.faults.get(s.phaseWhenApplied)!.whenApplied;
-        if (t !== undefined && !signal.aborted) startPhase(t);
+        const applied = await this.faults.get(s.phaseWhenApplied)!.whenApplied;
+        if (applied !== undefined && !signal.aborted) startPhase(applied.from, applied.certainFrom);
       } else {
         startPhase(due);
       }

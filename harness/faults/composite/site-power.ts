@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { RunContext } from '../../run-context.js';
-import { ensureStarted, resolveContainers, type TargetContainer } from '../container/container-fault.js';
+import { ensureStarted, lastDeath, resolveContainers, type TargetContainer } from '../container/container-fault.js';
 import { Fault } from '../fault.js';
 import { untilScenario } from '../scenario-time.js';
 import { selectContainers } from '../targets.js';
@@ -92,6 +92,7 @@ export class SitePower extends Fault {
     // the site loses power at the instant the kills are issued (see container/kill.ts for why not FinishedAt)
     this.effectAt = Date.now();
     await Promise.all(this.targets.map((t) => t.handle.kill({ signal: 'SIGKILL' })));
+    this.certainAt = await lastDeath(this.targets);
     // the core switch has no power either: when a server boots before the switch, it has no network
     const net = ctx.stack.docker.getNetwork(this.networkId);
     await Promise.all(this.targets.map((t) => net.disconnect({ Container: t.id, Force: true }).catch(() => {})));

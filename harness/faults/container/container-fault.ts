@@ -46,6 +46,12 @@ export async function resolveContainers(ctx: RunContext, specs: ContainerSpec[])
   });
 }
 
+/** When the engine recorded the last of these containers dead (the instant a kill is certain), or now if it has not. */
+export async function lastDeath(targets: readonly TargetContainer[]): Promise<number> {
+  const finished = await Promise.all(targets.map(async (t) => Date.parse((await t.handle.inspect()).State.FinishedAt)));
+  return finished.every((t) => t > 0) ? Math.max(...finished) : Date.now();
+}
+
 /** Starts a container unless it already runs (304) — the common undo of kill and stop. */
 export async function ensureStarted(handle: Docker.Container): Promise<void> {
   const info = await handle.inspect();

@@ -1,5 +1,5 @@
 import type { RunContext } from '../../run-context.js';
-import { ContainerFault, ensureStarted } from './container-fault.js';
+import { ContainerFault, ensureStarted, lastDeath } from './container-fault.js';
 import type { ContainerSelector } from '../targets.js';
 
 /** SIGKILL: no graceful shutdown — what a power cut does to a server. Every target at the same instant. */
@@ -16,6 +16,7 @@ export class ContainerKill extends ContainerFault {
     // (measured here: resets 80 ms before it), so it is kept as proof (observe), not as the applied instant.
     this.effectAt = Date.now();
     await Promise.all(this.targets.map((t) => t.handle.kill({ signal: 'SIGKILL' })));
+    this.certainAt = await lastDeath(this.targets);
     return `SIGKILL sent to ${this.describeTarget()}`;
   }
 
