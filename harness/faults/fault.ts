@@ -25,6 +25,8 @@ export abstract class Fault {
   readonly id: string;
   state: FaultState = 'new';
   appliedAt?: number;
+  /** from when the effect was certainly in place (Toxiproxy's answer, the engine's record of a death) */
+  heldFrom?: number;
   /** when the heal was asked for, and when it was done: between them the fault may or may not still bite */
   healAskedAt?: number;
   healedAt?: number;
@@ -78,6 +80,7 @@ export abstract class Fault {
       this.appliedAt = this.effectAt ?? Date.now();
       // a fault that says when it acted (a kill, a UPS drained long after the inject began) took hold from then
       const applied = { from: this.effectAt ?? Math.min(askedAt, this.appliedAt), certainFrom: Math.max(this.appliedAt, this.certainAt ?? this.appliedAt) };
+      this.heldFrom = applied.certainFrom;
       this.markFirstEffect(applied.from, applied.certainFrom);
       const planned = this.plannedApplyAt ?? scheduledAt;
       this.record(ctx, 'applied', { t: this.appliedAt, detail, ...(planned !== undefined ? { skewMs: this.appliedAt - planned } : {}) });

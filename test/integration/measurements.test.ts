@@ -84,6 +84,7 @@ async function killSiteAUnderWrites(stack: StartedStack, patients: SeededPatient
   const injector = new FaultInjector(ctx);
   const probe = startReplicationProbe(ctx, { intervalMs: 250 });
   let killedAt: number;
+  let deadBy: number;
   try {
     await sleep(1000);
     await step('inject replication-lag', () => injector.inject({ kind: 'replication-lag', latencyMs }));
@@ -93,6 +94,7 @@ async function killSiteAUnderWrites(stack: StartedStack, patients: SeededPatient
     await step('cut the WAN', () => injector.inject({ kind: 'wan-cut' }));
     const kill = await step('kill site A', () => injector.inject({ kind: 'container-kill', target: { site: 'a' } }));
     killedAt = appliedFaults(history).find((f) => f.id === kill.id)!.t;
+    deadBy = kill.heldFrom!; // the kill is issued at killedAt; site A may still acknowledge until its death
     await sleep(1500);
     stopLoad.abort();
     await load;
@@ -104,7 +106,7 @@ async function killSiteAUnderWrites(stack: StartedStack, patients: SeededPatient
   const byType: Record<string, string[]> = {};
   for (const w of history.ofKind('write')) (byType[w.resourceType] ??= []).push(w.writeId);
   const present = await step('read back', () => readBack(stack.functionUrl('clinical-note'), byType));
-  return { history, injector, probe, killedAt, sample, present };
+  return { history, injector, probe, killedAt, deadBy: deadBy!, sample, present };
 }
 
 function printPhases(phases: PhaseAvailability[]) {
@@ -234,7 +236,7 @@ describe('measurements on the async reference stack', function () {
   it('async replication: a hard kill of site A loses writes, all inside the window the replication gap predicts', async () => {
     const run = await killSiteAUnderWrites(stack, patients, 1500, 14);
     injector = run.injector;
-    const { history, probe, killedAt, sample, present } = run;
+    const { history, probe, killedAt, deadBy, sample, present } = run;
 
     const lagEvents = history.ofKind('lag');
     const notes = history.ofKind('note').map((n) => n.message);
@@ -250,7 +252,7 @@ describe('measurements on the async reference stack', function () {
 
     const result = checkLostWrites(history, present);
     const verdict = lostWritesVerdict(history, present);
-    const expected = expectedLossWindow(history, killedAt!, lagMs!);
+    const expected = expectedLossWindow(history, deadBy, deadBy - killedAt + lagMs!);
     const cmp = compareWithExpectedLoss(result, expected);
     const ackTimes = result.lost.map((l) => killedAt - l.acknowledgedAt);
     console.log(`      ${verdict.summary}`);

@@ -134,14 +134,17 @@ describe('checkers: exact attribution across a bucket that straddles a phase edg
     it('turns a verdict unknown when the event loop stalled or the CPUs were saturated in its window', () => {
       const { history } = simulate({ scale: 1 });
       history.record({ kind: 'harness', t: at(22), intervalMs: 1000, eventLoopDelayMs: { p99: 30, max: 400 }, cpuBusy: 0.9, cpuPressure: 0.5 });
-      history.record({ kind: 'harness', t: at(4), intervalMs: 1000, eventLoopDelayMs: { p99: 10, max: 12 }, cpuBusy: 1, cpuPressure: 1 });
+      // a second of saturation is recorded, not judged; six in a row are
+      history.record({ kind: 'harness', t: at(1.5), intervalMs: 1000, eventLoopDelayMs: { p99: 10, max: 12 }, cpuBusy: 1, cpuPressure: 1 });
+      for (let s = 3; s <= 8; s++) history.record({ kind: 'harness', t: at(s), intervalMs: 1000, eventLoopDelayMs: { p99: 10, max: 12 }, cpuBusy: 1, cpuPressure: 1 });
       const rto = rtoVerdict(history, { holdMs: 3000 });
       expect(rto.status, rto.summary).to.equal('unknown');
       expect(rto.children![0]!.summary).to.match(/event loop stalled 400 ms/);
       const before = steadyStateVerdict(history, { functions: ['referral'], from: at(1), to: at(9) });
-      expect(before.children![0]!.summary).to.match(/CPUs were saturated/);
+      expect(before.children![0]!.summary).to.match(/CPUs were saturated for 6\.0 s/);
+      expect(steadyStateVerdict(history, { functions: ['referral'], from: at(0.5), to: at(2.5) }).status, 'one saturated second').to.equal('pass');
       // a busy but not saturated host is recorded, not judged
-      const calm = steadyStateVerdict(history, { functions: ['referral'], from: at(6), to: at(9) });
+      const calm = steadyStateVerdict(history, { functions: ['referral'], from: at(8.5), to: at(10.4) });
       expect(calm.status).to.equal('pass');
     });
   });
