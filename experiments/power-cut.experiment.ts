@@ -4,11 +4,13 @@
  * where the read-only fallback (Opslags-EPJ) has served lookups all along from an asynchronous copy.
  *
  * Answers: does Opslags-EPJ keep serving while site A is dark, does everything at A stop, how long until lookups
- * and notes are back by failover, and are the writes the failover loses exactly those not yet replicated?
+ * and notes are back by failover, which functions stay down at B because the integrations (patient administration,
+ * MedCom, FMK) run at site A only, and are the writes the failover loses exactly those not yet replicated?
  */
 import { at, availability, experiment, failover, lostWrites, referenceStack, replicationLag, rto, sitePower, wanCut } from '../harness/index.js';
 
 const AT_SITE_A = ['journal-lookup', 'clinical-note', 'admission', 'discharge', 'referral', 'e-prescription'] as const;
+const NEED_INTEGRATIONS = ['admission', 'discharge', 'referral', 'e-prescription'] as const;
 
 experiment('Site A loses power with a failing generator; the operator fails over to B 20 minutes in', {
   stack: referenceStack({ replication: 'async' }),
@@ -29,6 +31,8 @@ experiment('Site A loses power with a failing generator; the operator fails over
     'Opslags-EPJ keeps serving while site A is dark': availability('read-only-lookup').in('site A dark').atLeast(0.99),
     'every function at site A stops': availability([...AT_SITE_A]).in('site A dark').atMost(0.05),
     'lookups and notes are back within an hour of the power loss': rto({ fault: 'power', functions: ['journal-lookup', 'clinical-note', 'read-only-lookup'] }).within('1 h'),
+    // the incident's finding: the EPJ is back at B, but not what needs site A's integration engine
+    'admissions, discharges, referrals and e-prescriptions stay down at B': availability([...NEED_INTEGRATIONS]).in('on site B').atMost(0.05),
     'the failover loses only writes not yet replicated': lostWrites().onlyUnreplicatedAt('power'),
   },
 });

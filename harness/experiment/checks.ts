@@ -149,7 +149,7 @@ export function rto(opts: { fault: string; functions?: FunctionChoice; threshold
       const maxScenarioMs = parseDuration(max, `rto({ fault: '${opts.fault}' }).within`);
       const holdScenarioMs = parseDuration(opts.hold ?? 0, `rto({ fault: '${opts.fault}' }) hold`);
       return {
-        expectation: `every function back within ${formatScenarioDuration(maxScenarioMs)} of ${opts.fault}`,
+        expectation: `${opts.functions === undefined || opts.functions === 'all' ? 'every function' : functions.join(', ')} back within ${formatScenarioDuration(maxScenarioMs)} of ${opts.fault}`,
         evaluate(history) {
           const scheduled = history.ofKind('fault').find((f) => f.stage === 'scheduled' && f.step === opts.fault);
           if (!scheduled) return { checker: `rto ${opts.fault}`, status: 'unknown', summary: `no fault named '${opts.fault}' was injected in this run` };
