@@ -127,7 +127,11 @@ export async function runExperiment(title: string, given: ExperimentSpec, opts: 
       } finally {
         await injector.close();
       }
-      if (result.status !== 'interrupted') {
+      // a promotion changed the stack's roles: the original steady state (a replica streaming from A) cannot come back
+      // without a failback, and waiting a minute for it would only say so
+      const promoted = history.ofKind('action').some((a) => a.effects?.some((e) => e.kind === 'promoted'));
+      if (promoted) history.record({ kind: 'note', message: 'a promotion changed the stack\'s roles: its first steady state is not expected back without a failback' });
+      if (result.status !== 'interrupted' && !promoted) {
         const ms = await stack.awaitHealthy(60_000, signal).catch((err: unknown) => {
           history.record({ kind: 'note', message: `steady state after healing: not back within 60 s: ${describeError(err)}` });
           return null;
