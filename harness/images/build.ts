@@ -43,10 +43,10 @@ export function imageSteps(docker: Docker, opts: BuildImagesOptions = {}): Image
       ? []
       : [{ title: `base image ${IMAGES.base} (debootstrap)`, run: (log: (l: string) => void) => ensureBaseImage(docker, opts, log) }]),
     { title: `Toxiproxy server ${TOOLS.toxiproxy} (go install)`, run: () => ensureToxiproxyBinary() },
-    { title: 'EPJ service binary (go build)', run: () => buildEpjBinary() },
+    { title: 'EPJ service binary (go build)', run: () => buildGoBinary('fixtures/epj', 'epj') },
     { title: 'epj-load, the vegeta load generator (go build)', run: () => buildEpjLoadBinary() },
-    { title: 'reaper binary (go build)', run: () => buildReaperBinary() },
-    { title: 'integration engine binary (go build)', run: () => buildIntegrationEngineBinary() },
+    { title: 'reaper binary (go build)', run: () => buildGoBinary('docker/reaper', 'epj-chaos-reaper') },
+    { title: 'integration engine binary (go build)', run: () => buildGoBinary('fixtures/integration-engine', 'integration-engine') },
     {
       title: `image ${IMAGES.toxiproxy}`,
       run: (log) =>
@@ -158,31 +158,15 @@ async function ensureToxiproxyBinary(): Promise<string> {
   return `installed ${TOOLS.toxiproxy}`;
 }
 
-async function buildEpjBinary(): Promise<string> {
+/**
+ * A static Go binary (CGO off) of one of the project's own modules, into .build/bin: the EPJ (fixtures/epj), the
+ * integration engine (fixtures/integration-engine) and the reaper (docker/reaper), each standard library or pinned
+ * modules only, so their images can be FROM the offline base or FROM scratch.
+ */
+async function buildGoBinary(moduleDir: string, binary: string): Promise<string> {
   await requireCommand('go', 'apt-get install -y golang (Go ≥ 1.22)');
-  const out = path.join(BUILD_DIR, 'bin', 'epj');
-  await run('go', ['build', '-trimpath', '-ldflags=-s -w', '-o', out, '.'], {
-    cwd: path.join(PROJECT_ROOT, 'fixtures/epj'),
-    env: { ...process.env, CGO_ENABLED: '0' },
-  });
-  return 'built';
-}
-
-/** The reaper (docker/reaper: its own Go module, standard library only); FROM scratch, so no base is needed. */
-async function buildReaperBinary(): Promise<string> {
-  await requireCommand('go', 'apt-get install -y golang (Go ≥ 1.22)');
-  await run('go', ['build', '-trimpath', '-ldflags=-s -w', '-o', path.join(BUILD_DIR, 'bin', 'epj-chaos-reaper'), '.'], {
-    cwd: path.join(PROJECT_ROOT, 'docker/reaper'),
-    env: { ...process.env, CGO_ENABLED: '0' },
-  });
-  return 'built';
-}
-
-/** The integration engine (fixtures/integration-engine: its own Go module, standard library only); FROM scratch too. */
-async function buildIntegrationEngineBinary(): Promise<string> {
-  await requireCommand('go', 'apt-get install -y golang (Go ≥ 1.22)');
-  await run('go', ['build', '-trimpath', '-ldflags=-s -w', '-o', path.join(BUILD_DIR, 'bin', 'integration-engine'), '.'], {
-    cwd: path.join(PROJECT_ROOT, 'fixtures/integration-engine'),
+  await run('go', ['build', '-trimpath', '-ldflags=-s -w', '-o', path.join(BUILD_DIR, 'bin', binary), '.'], {
+    cwd: path.join(PROJECT_ROOT, moduleDir),
     env: { ...process.env, CGO_ENABLED: '0' },
   });
   return 'built';
