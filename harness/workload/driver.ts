@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
 import { createInterface } from 'node:readline';
 import { AbortedError, HarnessError, InvalidInputError } from '../errors.js';
 import type { History } from '../history/history.js';
@@ -68,6 +69,22 @@ export interface LoadRunResult {
 const STDERR_TAIL = 4000;
 /** nice value of epj-load where the harness may raise its priority (root) */
 const LOAD_GENERATOR_NICENESS = -10;
+/** and of the harness's own event loop, which stamps fault instants and samples the probes */
+const HARNESS_NICENESS = -5;
+
+/**
+ * The harness's event loop (this process's main thread) stamps when faults took effect and when probes sampled; on a
+ * saturated host it must not be what waits for a CPU either (harness/checkers/evidence.ts judges its stalls). As
+ * root, it is raised once, below epj-load; otherwise it stays as it is.
+ */
+function raiseHarnessPriority(): void {
+  if (process.getuid?.() !== 0 || getPriority() <= HARNESS_NICENESS) return;
+  try {
+    setPriority(HARNESS_NICENESS);
+  } catch {
+    /* no CAP_SYS_NICE in this container: stalls are still measured and judged */
+  }
+}
 export const DEFAULT_MAX_WORKERS = 1000;
 /** beyond duration + timeout, epj-load is given this long to finish before it counts as hung */
 const FINISH_SLACK_MS = 15_000;
@@ -146,6 +163,7 @@ export async function runLoad(opts: RunLoadOptions): Promise<LoadRunResult> {
   // root it starts under nice(1), so every thread of it inherits the priority; otherwise at normal priority, with
   // its lag still recorded.
   const [command, argv] = process.getuid?.() === 0 ? ['nice', ['-n', String(LOAD_GENERATOR_NICENESS), binary, ...args]] : [binary, args];
+  raiseHarnessPriority();
   const child = spawn(command, argv, { env: {}, stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8');
