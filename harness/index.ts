@@ -1,7 +1,7 @@
 /**
  * The public face of epj-chaos: experiments import from here and nowhere else.
  *
- * Shape (DESIGN.md): a stack definition → a started stack; a timeline of faults and operator actions, a clinical
+ * Shape (docs/architecture.md): a stack definition → a started stack; a timeline of faults and operator actions, a clinical
  * workload and probes all write to one History; checkers read the history and give verdicts.
  */
 

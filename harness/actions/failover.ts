@@ -3,7 +3,7 @@ import { operatorAction, type OperatorAction } from './action.js';
 import { inRecovery, promote, sendWritesTo, setEpjMode, setRoleMarker, sql } from './support.js';
 
 /**
- * Failover to site B, as DESIGN.md has it: promote b-db, make b-epj writable on it, repoint the EPJ front door.
+ * Failover to site B (docs/architecture.md): promote b-db, make b-epj writable on it, repoint the EPJ front door.
  * Everything goes through B's admin links and Toxiproxy: it must work with site A dead (power loss, WAN cut),
  * so nothing here waits for A. Reaching A's EPJ is only attempted, to fence it, and never required.
  */

@@ -15,5 +15,5 @@ export function forFunction<T>(setting: PerFunction<T> | undefined, fn: Clinical
   return map[fn] ?? map.default ?? fallback;
 }
 
-/** The default availability threshold of the steady-state hypothesis in DESIGN.md ("every function ≥ 99 %"). */
+/** The default availability threshold of the steady-state hypothesis (docs/architecture.md: "every function ≥ 99 %"). */
 export const DEFAULT_THRESHOLD = 0.99;

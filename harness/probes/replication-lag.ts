@@ -5,7 +5,7 @@ import type { History } from '../history/history.js';
 import type { RunContext } from '../run-context.js';
 
 /**
- * Replication probe: samples, from the primary, how far the replica is behind — the figure DESIGN.md wants "at the
+ * Replication probe: samples, from the primary, how far the replica is behind — the figure a failover verdict needs "at the
  * instant of failure" next to a failover's lost writes. Every `intervalMs` one query over ONE persistent connection
  * (through the primary's admin link, which faults leave alone) reads the replica's row of `pg_stat_replication`
  * (state, write/flush/replay lag) and the byte gap `pg_current_wal_lsn() − replay_lsn`. When the replica is not

@@ -4,7 +4,7 @@ import { IMAGES } from '../images/catalog.js';
 import type { StackDefinitionInput } from './definition.js';
 
 /**
- * The bundled two-site EPJ of DESIGN.md: site A (Holstebro) runs the EPJ on the primary database, site B (Skejby)
+ * The bundled two-site EPJ (docs/architecture.md): site A (Holstebro) runs the EPJ on the primary database, site B (Skejby)
  * runs a streaming replica, a standby EPJ and Opslags-EPJ (read-only lookup). Every link passes through Toxiproxy.
  * No container waits for another to start: the EPJ connects lazily and the replica retries its primary, so all of
  * them start at once and readiness (database answers, replica streaming, /healthz green) is what `up` waits for.
