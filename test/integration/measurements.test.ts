@@ -27,7 +27,7 @@ import { defaultProfile, onlyFunctions, readBack, runLoad, seedPatients, WRITE_F
 import { NOTHING, runObjects } from '../support/docker-objects.js';
 
 /**
- * The measurements of DESIGN.md against a real two-site stack and real epj-load traffic: availability per phase,
+ * The measurements of docs/measurements.md against a real two-site stack and real epj-load traffic: availability per phase,
  * RTO of an outage of known length, and lost writes after a failover (async loses what the replication gap says,
  * remote_apply loses nothing). Figures are printed so the report can quote them.
  */
