@@ -39,6 +39,8 @@ export interface RequestBucketEvent extends Stamp {
   successes: number;
   failures: Partial<Record<FailureCause, number>>;
   latencyMs: { p50: number; p95: number; p99: number; max: number };
+  /** every attempt's latency in the fixed log-linear layout, non-empty bins only: buckets merge by adding counts */
+  latencyHistogram?: import('../workload/histogram.js').SparseHistogram;
   /** start instants (epoch ms) of attempts inside the bucket, so impact and recovery are placed by attempts */
   firstSuccessAt?: number;
   firstFailureAt?: number;

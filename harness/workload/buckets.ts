@@ -1,6 +1,6 @@
 import type { FailureCause, RequestBucketEvent } from '../history/events.js';
 import type { ClinicalFunction } from '../stack/definition.js';
-import { LatencyHistogram } from './histogram.js';
+import { MergeableHistogram } from './histogram.js';
 
 /** What the aggregator needs of one completed attempt. */
 export interface AttemptSample {
@@ -188,10 +188,14 @@ export class BucketAggregator {
   }
 }
 
-/** One bucket's (or piece's) record from its attempts. */
+/**
+ * One bucket's (or piece's) record from its attempts. Its latencies are kept twice: as percentiles (`latencyMs`) and
+ * as a mergeable histogram of every attempt (`latencyHistogram`, only non-empty bins; harness/workload/histogram.ts),
+ * so buckets, phases and runs can be added up later (the journal's per-phase histograms, docs/journal.md).
+ */
 export function summarise(fn: ClinicalFunction, bucket: number, widthMs: number, samples: readonly Sample[], skipped = 0): BucketRecord {
   const sorted = [...samples].sort((x, y) => x.start - y.start);
-  const hist = new LatencyHistogram();
+  const hist = new MergeableHistogram();
   const failures: Partial<Record<FailureCause, number>> = {};
   let successes = 0;
   let firstSuccessAt: number | undefined;
@@ -233,6 +237,7 @@ export function summarise(fn: ClinicalFunction, bucket: number, widthMs: number,
     ...(firstSuccessAfterLastFailureAt === undefined ? {} : { firstSuccessAfterLastFailureAt }),
     ...(skipped > 0 ? { skipped } : {}),
     ...(sorted.length > 0 ? { maxSendLagMs: round(maxSendLagMs) } : {}),
+    ...(sorted.length > 0 ? { latencyHistogram: hist.toSparse() } : {}),
   };
 }
 

@@ -138,6 +138,7 @@ describe('workload: bucket aggregator', () => {
       successes: 2,
       failures: { timeout: 1, refused: 1 },
       latencyMs: out[0]!.latencyMs,
+      latencyHistogram: out[0]!.latencyHistogram,
       firstSuccessAt: b0 + 300,
       firstFailureAt: b0 + 100,
       lastFailureAt: b0 + 900,
