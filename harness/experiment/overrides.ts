@@ -2,25 +2,45 @@ import { InvalidInputError } from '../errors.js';
 import { REPLICATION_MODES, referenceStack, type ReplicationMode } from '../stack/reference-stack.js';
 import { readJsonFile } from '../stack/load-definition.js';
 import type { StackDefinitionInput } from '../stack/definition.js';
+import { attachableStack } from './stack-source.js';
 
 /**
  * What `epj-chaos run` may change about an experiment without editing it: another stack (a vendor's definition
- * file), the reference stack's replication mode, the time scale, where the journal goes. They travel as environment
- * variables, because the experiment runs in a mocha child process (harness/cli/commands/run.ts).
+ * file, or a stack `epj-chaos stack up` left running), the reference stack's replication mode, the time scale,
+ * where the journal goes, whether the stack is kept, the load's seed and how progress is shown. They travel as
+ * environment variables, because the experiment runs in a mocha child process (harness/cli/commands/run.ts).
  */
 export interface ExperimentOverrides {
   stackFile?: string;
   replication?: ReplicationMode;
   timeScale?: number;
   reportDir?: string;
+  /** run on this running stack (its run id) instead of bringing one up; it is not taken down afterwards */
+  attach?: string;
+  /** leave the experiment's stack running after the run (brought up detached: no reaper removes it) */
+  keepStack?: boolean;
+  /** the load generator's seed (choice of patients and contents), so a run can be replayed */
+  seed?: number;
+  /** live progress: `tty` redraws a block, `plain` prints lines, `off` nothing (unset: the runner's default) */
+  progress?: ProgressSetting;
 }
+
+export const PROGRESS_SETTINGS = ['tty', 'plain', 'off'] as const;
+export type ProgressSetting = (typeof PROGRESS_SETTINGS)[number];
 
 export const OVERRIDE_ENV = {
   stackFile: 'EPJ_CHAOS_STACK',
   replication: 'EPJ_CHAOS_REPLICATION',
   timeScale: 'EPJ_CHAOS_TIME_SCALE',
   reportDir: 'EPJ_CHAOS_REPORT_DIR',
+  attach: 'EPJ_CHAOS_ATTACH',
+  keepStack: 'EPJ_CHAOS_KEEP_STACK',
+  seed: 'EPJ_CHAOS_SEED',
+  progress: 'EPJ_CHAOS_PROGRESS',
 } as const;
+
+/** The largest seed: JSON numbers are exact up to 2^53 − 1 (epj-load reads it as a uint64). */
+export const MAX_SEED = Number.MAX_SAFE_INTEGER;
 
 export function overridesToEnv(o: ExperimentOverrides): Record<string, string> {
   const env: Record<string, string> = {};
@@ -28,7 +48,20 @@ export function overridesToEnv(o: ExperimentOverrides): Record<string, string> {
   if (o.replication) env[OVERRIDE_ENV.replication] = o.replication;
   if (o.timeScale !== undefined) env[OVERRIDE_ENV.timeScale] = String(o.timeScale);
   if (o.reportDir) env[OVERRIDE_ENV.reportDir] = o.reportDir;
+  if (o.attach) env[OVERRIDE_ENV.attach] = o.attach;
+  if (o.keepStack) env[OVERRIDE_ENV.keepStack] = '1';
+  if (o.seed !== undefined) env[OVERRIDE_ENV.seed] = String(o.seed);
+  if (o.progress) env[OVERRIDE_ENV.progress] = o.progress;
   return env;
+}
+
+/** A seed as typed (flag or variable): a whole number from 0 to 2^53 − 1; `what` names where it came from. */
+export function parseSeed(value: string, what: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n > MAX_SEED) {
+    throw new InvalidInputError(`${what} must be a whole number from 0 to ${MAX_SEED}, got '${value}'`);
+  }
+  return n;
 }
 
 export function overridesFromEnv(env: NodeJS.ProcessEnv = process.env): ExperimentOverrides {
@@ -50,11 +83,37 @@ export function overridesFromEnv(env: NodeJS.ProcessEnv = process.env): Experime
   }
   const reportDir = env[OVERRIDE_ENV.reportDir];
   if (reportDir) o.reportDir = reportDir;
+  const attach = env[OVERRIDE_ENV.attach];
+  if (attach) {
+    if (!/^[a-z0-9]{4,16}$/.test(attach)) throw new InvalidInputError(`${OVERRIDE_ENV.attach}: '${attach}' is not a run id (4–16 lower-case letters or digits)`);
+    if (o.stackFile || o.replication) {
+      throw new InvalidInputError(`${OVERRIDE_ENV.attach} cannot be combined with ${o.stackFile ? OVERRIDE_ENV.stackFile : OVERRIDE_ENV.replication}: the attached stack is already defined`);
+    }
+    o.attach = attach;
+  }
+  const keep = env[OVERRIDE_ENV.keepStack];
+  if (keep) {
+    if (!['1', 'true'].includes(keep) && !['0', 'false'].includes(keep)) throw new InvalidInputError(`${OVERRIDE_ENV.keepStack}: use 1 or 0, got '${keep}'`);
+    if (keep === '1' || keep === 'true') o.keepStack = true;
+  }
+  const seed = env[OVERRIDE_ENV.seed];
+  if (seed) o.seed = parseSeed(seed, OVERRIDE_ENV.seed);
+  const progress = env[OVERRIDE_ENV.progress];
+  if (progress) {
+    if (!(PROGRESS_SETTINGS as readonly string[]).includes(progress)) {
+      throw new InvalidInputError(`${OVERRIDE_ENV.progress}: unknown progress mode '${progress}'`, `one of ${PROGRESS_SETTINGS.join(', ')}`);
+    }
+    o.progress = progress as ProgressSetting;
+  }
   return o;
 }
 
-/** The stack an experiment runs on, after the overrides: a definition file wins; a replication mode remakes the reference stack. */
+/**
+ * The stack an experiment runs on, after the overrides: an attached stack is what it is (its definition travels
+ * with it); a definition file wins next; a replication mode remakes the reference stack.
+ */
 export async function stackWithOverrides(stack: StackDefinitionInput, o: ExperimentOverrides): Promise<StackDefinitionInput> {
+  if (o.attach) return (await attachableStack(o.attach)).definition;
   if (o.stackFile) return (await readJsonFile(o.stackFile, 'stack definition')) as StackDefinitionInput;
   if (o.replication) {
     if (stack.name !== 'reference') throw new InvalidInputError(`--replication applies to the reference stack; this experiment runs on '${stack.name}'`);

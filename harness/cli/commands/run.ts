@@ -10,9 +10,10 @@ import path from 'node:path';
 import { EXIT } from '../../errors.js';
 import { describePlan } from '../../experiment/dry-run.js';
 import { libraryFiles, loadExperimentFiles } from '../../experiment/load.js';
-import { overridesToEnv, type ExperimentOverrides } from '../../experiment/overrides.js';
+import { OVERRIDE_ENV, overridesToEnv, parseSeed, PROGRESS_SETTINGS, type ExperimentOverrides, type ProgressSetting } from '../../experiment/overrides.js';
+import { attachableStack } from '../../experiment/stack-source.js';
 import { PROJECT_ROOT } from '../../images/catalog.js';
-import { oneValue, replicationFlag } from './stack.js';
+import { oneValue, replicationFlag, runIdFlag } from './stack.js';
 
 interface Args {
   files?: string[];
@@ -22,6 +23,9 @@ interface Args {
   'time-scale'?: number;
   'report-dir'?: string;
   'dry-run'?: boolean;
+  'keep-stack'?: boolean;
+  attach?: string;
+  seed?: number;
 }
 
 export const runCommand: CommandModule<object, Args> = {
@@ -37,6 +41,9 @@ export const runCommand: CommandModule<object, Args> = {
       .option('time-scale', { type: 'number', describe: 'scenario time runs this many times faster during scripted waits', coerce: timeScaleFlag })
       .option('report-dir', { type: 'string', describe: 'where journals go (default reports/)', coerce: oneValue('report-dir') })
       .option('dry-run', { type: 'boolean', describe: 'print the plan — stack, timeline on both clocks, what each fault touches, the checks — and start nothing' })
+      .option('keep-stack', { type: 'boolean', describe: 'leave the experiment\'s stack running afterwards (its run id and the `stack down` command are printed); one experiment only' })
+      .option('attach', { type: 'string', requiresArg: true, coerce: runIdFlag('attach'), describe: 'run on the stack `epj-chaos stack up` left running with this run id, instead of the experiment\'s own; it is left running' })
+      .option('seed', { type: 'string', requiresArg: true, coerce: seedFlag, describe: 'seed of the load (which patients, what contents), to replay a run' })
       .check((a) => {
         const files = a.files ?? [];
         const json = files.filter((f) => f.endsWith('.json'));
@@ -44,7 +51,11 @@ export const runCommand: CommandModule<object, Args> = {
         const other = files.filter((f) => !/\.(json|ts|js|mjs)$/.test(f));
         if (other.length > 0) return `'${other[0]}' is neither an experiment (.ts, .js) nor a scenario (.json)`;
         if (json.length > 0 && (a.grep || a.stack || a['time-scale'] !== undefined || a['dry-run'])) return '--grep, --stack, --time-scale and --dry-run apply to experiments, not to a scenario .json';
+        if (json.length > 0 && (a['keep-stack'] || a.attach || a.seed !== undefined)) return '--keep-stack, --attach and --seed apply to experiments, not to a scenario .json';
         if (a.stack && a.replication) return '--stack and --replication do not go together: a vendor definition sets its own replication';
+        for (const other of ['stack', 'replication', 'keep-stack'] as const) {
+          if (a.attach && a[other]) return `--attach and --${other} do not go together: ${other === 'keep-stack' ? 'an attached stack is never taken down' : 'the attached stack is already defined'}`;
+        }
         return true;
       }),
   handler: async (args) => {
@@ -55,10 +66,25 @@ export const runCommand: CommandModule<object, Args> = {
       ...(args.replication ? { replication: args.replication as ExperimentOverrides['replication'] } : {}),
       ...(args['time-scale'] !== undefined ? { timeScale: args['time-scale'] } : {}),
       ...(args['report-dir'] ? { reportDir: path.resolve(args['report-dir']) } : {}),
+      ...(args['keep-stack'] ? { keepStack: true } : {}),
+      ...(args.attach ? { attach: args.attach } : {}),
+      ...(args.seed !== undefined ? { seed: args.seed } : {}),
+      progress: progressSetting(),
     };
     const chosen = files.length > 0 ? files : libraryFiles();
     // every file loads and every plan holds before anything starts: bad input is exit 2 with nothing created
     const loaded = await loadExperimentFiles(chosen);
+    const count = loaded.reduce((n, l) => n + l.experiments.length, 0);
+    if (args['keep-stack'] && count > 1) {
+      throw new InvalidInputError(`--keep-stack keeps one experiment's stack, but ${count} experiments would run (and leave ${count} stacks)`, 'name one experiment file');
+    }
+    if (args.attach) {
+      // the only check that needs Docker, after every file loaded: a run id with no stack starts nothing
+      await attachableStack(args.attach).catch((err: unknown) => {
+        if (err instanceof HarnessError) throw new HarnessError(`--attach: ${err.message}`, err.code, err.hint);
+        throw err;
+      });
+    }
     const plans = await Promise.all(
       loaded.flatMap((l) =>
         l.experiments.map((e) =>
@@ -77,6 +103,29 @@ export const runCommand: CommandModule<object, Args> = {
     process.exitCode = await runExperimentsInMocha(loaded.map((l) => path.resolve(l.file)), overrides, args.grep);
   },
 };
+
+export function seedFlag(value: unknown): number {
+  if (Array.isArray(value)) throw new Error('--seed is given more than once');
+  try {
+    return parseSeed(String(value), '--seed');
+  } catch (err) {
+    throw new Error((err as Error).message);
+  }
+}
+
+/**
+ * How the experiment shows live progress (harness/reporters/live-progress.ts): a redrawn block when this process's
+ * stderr is a terminal (the mocha child inherits it), plain lines otherwise (CI, pipes). EPJ_CHAOS_PROGRESS, when
+ * set to tty, plain or off, wins.
+ */
+function progressSetting(): ProgressSetting {
+  const given = process.env[OVERRIDE_ENV.progress];
+  if (given) {
+    if ((PROGRESS_SETTINGS as readonly string[]).includes(given)) return given as ProgressSetting;
+    throw new InvalidInputError(`${OVERRIDE_ENV.progress}: unknown progress mode '${given}'`, `use one of ${PROGRESS_SETTINGS.join(', ')}, or leave it unset`);
+  }
+  return process.stderr.isTTY && !process.env.CI ? 'tty' : 'plain';
+}
 
 export function timeScaleFlag(value: unknown): number {
   if (Array.isArray(value)) throw new Error('--time-scale is given more than once');

@@ -3,7 +3,7 @@ import { connectDocker } from '../../docker/client.js';
 import { listRuns, removeRun } from '../../docker/reaper.js';
 import { HarnessError } from '../../errors.js';
 import { loadDefinition } from '../../stack/load-definition.js';
-import { REPLICATION_MODES } from '../../stack/reference-stack.js';
+import { REPLICATION_MODES, referenceStack } from '../../stack/reference-stack.js';
 import { StartedStack } from '../../stack/started-stack.js';
 import { upStack } from '../../stack/up.js';
 import { defaultProgressMode } from '../../util/progress.js';
@@ -153,6 +153,37 @@ const down: CommandModule<object, DownArgs> = {
   },
 };
 
+interface DefinitionArgs {
+  replication?: string;
+}
+
+const definition: CommandModule<object, DefinitionArgs> = {
+  command: 'definition',
+  describe: 'Print the reference stack as a stack definition (JSON): the starting point for your own',
+  builder: (y) =>
+    y
+      .option('replication', { type: 'string', requiresArg: true, coerce: replicationFlag('replication'), describe: `replication mode of the reference stack: ${REPLICATION_MODES.join(' | ')} (default async)` })
+      .epilogue(
+        [
+          'Save it (epj-chaos stack definition > my-stack.json), edit it, and bring your stack up with',
+          '`epj-chaos stack up --definition my-stack.json`, or run experiments on it with `epj-chaos run --stack',
+          'my-stack.json`.\n\n' +
+          'What to edit: the name (it is no longer the reference stack); sites (id, name); containers — your images',
+          '(the epj-chaos/* ones are this project\'s, built by `epj-chaos images build`), env, command, volumes and',
+          'ready checks, keeping the roles (db-primary, db-replica, epj, epj-standby, lookup, integration-engine),',
+          'since faults, probes and operator actions find components by role; links — every connection that should',
+          'pass through Toxiproxy (kind, the listenPort containers dial as toxiproxy:PORT, the upstream container and',
+          'port, and publish for what the harness reaches from the host: front doors and admin links); functions —',
+          'which published front door serves each clinical function. Fields are strict (a misspelt one is refused);',
+          'the schema, with defaults for what is left out, is harness/stack/definition.ts.',
+        ].join(' '),
+      ),
+  handler: (args) => {
+    // the reference stack is plain data (image names, no build contexts or paths), so it prints as it is and parses back to the same definition
+    process.stdout.write(`${JSON.stringify(referenceStack({ replication: args.replication }), null, 2)}\n`);
+  },
+};
+
 function printEndpoints(stack: StartedStack) {
   const e = stack.endpoints;
   console.log(`stack ${e.stack}, run ${e.run}`);
@@ -162,7 +193,7 @@ function printEndpoints(stack: StartedStack) {
 
 export const stackCommand: CommandModule = {
   command: 'stack',
-  describe: 'Bring a two-site EPJ stack up, show it, take it down',
-  builder: (y: Argv) => y.command(up).command(status).command(down).demandCommand(1, 'name a stack command: up, status or down'),
+  describe: 'Bring a two-site EPJ stack up, show it, take it down, or print its definition',
+  builder: (y: Argv) => y.command(up).command(status).command(down).command(definition).demandCommand(1, 'name a stack command: up, status, down or definition'),
   handler: () => {},
 };
