@@ -1,8 +1,8 @@
-import { randomInt, randomUUID } from 'node:crypto';
 import { HarnessError, InvalidInputError } from '../errors.js';
 import { syntheticPatient } from '../fhir/resources.js';
 import { syntheticCpr } from '../fhir/synthetic-cpr.js';
 import type { Resource } from '../fhir/client.js';
+import { prngFor, type Prng } from '../util/prng.js';
 import { assertLoopback } from './loopback.js';
 
 /** A seeded patient, as the load generator needs it. */
@@ -30,13 +30,15 @@ export interface SeedOptions {
   concurrency?: number;
   timeoutMs?: number;
   signal?: AbortSignal;
+  /**
+   * makes the patients reproducible: the same seed (and options) gives the same CPR numbers, admissions, notes,
+   * prescriptions and referrals, dated the same way relative to the moment of seeding (default: random). The
+   * journal records it (docs/journal.md).
+   */
+  seed?: number;
 }
 
-interface Group {
-  cpr: string;
-  entries: { fullUrl: string; resource: Resource }[];
-  admitted: boolean;
-}
+type Group = PlannedPatient;
 
 const ATC = [
   ['N02BE01', 'paracetamol'],
@@ -50,10 +52,32 @@ const ATC = [
  * Seeds synthetic patients through transaction bundles (a few thousand entries each), so the journal lookup reads
  * real bundles: every patient has a finished outpatient encounter, notes and active prescriptions; some are
  * admitted (an in-progress IMP encounter) and some have a referral. All CPR numbers are synthetic (month 00) and
- * distinct within one call.
+ * distinct within one call. With `seed`, what is seeded is the same every time (planPatients).
  */
 export async function seedPatients(baseUrl: string, opts: SeedOptions): Promise<SeededPatient[]> {
   const base = assertLoopback(baseUrl, 'seeding');
+  const bundles = planPatients(opts);
+  const out: SeededPatient[][] = new Array(bundles.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < bundles.length) {
+      const i = next++;
+      out[i] = await postBundle(base, bundles[i]!, opts);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency ?? 2, bundles.length)) }, worker));
+  return out.flat();
+}
+
+/** The patients of one seeding, a transaction bundle's worth of them at a time; a pure function of (opts, now) given `seed`. */
+export interface PlannedPatient {
+  cpr: string;
+  entries: { fullUrl: string; resource: Resource }[];
+  admitted: boolean;
+}
+
+/** What `seedPatients` will post, without posting it: bundles of patients, dated relative to `now`. */
+export function planPatients(opts: SeedOptions, now = Date.now()): PlannedPatient[][] {
   const n = opts.patients;
   const admitted = opts.admittedFraction ?? 0.3;
   const notes = opts.notesPerPatient ?? 2;
@@ -67,19 +91,20 @@ export async function seedPatients(baseUrl: string, opts: SeedOptions): Promise<
   if (!Number.isInteger(perBundle) || perBundle < 10 || perBundle > 5000) {
     throw new InvalidInputError(`bundleEntries must be an integer within [10, 5000], got ${perBundle}`);
   }
+  if (opts.seed !== undefined && !Number.isInteger(opts.seed)) throw new InvalidInputError(`seed must be an integer, got ${opts.seed}`);
 
+  const prng = prngFor(opts.seed);
   const cprs = new Set<string>();
   const groups: Group[] = [];
-  const now = Date.now();
   for (let i = 0; i < n; i++) {
-    let cpr = syntheticCpr();
-    while (cprs.has(cpr)) cpr = syntheticCpr();
+    let cpr = syntheticCpr(prng);
+    while (cprs.has(cpr)) cpr = syntheticCpr(prng);
     cprs.add(cpr);
-    groups.push(patientGroup(cpr, i < Math.round(n * admitted), notes, prescriptions, Math.random() < referrals, now));
+    groups.push(patientGroup(prng, cpr, i < Math.round(n * admitted), notes, prescriptions, prng.next() < referrals, now));
   }
   // Admitted patients spread over the list (the first round(n × fraction) got an admission; shuffle).
   for (let i = groups.length - 1; i > 0; i--) {
-    const j = randomInt(0, i + 1);
+    const j = prng.int(0, i + 1);
     [groups[i], groups[j]] = [groups[j]!, groups[i]!];
   }
 
@@ -97,26 +122,16 @@ export async function seedPatients(baseUrl: string, opts: SeedOptions): Promise<
     size += g.entries.length;
   }
   if (current.length) bundles.push(current);
-
-  const out: SeededPatient[][] = new Array(bundles.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < bundles.length) {
-      const i = next++;
-      out[i] = await postBundle(base, bundles[i]!, opts);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency ?? 2, bundles.length)) }, worker));
-  return out.flat();
+  return bundles;
 }
 
-function patientGroup(cpr: string, admitted: boolean, notes: number, prescriptions: number, referral: boolean, now: number): Group {
-  const uuid = () => `urn:uuid:${randomUUID()}`;
+function patientGroup(prng: Prng, cpr: string, admitted: boolean, notes: number, prescriptions: number, referral: boolean, now: number): Group {
+  const uuid = () => `urn:uuid:${prng.uuid()}`;
   const patientUrl = uuid();
   const subject = { reference: patientUrl };
   const iso = (ms: number) => new Date(ms).toISOString();
   const day = 86_400_000;
-  const visitStart = now - randomInt(30, 700) * day;
+  const visitStart = now - prng.int(30, 700) * day;
   const visitUrl = uuid();
   const entries: Group['entries'] = [
     { fullUrl: patientUrl, resource: syntheticPatient(cpr) },
@@ -141,7 +156,7 @@ function patientGroup(cpr: string, admitted: boolean, notes: number, prescriptio
         status: 'in-progress',
         class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'IMP', display: 'inpatient encounter' },
         subject,
-        period: { start: iso(now - randomInt(1, 120) * 3_600_000) },
+        period: { start: iso(now - prng.int(1, 120) * 3_600_000) },
       },
     });
   }
@@ -153,14 +168,14 @@ function patientGroup(cpr: string, admitted: boolean, notes: number, prescriptio
         status: 'current',
         type: { coding: [{ system: 'http://loinc.org', code: '11506-3', display: 'Progress note' }] },
         subject,
-        date: iso(now - randomInt(1, 600) * 3_600_000),
+        date: iso(now - prng.int(1, 600) * 3_600_000),
         content: [{ attachment: { contentType: 'text/plain; charset=utf-8', data: Buffer.from(`Syntetisk notat ${k + 1}: kontrol, intet nyt.`).toString('base64') } }],
         context: { encounter: [{ reference: encounterUrl }] },
       },
     });
   }
   for (let k = 0; k < prescriptions; k++) {
-    const [code, display] = ATC[randomInt(0, ATC.length)]!;
+    const [code, display] = ATC[prng.int(0, ATC.length)]!;
     entries.push({
       fullUrl: uuid(),
       resource: {
