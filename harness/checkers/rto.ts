@@ -1,3 +1,4 @@
+import type { SplitDuration } from '../history/clock.js';
 import type { FaultEvent, RequestBucketEvent } from '../history/events.js';
 import type { History } from '../history/history.js';
 import type { ClinicalFunction } from '../stack/definition.js';
@@ -37,8 +38,12 @@ export interface RtoResult {
   recoveredScenarioMs: number | null;
   /** recoveredAt − appliedAt, wall milliseconds */
   rtoMs: number | null;
-  /** rtoMs × clock scale: the same duration in scenario time */
+  /**
+   * the same duration in scenario time: its scripted part (waits compressed by the scale) plus its measured part
+   * (the stack's own work, 1:1) — harness/history/clock.ts
+   */
   rtoScenarioMs: number | null;
+  rtoSplit: SplitDuration | null;
   /** true when the function never went below the threshold after the fault (RTO 0) */
   withoutOutage: boolean;
   /** start of the first failed attempt after the fault (never before appliedAt) */
@@ -169,6 +174,7 @@ export function rtoOf(history: History, fault: FaultEvent, fn: ClinicalFunction,
         recoveredScenarioMs: null,
         rtoMs: null,
         rtoScenarioMs: null,
+        rtoSplit: null,
         withoutOutage: false,
         outageMs: null,
         summary: `${label}: no attempts after the fault, RTO unknown`,
@@ -181,6 +187,7 @@ export function rtoOf(history: History, fault: FaultEvent, fn: ClinicalFunction,
       recoveredScenarioMs: fault.scenarioMs,
       rtoMs: 0,
       rtoScenarioMs: 0,
+      rtoSplit: { scriptedMs: 0, measuredMs: 0 },
       withoutOutage: true,
       outageMs: 0,
       summary: `${label}: recovered without an outage (availability never below ${formatPercent(threshold)})`,
@@ -196,6 +203,7 @@ export function rtoOf(history: History, fault: FaultEvent, fn: ClinicalFunction,
       recoveredScenarioMs: null,
       rtoMs: null,
       rtoScenarioMs: null,
+      rtoSplit: null,
       withoutOutage: false,
       outageMs: null,
       ...(candidate !== undefined ? { candidateRecoveryAt: candidate } : {}),
@@ -209,20 +217,27 @@ export function rtoOf(history: History, fault: FaultEvent, fn: ClinicalFunction,
 
   const recoveredAt = notBefore(recoveryInstant(recovery, badBeforeRun));
   const rtoMs = recoveredAt - appliedAt;
+  const split = history.clock.split(appliedAt, recoveredAt);
   return {
     ...base,
     status: 'recovered',
     recoveredAt,
     recoveredScenarioMs: history.clock.toScenario(recoveredAt),
     rtoMs,
-    rtoScenarioMs: rtoMs * scale,
+    rtoScenarioMs: split.scriptedMs + split.measuredMs,
+    rtoSplit: split,
     withoutOutage: false,
     outageMs: recoveredAt - notBefore(firstBad.firstFailureAt ?? firstBad.bucket),
     summary:
-      `${label}: recovered in ${formatDuration(rtoMs)} wall` +
-      (scale !== 1 ? ` (${formatDuration(rtoMs * scale)} scenario)` : '') +
+      `${label}: recovered in ${scale !== 1 ? `${describeSplit(split)} (${formatDuration(rtoMs)} wall)` : formatDuration(rtoMs)}` +
       (flaps > 0 ? `, after ${flaps} false recover${flaps === 1 ? 'y' : 'ies'}` : ''),
   };
+}
+
+/** "20.0 min scripted + 1.1 s measured": which part of a duration the script set and which the stack took. */
+export function describeSplit(d: SplitDuration): string {
+  const parts = [d.scriptedMs >= 1 ? `${formatDuration(d.scriptedMs)} scripted` : '', d.measuredMs >= 1 || d.scriptedMs < 1 ? `${formatDuration(d.measuredMs)} measured` : ''];
+  return parts.filter(Boolean).join(' + ');
 }
 
 /** RTO for every (applied fault, function) pair. */
@@ -257,13 +272,15 @@ export function rtoVerdict(history: History, opts: RtoVerdictOptions = {}): Verd
     const judgedUntil = r.recoveredAt !== null ? r.recoveredAt + r.holdMs : (opts.until ?? Number.MAX_SAFE_INTEGER);
     const problem = evidenceProblem(history, { fn: r.fn, from: r.appliedAt, to: judgedUntil, minExpectedAttempts: 0, bounds: opts.harnessBounds });
     if (problem) return { checker, status: 'unknown', summary: `${r.summary}; but ${problem}`, details };
-    const within = (wallMs: number) =>
-      (maxWall === undefined || wallMs <= maxWall) && (maxScenario === undefined || wallMs * history.clock.scale <= maxScenario);
+    const within = (until: number) => {
+      const scenario = history.clock.split(r.appliedAt, until);
+      return (maxWall === undefined || until - r.appliedAt <= maxWall) && (maxScenario === undefined || scenario.scriptedMs + scenario.measuredMs <= maxScenario);
+    };
     if (r.status === 'not-recovered') {
-      const pending = r.candidateRecoveryAt !== undefined && within(r.candidateRecoveryAt - r.appliedAt);
+      const pending = r.candidateRecoveryAt !== undefined && within(r.candidateRecoveryAt);
       return { checker, status: pending ? 'unknown' : 'fail', summary: r.summary, details };
     }
-    const ok = within(r.rtoMs ?? 0);
+    const ok = within(r.recoveredAt ?? r.appliedAt);
     const limit = [
       maxWall !== undefined ? `${formatDuration(maxWall)} wall` : '',
       maxScenario !== undefined ? `${formatDuration(maxScenario)} scenario` : '',

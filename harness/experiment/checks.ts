@@ -235,9 +235,9 @@ export function staleness(reader: string) {
             evaluate(history, ctx) {
               const readers = resolveReader(history, reader, ctx?.definition);
               if (readers.length === 0) return { checker: `staleness ${reader}`, status: 'unknown', summary: `no staleness samples of '${reader}' (was the staleness probe running?)` };
-              // measured in wall time: 10 scenario minutes of WAN cut at 20× is 30 s of wall staleness
+              // judged in scenario time: 10 scenario minutes of WAN cut at 20× is 30 s of wall staleness
               const boundMs = boundScenarioMs / history.clock.scale;
-              return placed(stalenessVerdict(history, { boundMs, phases: [phase], readers }), history, phase);
+              return placed(stalenessVerdict(history, { boundMs, boundScenarioMs, phases: [phase], readers }), history, phase);
             },
           };
         },

@@ -38,6 +38,8 @@ export abstract class Fault {
   readonly whenApplied: Promise<EffectWindow | undefined> = new Promise((resolve) => (this.resolveApplied = resolve));
   /** set by apply when the effect was planned for a later instant than the step (a UPS draining): skew is measured against it */
   protected plannedApplyAt?: number;
+  /** true for a fault whose `apply` waits in scenario time and marks its measured work itself (harness/history/clock.ts) */
+  protected readonly marksOwnWork: boolean = false;
   /** set by apply when the effect took hold before apply's own bookkeeping finished (e.g. kills done, network next) */
   protected effectAt?: number;
   /** set by apply when the effect is certain only later than apply's answer says (a kill: when the engine recorded the death) */
@@ -76,7 +78,9 @@ export abstract class Fault {
     // answer, the engine's record of a death): an attempt that started in between may or may not have been hit.
     const askedAt = Date.now();
     try {
-      const detail = await this.apply(ctx);
+      // applying is the stack's work, at 1:1 on the scenario clock; a fault with scripted waits inside its apply
+      // (site power's UPS draining) marks its own work instead
+      const detail = this.marksOwnWork ? await this.apply(ctx) : await ctx.history.clock.measure(() => this.apply(ctx));
       this.appliedAt = this.effectAt ?? Date.now();
       // a fault that says when it acted (a kill, a UPS drained long after the inject began) took hold from then
       const applied = { from: this.effectAt ?? Math.min(askedAt, this.appliedAt), certainFrom: Math.max(this.appliedAt, this.certainAt ?? this.appliedAt) };
@@ -108,7 +112,7 @@ export abstract class Fault {
     if (this.state === 'new') return Promise.resolve();
     this.healing ??= (async () => {
       this.healAskedAt = Date.now();
-      await this.undo(ctx);
+      await ctx.history.clock.measure(() => this.undo(ctx));
       this.state = 'healed';
       const t = Date.now();
       this.healedAt = t;

@@ -1,4 +1,5 @@
 import type { ClinicalFunction } from '../stack/definition.js';
+import type { ClockMark } from './clock.js';
 
 /**
  * One run, one history: every component writes time-stamped events here and nothing else; checkers only read it.
@@ -8,6 +9,18 @@ import type { ClinicalFunction } from '../stack/definition.js';
 export interface Stamp {
   t: number;
   scenarioMs: number;
+  /** which clock the instant fell in: a scripted wait (compressed by the scale) or measured work (1:1) */
+  clockMark?: ClockMark;
+}
+
+/**
+ * The scenario clock changed pace at `t` (harness/history/clock.ts): measured work began (1:1 with the wall) or
+ * ended (scripted waits, `scale` times faster). With the first one, at scenario 0, they rebuild the clock.
+ */
+export interface ClockEvent extends Stamp {
+  kind: 'clock';
+  mark: ClockMark;
+  scale: number;
 }
 
 /** A phase of the experiment (baseline, fault, recovery, …) starts at this instant and lasts until the next. */
@@ -184,7 +197,7 @@ export interface NoteEvent extends Stamp {
   data?: Record<string, unknown>;
 }
 
-export type HistoryEvent = PhaseEvent | RequestBucketEvent | LoadEvent | HarnessHealthEvent | WriteEvent | FaultEvent | ActionEvent | LagEvent | StalenessEvent | NoteEvent;
+export type HistoryEvent = ClockEvent | PhaseEvent | RequestBucketEvent | LoadEvent | HarnessHealthEvent | WriteEvent | FaultEvent | ActionEvent | LagEvent | StalenessEvent | NoteEvent;
 export type EventKind = HistoryEvent['kind'];
 export type EventOf<K extends EventKind> = Extract<HistoryEvent, { kind: K }>;
 /** What a writer hands over; the history stamps it. */

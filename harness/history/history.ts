@@ -9,7 +9,10 @@ export class History {
   private readonly events: HistoryEvent[] = [];
   private readonly listeners = new Set<(e: HistoryEvent) => void>();
 
-  constructor(private scenarioClock: Clock = new Clock()) {}
+  constructor(private readonly scenarioClock: Clock = new Clock()) {
+    // every change of the clock's pace is part of the record, so a journal rebuilds the same clock
+    scenarioClock.onSegment((s) => this.record({ kind: 'clock', mark: s.mark, scale: scenarioClock.scale, t: s.wall, scenarioMs: s.scenario }));
+  }
 
   get clock(): Clock {
     return this.scenarioClock;
@@ -21,13 +24,16 @@ export class History {
    * to `wall` and restamps what is already recorded, so every event's two clocks agree with the timeline.
    */
   startScenarioAt(wall: number): void {
-    this.scenarioClock = new Clock(this.scenarioClock.scale, wall);
-    for (const e of this.events) e.scenarioMs = this.scenarioClock.toScenario(e.t);
+    this.scenarioClock.restart(wall);
+    for (const e of this.events) {
+      e.scenarioMs = this.scenarioClock.toScenario(e.t);
+      e.clockMark = this.scenarioClock.markAt(e.t);
+    }
   }
 
   record<E extends NewEvent>(event: E): HistoryEvent {
     const t = event.t ?? this.clock.now();
-    const stamped = { ...event, t, scenarioMs: event.scenarioMs ?? this.clock.toScenario(t) } as HistoryEvent;
+    const stamped = { ...event, t, scenarioMs: event.scenarioMs ?? this.clock.toScenario(t), clockMark: this.clock.markAt(t) } as HistoryEvent;
     this.events.push(stamped);
     for (const l of this.listeners) {
       try {
@@ -52,10 +58,25 @@ export class History {
     return () => this.listeners.delete(listener);
   }
 
-  /** Builds a history from recorded events (a journal file, a constructed test case). */
-  static from(events: HistoryEvent[], clock = new Clock(1, events[0]?.t ?? 0)): History {
-    const h = new History(clock);
+  /**
+   * Builds a history from recorded events (a journal file, a constructed test case). Without a clock given, the
+   * recorded `clock` events rebuild the run's (scale and pace); a history without any gets a 1× clock.
+   */
+  static from(events: HistoryEvent[], clock?: Clock): History {
+    const h = new History(clock ?? clockOf(events));
     h.events.push(...[...events].sort((a, b) => a.t - b.t));
     return h;
   }
+}
+
+function clockOf(events: HistoryEvent[]): Clock {
+  const marks = events.filter((e): e is EventOf<'clock'> => e.kind === 'clock').sort((a, b) => a.t - b.t);
+  // the run's segments start at its last restart (scenario 0); earlier ones belong to a clock it replaced
+  let zero = -1;
+  marks.forEach((m, i) => {
+    if (m.scenarioMs === 0) zero = i;
+  });
+  if (zero < 0) return new Clock(1, events[0]?.t ?? 0);
+  const segs = marks.slice(zero).map((m) => ({ wall: m.t, scenario: m.scenarioMs, mark: m.mark }));
+  return Clock.fromSegments(marks[zero]!.scale, segs);
 }

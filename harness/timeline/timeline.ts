@@ -5,11 +5,12 @@ import { InvalidInputError } from '../errors.js';
 import type { Fault } from '../faults/fault.js';
 import type { FaultInjector } from '../faults/injector.js';
 import { createFault } from '../faults/registry.js';
-import { sleep } from '../stack/wait/poll.js';
+import { untilScenario } from '../faults/scenario-time.js';
 
 /**
- * A scenario's steps in scenario time (ms): phases, fault injections and heals, operator actions. Steps run at
- * `start + at / scale` of wall time, each on its own timer (a long step, such as a UPS draining, does not hold up
+ * A scenario's steps in scenario time (ms): phases, fault injections and heals, operator actions. Steps run when
+ * the scenario clock reaches `at` (harness/history/clock.ts: scripted waits compressed, measured work 1:1), each on
+ * its own timer (a long step, such as a UPS draining, does not hold up
  * the next). Every step records when it was scheduled; faults and actions record when they took effect, so the
  * history keeps the skew of each.
  */
@@ -134,10 +135,9 @@ export class Timeline {
 
     const runStep = async (s: PlannedStep) => {
       const scenarioMs = base + s.at;
+      // the wall instant of a scenario instant moves while measured work runs the clock at 1:1
+      if (!(await untilScenario(clock, scenarioMs, signal))) return;
       const due = clock.toWall(scenarioMs);
-      const wait = due - Date.now();
-      if (wait > 0) await sleep(wait, signal);
-      if (signal.aborted) return;
       // A phase starts where its step took effect (docs/measurements.md): an injection where the fault's first effect
       // was certain, a heal where the heal was done, an action where it started, a bare phase at its scheduled
       // instant. Where the effect's instant is uncertain — between asking for it and its proof — the attempts that
@@ -160,7 +160,8 @@ export class Timeline {
         actionCount.set(s.action.name, n);
         ctx.history.record({ kind: 'action', id: `${s.action.name}#${n}`, action: s.action.name, stage: 'scheduled', t: due, scenarioMs });
         startPhase(Date.now());
-        await s.action.run({ ...ctx, signal });
+        const action = s.action;
+        await clock.measure(() => action.run({ ...ctx, signal })); // an operator action is the stack's work: 1:1
       } else if (s.phaseWhenApplied) {
         const applied = await this.faults.get(s.phaseWhenApplied)!.whenApplied;
         if (applied !== undefined && !signal.aborted) startPhase(applied.from, applied.certainFrom);

@@ -7,7 +7,7 @@ import type { History } from '../history/history.js';
 import { CLINICAL_FUNCTIONS, type ClinicalFunction } from '../stack/definition.js';
 import { BucketAggregator } from './buckets.js';
 import { EPJ_LOAD_BIN } from './build-epj-load.js';
-import { parseLoadLine, type LoadSummary } from './lines.js';
+import { parseLoadLine, type LoadAttempt, type LoadSummary } from './lines.js';
 import { assertLoopback } from './loopback.js';
 import { stackEquipment } from '../selfwatch/equipment.js';
 import { startSelfWatch } from '../selfwatch/selfwatch.js';
@@ -48,6 +48,8 @@ export interface RunLoadOptions {
   graceMs?: number;
   /** record the harness's own health while the load runs (default true; harness/selfwatch/selfwatch.ts) */
   selfWatch?: boolean;
+  /** told of every attempt as it completes (the settle watch of harness/timeline/settle.ts) */
+  onAttempt?: (a: LoadAttempt) => void;
 }
 
 export interface LoadRunResult {
@@ -227,6 +229,7 @@ export async function runLoad(opts: RunLoadOptions): Promise<LoadRunResult> {
     attempts += 1;
     noteSlot(a.fn, a.start);
     aggregator.add(a);
+    opts.onAttempt?.(a);
     if (a.write) {
       writes += 1;
       history.record({

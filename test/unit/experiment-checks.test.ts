@@ -46,7 +46,7 @@ describe('experiment: checks', () => {
     expect(rto({ fault: 'wan', functions: 'referral' }).within('11 min').evaluate(wanCut()).status).to.equal('pass');
     const late = rto({ fault: 'wan', functions: 'referral' }).within('9 min').evaluate(wanCut());
     expect(late.status).to.equal('fail');
-    expect(late.children![0]!.summary).to.match(/recovered in 10\.0 s wall \(10\.0 min scenario\), above the maximum 9\.0 min scenario/);
+    expect(late.children![0]!.summary).to.match(/recovered in 10\.0 min scripted \(10\.0 s wall\), above the maximum 9\.0 min scenario/);
     const none = rto({ fault: 'power', functions: 'referral' }).within('1 h').evaluate(wanCut());
     expect(none.status).to.equal('unknown');
     expect(none.summary).to.equal("no fault named 'power' was injected in this run");

@@ -37,6 +37,7 @@ export type SitePowerParams = z.input<typeof sitePowerSchema>;
  */
 export class SitePower extends Fault {
   readonly kind = 'site-power';
+  protected override readonly marksOwnWork = true;
   readonly params: z.output<typeof sitePowerSchema>;
   private targets: TargetContainer[] = [];
   private networkId = '';
@@ -80,7 +81,7 @@ export class SitePower extends Fault {
     this.plannedApplyAt = clock.toWall(this.mainsFailedAt + upsRuntimeMs);
     const signal = ctx.signal ? AbortSignal.any([ctx.signal, this.abort.signal]) : this.abort.signal;
     if (!(await untilScenario(clock, this.mainsFailedAt + upsRuntimeMs, signal))) throw new Error('interrupted (or healed) before the UPS drained');
-    await this.powerOff(ctx);
+    await clock.measure(() => this.powerOff(ctx));
     this.story = this.boot(ctx).catch((err) => {
       ctx.history.record({ kind: 'note', message: `site ${this.params.site}: boot failed: ${err instanceof Error ? err.message : String(err)}` });
     });
@@ -117,8 +118,9 @@ export class SitePower extends Fault {
         ctx.history.record({ kind: 'note', message: `site ${this.params.site}: ${step.component} does not come back` });
         continue;
       }
-      if (step.component === 'core-switch') await this.switchOn(ctx);
-      else await ensureStarted(this.targets.find((t) => t.spec.name === step.component)!.handle);
+      // booting is the stack's work: the scenario clock runs 1:1 while it happens
+      if (step.component === 'core-switch') await clock.measure(() => this.switchOn(ctx));
+      else await clock.measure(() => ensureStarted(this.targets.find((t) => t.spec.name === step.component)!.handle));
       ctx.history.record({ kind: 'note', message: `site ${this.params.site}: ${step.component} up` });
     }
   }

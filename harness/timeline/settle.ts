@@ -1,0 +1,81 @@
+import type { ClinicalFunction } from '../stack/definition.js';
+import { sleep } from '../stack/wait/poll.js';
+
+/**
+ * When has the stack finished reacting to a piece of work? A kill, a heal or a promotion is over when its call
+ * returns, but the EPJ's answer to it — functions failing, reconnecting, coming back — takes real time after that,
+ * and that time is measured work too (harness/history/clock.ts): at 600× a 3-s reconnect must not read 30 min.
+ *
+ * Settled: every function the load drives has, among the attempts that started after the work ended, its last
+ * `sameOutcomes` completed ones with one outcome (all up or all down). A function that keeps flapping holds the
+ * clock at 1:1 until `capMs`, so a scripted wait is never stretched by more than that.
+ */
+export interface SettleOptions {
+  /** consecutive completed attempts of one outcome that make a function settled (default 5) */
+  sameOutcomes?: number;
+  /** the longest the clock waits for the stack to settle (default 20 s) */
+  capMs?: number;
+  /** poll interval (default 100 ms) */
+  intervalMs?: number;
+}
+
+interface Recent {
+  /** start instants and outcomes of the latest completed attempts, in completion order */
+  starts: number[];
+  oks: boolean[];
+}
+
+const KEEP = 64;
+
+export class SettleWatch {
+  private readonly recent = new Map<ClinicalFunction, Recent>();
+  private readonly sameOutcomes: number;
+  private readonly capMs: number;
+  private readonly intervalMs: number;
+
+  constructor(opts: SettleOptions = {}) {
+    this.sameOutcomes = opts.sameOutcomes ?? 5;
+    this.capMs = opts.capMs ?? 20_000;
+    this.intervalMs = opts.intervalMs ?? 100;
+  }
+
+  /** Feed of completed attempts (harness/workload/driver.ts `onAttempt`). */
+  observe(fn: ClinicalFunction, start: number, ok: boolean): void {
+    let r = this.recent.get(fn);
+    if (!r) this.recent.set(fn, (r = { starts: [], oks: [] }));
+    r.starts.push(start);
+    r.oks.push(ok);
+    if (r.starts.length > KEEP) {
+      r.starts.splice(0, r.starts.length - KEEP);
+      r.oks.splice(0, r.oks.length - KEEP);
+    }
+  }
+
+  /** True when every function seen has settled since wall instant `since`. */
+  isSettled(since: number): boolean {
+    if (this.recent.size === 0) return true; // no load, nothing to watch
+    for (const r of this.recent.values()) {
+      let n = 0;
+      let outcome: boolean | undefined;
+      for (let i = r.starts.length - 1; i >= 0 && n < this.sameOutcomes; i--) {
+        if (r.starts[i]! < since) continue;
+        if (outcome === undefined) outcome = r.oks[i];
+        else if (r.oks[i] !== outcome) return false;
+        n++;
+      }
+      if (n < this.sameOutcomes) return false;
+    }
+    return true;
+  }
+
+  /** Resolves when settled since `since`, at the cap, or when aborted; says which. */
+  async settled(since: number, signal?: AbortSignal): Promise<'settled' | 'cap' | 'aborted'> {
+    const deadline = since + this.capMs;
+    for (;;) {
+      if (signal?.aborted) return 'aborted';
+      if (this.isSettled(since)) return 'settled';
+      if (Date.now() >= deadline) return 'cap';
+      await sleep(Math.min(this.intervalMs, deadline - Date.now()), signal);
+    }
+  }
+}

@@ -1,0 +1,113 @@
+import { expect } from 'chai';
+import { rtoOf, rtoVerdict } from '../../harness/checkers/rto.js';
+import { untilScenario } from '../../harness/faults/scenario-time.js';
+import { Clock } from '../../harness/history/clock.js';
+import { History } from '../../harness/history/history.js';
+import { SettleWatch } from '../../harness/timeline/settle.js';
+import { sleep } from '../../harness/stack/wait/poll.js';
+import { applied, at, bucket, run, T0 } from './checkers/fixtures.js';
+
+const MIN = 60_000;
+
+describe('scenario clock: compress the waits, never the work', () => {
+  it('runs scripted waits at the scale and measured work 1:1, and maps both ways', () => {
+    // 600×: 2 s of wall are 20 scenario minutes; then 1.1 s of measured failover work; then scripted again
+    const c = Clock.fromSegments(600, [
+      { wall: T0, scenario: 0, mark: 'scripted' },
+      { wall: at(2), scenario: 20 * MIN, mark: 'measured' },
+      { wall: at(3.1), scenario: 20 * MIN + 1100, mark: 'scripted' },
+    ]);
+    expect(c.toScenario(at(1))).to.equal(10 * MIN);
+    expect(c.toScenario(at(2.5))).to.equal(20 * MIN + 500);
+    expect(c.toScenario(at(4.1))).to.equal(20 * MIN + 1100 + 600_000);
+    expect(c.toWall(20 * MIN + 500)).to.equal(at(2.5));
+    expect(c.toWall(30 * MIN + 1100)).to.equal(at(4.1));
+    expect(c.markAt(at(1))).to.equal('scripted');
+    expect(c.markAt(at(3))).to.equal('measured');
+    expect(c.split(at(0), at(3.1))).to.deep.equal({ scriptedMs: 20 * MIN, measuredMs: 1100 });
+    expect(c.split(at(2.5), at(4.1))).to.deep.equal({ scriptedMs: 10 * MIN, measuredMs: 600 });
+    // before scenario 0 (the steady-state gate) the clock runs at the scale, backwards
+    expect(c.toScenario(at(-1))).to.equal(-10 * MIN);
+  });
+
+  it('RTO after a scripted 20-min wait at 600× plus a failover = 20 min scripted + the failover\'s measured seconds', () => {
+    const c = Clock.fromSegments(600, [
+      { wall: T0, scenario: 0, mark: 'scripted' },
+      { wall: at(2), scenario: 20 * MIN, mark: 'measured' },
+      { wall: at(4), scenario: 20 * MIN + 2000, mark: 'scripted' },
+    ]);
+    const h = new History(c);
+    // the function is down from the fault (t = 0) until 1.3 s after the operator's failover began (t = 2 s)
+    const events = [applied('power#1', 0), ...run('admission', 0, 3, 'bad'), bucket('admission', 3, 10, 7, { firstFailureAt: at(3), lastFailureAt: at(3.2), firstSuccessAfterLastFailureAt: at(3.3), firstSuccessAt: at(3.3) }), ...run('admission', 4, 12, 'good')];
+    for (const e of events.sort((a, b) => (a.t ?? 0) - (b.t ?? 0))) h.record(e);
+    const r = rtoOf(h, h.ofKind('fault')[0]!, 'admission');
+    expect(r.status).to.equal('recovered');
+    expect(r.rtoMs).to.equal(3300);
+    expect(r.rtoSplit).to.deep.equal({ scriptedMs: 20 * MIN, measuredMs: 1300 });
+    expect(r.rtoScenarioMs).to.equal(20 * MIN + 1300); // not 3.3 s × 600 = 33 min
+    expect(r.summary).to.contain('20.0 min scripted + 1.3 s measured');
+    expect(rtoVerdict(h, { maxRtoScenarioMs: 21 * MIN }).status).to.equal('pass');
+    expect(rtoVerdict(h, { maxRtoScenarioMs: 20 * MIN + 1000 }).status).to.equal('fail');
+  });
+
+  it('slows to 1:1 during measured work, live, and a waiter for a scenario instant follows the change of pace', async () => {
+    const c = new Clock(100, Date.now());
+    const started = Date.now();
+    // scenario 20 s is 200 ms of wall at 100× — unless 300 ms of measured work start first
+    const end = c.beginMeasured();
+    const reached = untilScenario(c, 20_000);
+    await sleep(300);
+    end();
+    await reached;
+    const took = Date.now() - started;
+    // 300 ms of work count 300 scenario ms; the remaining 19.7 s of scenario take 197 ms at 100×
+    expect(took).to.be.within(480, 3000); // a clock that kept 100× would have been there after 200 ms
+    expect(c.segments.map((s) => s.mark)).to.deep.equal(['measured', 'scripted']);
+  });
+
+  it('keeps measuring until the settler says the stack has settled', async () => {
+    const c = new Clock(600, Date.now());
+    let settle!: () => void;
+    c.settler = () => new Promise<void>((r) => (settle = r));
+    await c.measure(async () => sleep(20));
+    expect(c.markAt(Date.now())).to.equal('measured'); // the work is over, the stack's reaction is not
+    settle();
+    await sleep(0);
+    expect(c.markAt(Date.now())).to.equal('scripted');
+  });
+
+  it('the history records each change of pace, and a journal\'s events rebuild the same clock', () => {
+    const c = new Clock(60, T0);
+    const h = new History(c);
+    h.startScenarioAt(T0);
+    const end = c.beginMeasured();
+    end();
+    const rebuilt = History.from([...h.all()]);
+    expect(rebuilt.clock.scale).to.equal(60);
+    expect(rebuilt.clock.segments.map((s) => s.mark)).to.deep.equal(c.segments.map((s) => s.mark));
+    expect(h.ofKind('clock').length).to.be.at.least(2);
+    for (const e of h.all()) expect(e.clockMark).to.be.oneOf(['scripted', 'measured']);
+  });
+});
+
+describe('settle watch', () => {
+  it('is settled when every function\'s latest attempts since the work share one outcome', () => {
+    const w = new SettleWatch({ sameOutcomes: 3 });
+    const since = 1000;
+    w.observe('admission', 500, true); // before the work: not counted
+    for (const start of [1100, 1200]) w.observe('admission', start, false);
+    w.observe('journal-lookup', 1100, true);
+    expect(w.isSettled(since)).to.equal(false);
+    w.observe('admission', 1300, false);
+    for (const start of [1200, 1300]) w.observe('journal-lookup', start, true);
+    expect(w.isSettled(since)).to.equal(true);
+    w.observe('admission', 1400, true); // coming back: not settled until it stays back
+    expect(w.isSettled(since)).to.equal(false);
+  });
+
+  it('gives up at its cap', async () => {
+    const w = new SettleWatch({ capMs: 150, intervalMs: 20 });
+    w.observe('admission', Date.now(), true);
+    expect(await w.settled(Date.now())).to.equal('cap');
+  });
+});
