@@ -179,10 +179,18 @@ const definition: CommandModule<object, DefinitionArgs> = {
         ].join(' '),
       ),
   handler: (args) => {
-    // the reference stack is plain data (image names, no build contexts or paths), so it prints as it is and parses back to the same definition
-    process.stdout.write(`${JSON.stringify(referenceStack({ replication: args.replication }), null, 2)}\n`);
+    process.stdout.write(referenceDefinitionText(args.replication));
   },
 };
+
+/**
+ * The reference stack as a definition file. It is plain data (image names, no build contexts, paths or functions),
+ * so it prints as `referenceStack()` writes it — defaults left out, as a vendor would write them — and parses back
+ * to the same definition (test/unit/stack-definition-command.test.ts).
+ */
+export function referenceDefinitionText(replication?: string): string {
+  return `${JSON.stringify(referenceStack({ replication }), null, 2)}\n`;
+}
 
 function printEndpoints(stack: StartedStack) {
   const e = stack.endpoints;
