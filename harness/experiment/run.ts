@@ -13,6 +13,9 @@ import { parseStackDefinition, type ClinicalFunction, type StackDefinitionInput 
 import type { StartedStack } from '../stack/started-stack.js';
 import { upStack } from '../stack/up.js';
 import { sleep } from '../stack/wait/poll.js';
+import { formatDuration } from '../checkers/format.js';
+import { untilScenario } from '../faults/scenario-time.js';
+import { SettleWatch } from '../timeline/settle.js';
 import { Timeline } from '../timeline/timeline.js';
 import { runLoad, type LoadRunResult } from '../workload/driver.js';
 import { defaultProfile, type LoadProfile } from '../workload/profile.js';
@@ -109,7 +112,12 @@ export async function runExperiment(title: string, given: ExperimentSpec, opts: 
     result.history = history = new History(new Clock(spec.timeScale));
     const ctx: RunContext = { stack, history, signal };
     const stopLoad = new AbortController();
-    const load = runLoad({ stack, history, patients, profile, durationMs: 0, signal: stopLoad.signal });
+    // measured work lasts until the stack has settled after it (harness/timeline/settle.ts), judged from the load
+    const settle = new SettleWatch();
+    history.clock.settler = async (since) => {
+      if ((await settle.settled(since, stopLoad.signal)) === 'cap') history.record({ kind: 'note', message: `the stack had not settled ${formatDuration(Date.now() - since)} after a piece of work: the scenario clock is back at scripted pace` });
+    };
+    const load = runLoad({ stack, history, patients, profile, durationMs: 0, signal: stopLoad.signal, onAttempt: (a) => settle.observe(a.fn, a.start, a.ok) });
     let probe: StalenessProbe | undefined;
     try {
       probe = await startStalenessProbe(ctx);
@@ -206,14 +214,13 @@ async function runTimeline(injector: FaultInjector, timeline: Timeline, endMs: n
     }
   }, 500);
   try {
+    await timeline.prepare(injector);
     history.startScenarioAt(Date.now());
-    const base = 0;
-    await timeline.run(injector, { signal }).catch((err: unknown) => {
+    await timeline.run(injector, { signal, base: 0 }).catch((err: unknown) => {
       if (!stop.signal.aborted) throw err;
     });
     // the scenario lasts until its end, after the last step
-    const endWall = history.clock.toWall(base + endMs);
-    if (!stop.signal.aborted) await sleep(endWall - Date.now(), signal);
+    if (!stop.signal.aborted) await untilScenario(history.clock, endMs, signal);
     if (ctx.signal?.aborted) {
       result.status = 'interrupted';
       result.reason = 'interrupted (SIGINT/SIGTERM): healed and torn down';

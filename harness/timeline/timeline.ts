@@ -52,6 +52,8 @@ interface PlannedStep {
 
 export interface TimelineOptions {
   signal?: AbortSignal;
+  /** the scenario instant of the timeline's 0 (default: now on the history's clock) */
+  base?: number;
 }
 
 export class Timeline {
@@ -117,17 +119,30 @@ export class Timeline {
   }
 
   /**
+   * Resolves every fault's targets (a selector matching nothing fails here, before any injection) and hands the
+   * faults to the injector, which heals them on every exit path. `run` does it if not done; a caller that starts
+   * scenario time at the first step does it first, so the preparation is not part of the scenario.
+   */
+  async prepare(injector: FaultInjector): Promise<void> {
+    if (this.prepared) return;
+    for (const f of this.faults.values()) await f.prepare(injector.ctx);
+    for (const f of this.faults.values()) injector.track(f);
+    this.prepared = true;
+  }
+
+  private prepared = false;
+
+  /**
    * Runs the steps. Targets are resolved first (a selector matching nothing fails here, before any injection).
    * Resolves when every step has run; the first failing step aborts the rest and is rethrown. Healing what was
    * injected is the injector owner's job (its finally/after), so an error here never leaves a fault behind.
    */
   async run(injector: FaultInjector, opts: TimelineOptions = {}): Promise<void> {
     const { ctx } = injector;
-    for (const f of this.faults.values()) await f.prepare(ctx);
-    for (const f of this.faults.values()) injector.track(f);
+    await this.prepare(injector);
 
     const clock = ctx.history.clock;
-    const base = clock.toScenario(Date.now());
+    const base = opts.base ?? clock.toScenario(Date.now());
     const failed = new AbortController();
     const signal = opts.signal ? AbortSignal.any([opts.signal, failed.signal]) : failed.signal;
     setMaxListeners(0, signal); // every waiting step listens to it
