@@ -107,7 +107,7 @@ const STACKS: Case[] = [
 const COMMAND_LINES: Case[] = [
   cli([], 'name a command'),
   cli(['launch'], 'Unknown argument: launch'),
-  cli(['stack'], 'name a stack command: up, status or down'),
+  cli(['stack'], 'name a stack command: up, status, down or definition'),
   cli(['stack', 'launch'], 'Unknown argument: launch'),
   cli(['stack', 'up', '--replicaton', 'async'], 'Unknown argument: replicaton'),
   cli(['stack', 'up', 'now'], 'Unknown argument: now'),
@@ -135,6 +135,17 @@ const COMMAND_LINES: Case[] = [
   cli(['run', 'experiments/no-such.experiment.ts'], 'experiment file experiments/no-such.experiment.ts does not exist'),
   cli(['run', '--stack', stackFile('valid-vendor.json'), '--replication', 'on', '--dry-run'], '--stack and --replication do not go together'),
   cli(['run', '--replication', 'eventually'], "--replication: unknown replication mode 'eventually'"),
+  cli(['run', '--seed', '-1'], "--seed must be a whole number from 0 to 9007199254740991, got '-1'"),
+  cli(['run', '--seed', 'abc'], "--seed must be a whole number from 0 to 9007199254740991, got 'abc'"),
+  cli(['run', '--seed', '1', '--seed', '2'], '--seed is given more than once'),
+  cli(['run', '--attach', 'abcd1234', '--stack', stackFile('valid-vendor.json')], '--attach and --stack do not go together'),
+  cli(['run', '--attach', 'abcd1234', '--replication', 'on'], '--attach and --replication do not go together'),
+  cli(['run', '--attach', 'abcd1234', '--keep-stack'], '--attach and --keep-stack do not go together'),
+  cli(['run', '--attach', 'Not_Valid'], "--attach 'Not_Valid' is not a run id"),
+  cli(['run', '--keep-stack'], "--keep-stack keeps one experiment's stack, but", 'name one experiment file'),
+  cli(['run', scenarioFile('empty.json'), '--seed', '7'], '--keep-stack, --attach and --seed apply to experiments'),
+  cli(['stack', 'definition', '--replication', 'bogus'], "--replication: unknown replication mode 'bogus'", 'remote_apply'),
+  cli(['stack', 'definition', '--definition', stackFile('valid-vendor.json')], 'Unknown argument: definition'),
   cli(['headline', '--replication', 'nope'], "--replication: unknown replication mode 'nope'"),
   cli(['images'], 'name an images command: build'),
   // close to a command: yargs suggests it, and the message still names the word typed
@@ -259,6 +270,16 @@ describe('bad input: exit 2, one message naming the problem, nothing created', f
         expect(r.stderr).to.contain(`no stack with run id '${run}'`);
         expect(await runObjects(run)).to.deep.equal(NOTHING);
       }
+    });
+
+    it('run --attach of a run id with no stack: named, and nothing started', async () => {
+      const run = newRunId();
+      const r = await runCli(['run', path.join(PROJECT_ROOT, 'experiments/wan-partition.experiment.ts'), '--attach', run]);
+      expect(r.code, r.stderr).to.equal(2);
+      expectOneMessage(r.stderr);
+      expect(r.stderr).to.contain(`--attach: no stack with run id '${run}' is running`);
+      expect(r.stdout, 'no experiment ran').to.equal('');
+      expect(await runObjects(run)).to.deep.equal(NOTHING);
     });
 
     it('--epj-port already taken', async () => {

@@ -1,5 +1,7 @@
 import { expect } from 'chai';
+import { parseStackDefinition } from '../../harness/stack/definition.js';
 import { newRunId } from '../../harness/stack/names.js';
+import { referenceStack } from '../../harness/stack/reference-stack.js';
 import { runCli } from '../support/cli.js';
 import { NOTHING, runObjects } from '../support/docker-objects.js';
 
@@ -34,6 +36,19 @@ describe('CLI', function () {
     const r = await runCli(['stack', 'down', '--run', 'nosuchrun1']);
     expect(r.code).to.not.equal(0);
     expect(r.stderr).to.contain("no stack with run id 'nosuchrun1'");
+  });
+
+  it('stack definition prints the reference stack as a definition file (JSON), and exits 0', async () => {
+    const r = await runCli(['stack', 'definition', '--replication', 'on']);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stderr).to.equal('');
+    const def = parseStackDefinition(JSON.parse(r.stdout));
+    expect(def.name).to.equal('reference');
+    expect(def.containers.find((c) => c.name === 'a-db')!.command).to.include('synchronous_commit=on');
+    expect(def).to.deep.equal(parseStackDefinition(referenceStack({ replication: 'on' })));
+    const help = await runCli(['stack', 'definition', '--help']);
+    expect(help.code).to.equal(0);
+    expect(help.stdout).to.contain('--replication').and.to.contain('What to edit');
   });
 
   it('doctor reports every prerequisite present, and names the fix for a dead daemon', async () => {
