@@ -48,6 +48,11 @@ export interface LiveProgress {
   stop(): void;
   /** A line of someone else's (a runner's log) printed above the block, so the block is not torn (default: to `stream`). */
   print(line: string, to?: ProgressStream): void;
+  /**
+   * Runs `write`, which prints elsewhere on the same terminal (console.log of a runner's log, mocha's reporter), with
+   * the block erased first and drawn again after it. Without a terminal it just runs `write`.
+   */
+  interject(write: () => void): void;
 }
 
 interface Counts {
@@ -96,7 +101,7 @@ export function startLiveProgress(history: History, opts: LiveProgressOptions = 
   let frame = '';
 
   const line = (text: string) => {
-    if (draw) {
+    if (draw && !stopped) {
       // the block is erased, the line printed where it was, and the block drawn again below it
       draw.clear();
       stream.write(`${text}\n`);
@@ -237,14 +242,21 @@ export function startLiveProgress(history: History, opts: LiveProgressOptions = 
   timer?.unref();
   if (draw) render();
 
+  const interject = (write: () => void) => {
+    if (!draw || stopped) return write();
+    draw.clear();
+    try {
+      write();
+    } finally {
+      if (frame) draw(frame);
+    }
+  };
+
   return {
+    interject,
     print: (text, to) => {
       if (!to || to === stream) line(text);
-      else if (draw) {
-        draw.clear();
-        to.write(`${text}\n`);
-        if (frame) draw(frame);
-      } else to.write(`${text}\n`);
+      else interject(() => to.write(`${text}\n`));
     },
     stop: () => {
       if (stopped) return;

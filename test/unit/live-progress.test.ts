@@ -134,7 +134,17 @@ describe('live progress', () => {
     const i = stream.chunks.indexOf('      stack reference up (run abcd1234)\n');
     expect(i, 'printed as a line').to.be.greaterThan(0);
     expect(stream.chunks.slice(i + 1).join(''), 'the block drawn again below it').to.contain('phase: steady state');
+    // output of someone else's to another stream (console.log): the block is erased before it and drawn after it
+    const other = new FakeStream(true);
+    const mark = stream.chunks.length;
+    progress.interject(() => other.write('mocha says\n'));
+    expect(other.chunks).to.deep.equal(['mocha says\n']);
+    expect(stream.chunks[mark], 'erased first').to.match(/^\u001b\[2K/);
+    expect(stream.chunks.slice(mark + 1).join(''), 'drawn again').to.contain('phase: steady state');
     progress.stop();
+    const stoppedAt = stream.chunks.length;
+    progress.print('after stop');
+    expect(stream.chunks.slice(stoppedAt), 'a plain line, no block after stop').to.deep.equal(['after stop\n']);
   });
 
   it('availability never reads 100 % while anything failed', () => {
