@@ -1,14 +1,23 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Verdict } from '../checkers/verdict.js';
+import type { HistoryEvent, RequestBucketEvent } from '../history/events.js';
 import type { History } from '../history/history.js';
 import { PROJECT_ROOT } from '../images/catalog.js';
-import { Scrubber } from './scrubber.js';
+import { CLINICAL_FUNCTIONS } from '../stack/definition.js';
+import { HISTOGRAM_LAYOUT, MergeableHistogram, type SparseHistogram } from '../workload/histogram.js';
+import { JOURNAL_SCHEMA_VERSION, type JournalFile, type Provenance } from './journal-schema.js';
+import { collectProvenance } from './provenance.js';
+import { looksSecret, REDACTED, Scrubber } from './scrubber.js';
 
 /**
- * The artefact of a run (chaostoolkit's journal): what was run, its verdicts and every event of its history, as
- * one JSON file under reports/. Only what the run recorded goes in — synthetic patients, no environment — and all of
- * it passes the scrubber (harness/reporters/scrubber.ts): an error message that quoted a password does not keep it.
+ * The artefact of a run (chaostoolkit's journal): `reports/<run-id>/journal.json`, a versioned format
+ * (harness/reporters/journal-schema.ts, docs/journal.md) — what was run, with which seed, stack, images, tools and
+ * harness commit on which host; its verdicts; per function and wall second the attempts and their outcomes;
+ * mergeable latency histograms per function and phase; and every event of its history, so every verdict can be
+ * recomputed. Only what the run recorded goes in — synthetic patients, no environment — and all of it passes the
+ * scrubber (harness/reporters/scrubber.ts): an error message that quoted a password does not keep it, and a field
+ * of the stack definition named like a secret is masked.
  */
 export interface Journal {
   experiment: string;
@@ -16,30 +25,259 @@ export interface Journal {
   runId?: string;
   verdicts: Verdict[];
   history: History;
+  /** why the run was aborted, interrupted, or could not finish */
+  reason?: string;
+  /** the seed of the synthetic patients and the load (seedPatients, runLoad), so the run can be replayed */
+  seed?: number;
+  /** the stack definition the run used; fields named like secrets are masked, environment secrets scrubbed */
+  definition?: object;
+  /**
+   * collectProvenance()'s answer (harness/reporters/provenance.ts), gathered while Docker and the stack's images are
+   * at hand. Without it the journal still gets the harness's commit, tool versions and host, but no image ids and
+   * no Docker version.
+   */
+  provenance?: Provenance;
 }
 
+/** Writes the journal under `dir` (the reports root) as `<run-id>/journal.json` and returns that file's path. */
 export async function writeJournal(j: Journal, dir = path.join(PROJECT_ROOT, 'reports')): Promise<string> {
   const events = j.history.all();
-  const started = events[0]?.t ?? Date.now();
+  const startedMs = events.length > 0 ? extent(events, (e) => e.t).min : Date.now();
   const scrubber = Scrubber.fromEnvironment();
-  const slug = scrubber.scrub(j.experiment).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
-  const file = path.join(dir, `${new Date(started).toISOString().replace(/[:.]/g, '-')}-${slug}.json`);
-  await mkdir(dir, { recursive: true });
-  await writeFile(
-    file,
-    scrubber.stringify(
-      {
-        experiment: j.experiment,
-        status: j.status,
-        runId: j.runId,
-        startedAt: new Date(started).toISOString(),
-        endedAt: new Date(events.at(-1)?.t ?? started).toISOString(),
-        timeScale: j.history.clock.scale,
-        verdicts: j.verdicts,
-        events,
-      },
-      1,
-    ),
-  );
+  const id = await journalId(dir, j.runId, startedMs);
+  const provenance = j.provenance ?? (await collectProvenance({ docker: null }));
+  const journal = buildJournal(j, { id, provenance });
+  const folder = path.join(dir, id);
+  const file = path.join(folder, 'journal.json');
+  await mkdir(folder, { recursive: true });
+  // scrub every string value, then the text itself (keys, escaped forms); write whole or not at all
+  const scrubbed = JSON.parse(scrubber.stringify(journal)) as unknown;
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, scrubber.scrub(stringifyJournal(scrubbed)));
+  await rename(tmp, file);
   return file;
+}
+
+/** The journal document for `j` (not yet scrubbed of environment secrets; writeJournal does that). */
+export function buildJournal(j: Journal, at: { id: string; provenance: Provenance }): JournalFile {
+  const events = j.history.all();
+  const { min, max } = extent(events, (e) => e.t);
+  const startedMs = events.length > 0 ? min : Date.now();
+  const endedMs = events.length > 0 ? max : startedMs;
+  return {
+    schemaVersion: JOURNAL_SCHEMA_VERSION,
+    id: at.id,
+    experiment: j.experiment,
+    status: j.status,
+    reason: j.reason ?? null,
+    runId: j.runId ?? null,
+    startedAt: new Date(startedMs).toISOString(),
+    endedAt: new Date(endedMs).toISOString(),
+    timeScale: j.history.clock.scale,
+    seed: j.seed ?? null,
+    clocks: clocksOf(j.history),
+    definition: j.definition ? (maskSecretFields(j.definition) as Record<string, unknown>) : null,
+    provenance: at.provenance,
+    verdicts: j.verdicts,
+    perFunctionSeconds: perFunctionSeconds(events),
+    latency: latencyHistograms(events),
+    events: [...events],
+  };
+}
+
+/** The run's directory name: its run id, or `norun-<stamp>` (made unique under `dir`) for a run without a stack. */
+async function journalId(dir: string, runId: string | undefined, startedMs: number): Promise<string> {
+  if (runId) return runId.replace(/[^A-Za-z0-9_.-]/g, '-').replace(/^\.+/, '_');
+  const base = `norun-${new Date(startedMs).toISOString().replace(/[:.]/g, '-')}`;
+  for (let n = 0; ; n++) {
+    const id = n === 0 ? base : `${base}-${n}`;
+    const taken = await stat(path.join(dir, id)).then(
+      () => true,
+      () => false,
+    );
+    if (!taken) return id;
+  }
+}
+
+interface ClockSegmentLike {
+  wall: number;
+  scenario: number;
+  mark: 'scripted' | 'measured';
+}
+
+/** Scale, scenario 0 and the clock's changes of pace (a clock without segments ran at one pace from scenario 0). */
+function clocksOf(history: History): JournalFile['clocks'] {
+  const clock = history.clock;
+  const segments = (clock as unknown as { segments?: readonly ClockSegmentLike[] }).segments;
+  return {
+    timeScale: clock.scale,
+    scenarioZeroAt: clock.startWall,
+    segments: segments?.map((s) => ({ wall: s.wall, scenario: s.scenario, mark: s.mark })) ?? [{ wall: clock.startWall, scenario: 0, mark: 'scripted' }],
+  };
+}
+
+type FunctionSecond = JournalFile['perFunctionSeconds']['functions'][string][number];
+
+/**
+ * Per clinical function and wall second: the attempts that started in it, their successes and failures by cause,
+ * added up from the `requests` buckets starting in that second (pieces cut at a phase edge, and a bucket recorded
+ * again for late attempts, add up). Second 0 starts at `originMs`, the whole second at or before the run's first
+ * instant.
+ */
+export function perFunctionSeconds(events: readonly HistoryEvent[]): JournalFile['perFunctionSeconds'] {
+  const requests = events.filter((e): e is RequestBucketEvent => e.kind === 'requests');
+  const first = Math.min(extent(events, (e) => e.t).min, extent(requests, (r) => r.bucket).min);
+  const originMs = Number.isFinite(first) ? Math.floor(first / 1000) * 1000 : 0;
+  const byFn = new Map<string, Map<number, FunctionSecond>>();
+  for (const r of requests) {
+    const s = Math.floor((r.bucket - originMs) / 1000);
+    let seconds = byFn.get(r.fn);
+    if (!seconds) byFn.set(r.fn, (seconds = new Map()));
+    let sec = seconds.get(s);
+    if (!sec) seconds.set(s, (sec = { s, attempts: 0, successes: 0, failures: {} }));
+    sec.attempts += r.attempts;
+    sec.successes += r.successes;
+    for (const [cause, n] of Object.entries(r.failures)) if (n) sec.failures[cause] = (sec.failures[cause] ?? 0) + n;
+    if (r.skipped) sec.skipped = (sec.skipped ?? 0) + r.skipped;
+  }
+  const functions: Record<string, FunctionSecond[]> = {};
+  for (const fn of orderFunctions(byFn.keys())) functions[fn] = [...byFn.get(fn)!.values()].sort((a, b) => a.s - b.s);
+  return { originMs, functions };
+}
+
+/**
+ * Latency histograms merged from the `requests` buckets' own (harness/workload/histogram.ts): per function over the
+ * whole run, and per function per phase — an attempt belongs to the phase in which its bucket starts (the last
+ * `phase` event at or before it, as the checkers place it; harness/checkers/phases.ts).
+ */
+export function latencyHistograms(events: readonly HistoryEvent[]): JournalFile['latency'] {
+  const phases = events.filter((e): e is Extract<HistoryEvent, { kind: 'phase' }> => e.kind === 'phase').sort((a, b) => a.t - b.t);
+  const whole = new Map<string, MergeableHistogram>();
+  const perPhase = new Map<number, Map<string, MergeableHistogram>>(); // phase index (-1: before the first) → fn →
+  let bucketsWithoutHistogram = 0;
+  const add = (into: Map<string, MergeableHistogram>, fn: string, h: SparseHistogram) => {
+    let m = into.get(fn);
+    if (!m) into.set(fn, (m = new MergeableHistogram()));
+    m.merge(h);
+  };
+  for (const e of events) {
+    if (e.kind !== 'requests') continue;
+    if (!e.latencyHistogram) {
+      if (e.attempts > 0) bucketsWithoutHistogram += 1;
+      continue;
+    }
+    add(whole, e.fn, e.latencyHistogram);
+    const p = lastAtOrBefore(phases, e.bucket);
+    let fns = perPhase.get(p);
+    if (!fns) perPhase.set(p, (fns = new Map()));
+    add(fns, e.fn, e.latencyHistogram);
+  }
+  const sparse = (m: Map<string, MergeableHistogram> | undefined) =>
+    Object.fromEntries(orderFunctions(m?.keys() ?? []).map((fn) => [fn, m!.get(fn)!.toSparse()]));
+  const byPhase: JournalFile['latency']['byPhase'] = [];
+  if (perPhase.has(-1)) byPhase.push({ phase: null, from: null, functions: sparse(perPhase.get(-1)) });
+  phases.forEach((p, i) => byPhase.push({ phase: p.name, from: p.t, functions: sparse(perPhase.get(i)) }));
+  return { layout: HISTOGRAM_LAYOUT, byFunction: sparse(whole), byPhase, bucketsWithoutHistogram };
+}
+
+/** Smallest and largest of `f` over `xs` (a run has too many events to spread into Math.min). */
+function extent<T>(xs: readonly T[], f: (x: T) => number): { min: number; max: number } {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const x of xs) {
+    const v = f(x);
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return { min, max };
+}
+
+/** Index of the last of `sorted` (by t) with t ≤ at; −1 when none. */
+function lastAtOrBefore(sorted: readonly { t: number }[], at: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]!.t <= at) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
+}
+
+/** The clinical functions in their usual order, anything else after them by name. */
+function orderFunctions(fns: Iterable<string>): string[] {
+  const rank = (fn: string) => {
+    const i = (CLINICAL_FUNCTIONS as readonly string[]).indexOf(fn);
+    return i < 0 ? CLINICAL_FUNCTIONS.length : i;
+  };
+  return [...fns].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
+/** A field name that looks like it holds a secret: the scrubber's rule, camelCase too (`dbPassword`, `apiToken`). */
+export function looksSecretField(name: string): boolean {
+  if (looksSecret(name)) return true;
+  const words = name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').split(/[_.\s-]+/);
+  return words.some((w) => /^(password|passwd|pwd|pass|passphrase|secret|token|credentials?|apikey)s?$/i.test(w));
+}
+
+/** `NAME=value` / `--name=value` where NAME looks secret (in a command line or a list of settings). */
+const SECRET_ASSIGNMENT = /^(-{0,2})([A-Za-z_][A-Za-z0-9_.-]*)([=:])(.+)$/s;
+
+/**
+ * A copy of `value` with every field whose name looks secret masked (its value, whatever it is, becomes `***`),
+ * and in lists of strings (a command, arguments) `--password=x`, `PGPASSWORD=x` and `--password x` masked too.
+ * URL userinfo and environment secrets are the scrubber's (writeJournal runs both).
+ */
+export function maskSecretFields(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    for (let i = 0; i < value.length; i++) {
+      const v = value[i];
+      if (typeof v === 'string') {
+        const m = SECRET_ASSIGNMENT.exec(v);
+        if (m && looksSecretField(m[2]!)) {
+          out.push(`${m[1]}${m[2]}${m[3]}${REDACTED}`);
+          continue;
+        }
+        out.push(v);
+        // `--password x`: the flag's next argument is the secret
+        const flag = /^-{1,2}([A-Za-z][A-Za-z0-9_.-]*)$/.exec(v);
+        if (flag && looksSecretField(flag[1]!) && typeof value[i + 1] === 'string') {
+          out.push(REDACTED);
+          i += 1;
+        }
+        continue;
+      }
+      out.push(maskSecretFields(v));
+    }
+    return out;
+  }
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, looksSecretField(k) ? REDACTED : maskSecretFields(v)]));
+  }
+  return value;
+}
+
+/**
+ * JSON laid out for people and line tools: the top levels indented, and each element of a list of objects — an
+ * event, a verdict, a second of a function, a container — compact on a line of its own.
+ */
+export function stringifyJournal(value: unknown): string {
+  const write = (v: unknown, depth: number): string => {
+    const pad = ' '.repeat(depth + 1);
+    const end = ' '.repeat(depth);
+    if (Array.isArray(v)) {
+      if (v.length > 0 && v.every((x) => x !== null && typeof x === 'object' && !Array.isArray(x))) {
+        return `[\n${v.map((x) => `${pad}${JSON.stringify(x)}`).join(',\n')}\n${end}]`;
+      }
+      return JSON.stringify(v);
+    }
+    if (v !== null && typeof v === 'object' && depth <= 2) {
+      const entries = Object.entries(v).filter(([, x]) => x !== undefined);
+      if (entries.length === 0) return '{}';
+      return `{\n${entries.map(([k, x]) => `${pad}${JSON.stringify(k)}: ${write(x, depth + 1)}`).join(',\n')}\n${end}}`;
+    }
+    return JSON.stringify(v) ?? 'null';
+  };
+  return `${write(value, 0)}\n`;
 }

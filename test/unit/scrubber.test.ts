@@ -56,10 +56,11 @@ describe('secret scrubber', () => {
       history.record({ kind: 'note', message: `connecting with ${DATABASE_URL} and bearer ${TOKEN}` });
       history.record({ kind: 'note', message: `aws said: ${AWS_KEY} is invalid` });
       const file = await writeJournal({ experiment: `unit ${TOKEN}`, status: 'completed', runId: 'unit', verdicts: [], history }, dir);
+      expect(path.relative(dir, file)).to.equal(path.join('unit', 'journal.json'));
       const text = await readFile(file, 'utf8');
       for (const secret of [TOKEN, DB_PASSWORD, AWS_KEY]) {
         expect(text, secret).to.not.contain(secret);
-        expect(path.basename(file), secret).to.not.contain(secret.toLowerCase());
+        expect(path.relative(dir, file), secret).to.not.contain(secret.toLowerCase());
       }
       expect(text).to.contain(`postgres://${REDACTED}@127.0.0.1:5/x`).and.to.contain(`bearer ${REDACTED}`);
     } finally {
