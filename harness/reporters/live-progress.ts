@@ -39,6 +39,12 @@ export interface LiveProgressOptions {
   redrawMs?: number;
   /** the availability window of the block, ms of buckets (default 5000) */
   windowMs?: number;
+  /**
+   * The history's scenario clock is restarted at the timeline's start (History.startScenarioAt, as the experiment
+   * runner does after the steady-state gate): until that restart (a `clock` event at scenario 0) scenario time is
+   * shown as "before scenario 0", not as the provisional clock's reading. Default false: scenario time as stamped.
+   */
+  scenarioStartsLater?: boolean;
   /** the wall clock (tests) */
   now?: () => number;
 }
@@ -96,6 +102,7 @@ export function startLiveProgress(history: History, opts: LiveProgressOptions = 
   let lastMark: string | undefined;
   let summaryDue = false;
   let stopped = false;
+  let scenarioStarted = opts.scenarioStartsLater !== true;
 
   const draw = tty ? createLogUpdate(stream as NodeJS.WriteStream, { showCursor: true }) : undefined;
   let frame = '';
@@ -112,7 +119,7 @@ export function startLiveProgress(history: History, opts: LiveProgressOptions = 
   };
 
   const clocks = (t: number, scenarioMs: number, mark?: string) =>
-    `[${new Date(t).toISOString().slice(11, 23)} | scenario ${scenarioText(scenarioMs)}${mark ? `, ${mark}` : ''}]`;
+    `[${new Date(t).toISOString().slice(11, 23)} | ${scenarioStarted ? `scenario ${scenarioText(scenarioMs)}${mark ? `, ${mark}` : ''}` : 'before scenario 0'}]`;
   const clocksOf = (e: HistoryEvent) => clocks(e.t, e.scenarioMs, markOf(e));
 
   const functions = (): ClinicalFunction[] => (opts.functions ? [...opts.functions] : CLINICAL_FUNCTIONS.filter((fn) => seen.has(fn)));
@@ -163,6 +170,8 @@ export function startLiveProgress(history: History, opts: LiveProgressOptions = 
     if (stopped) return;
     const mark = markOf(e);
     if (mark) lastMark = mark;
+    // the scenario clock's restart at the timeline's start (kind 'clock', harness/history/events.ts)
+    if ((e.kind as string) === 'clock' && e.scenarioMs === 0) scenarioStarted = true;
     switch (e.kind) {
       case 'requests':
         onBucket(e);
@@ -183,7 +192,7 @@ export function startLiveProgress(history: History, opts: LiveProgressOptions = 
           const f = faults.get(e.id);
           faults.set(e.id, { name, fault: e.fault, target: e.target, since: f?.since ?? e.t });
         } else faults.delete(e.id);
-        line(`${clocksOf(e)} fault ${e.id} ${e.stage} ${e.target}${e.skewMs !== undefined ? ` (skew ${e.skewMs} ms)` : ''}${e.detail ? `: ${e.detail}` : ''}`);
+        line(`${clocksOf(e)} fault ${e.id} ${e.stage} ${e.target}${e.skewMs !== undefined ? ` (skew ${Math.round(e.skewMs)} ms)` : ''}${e.detail ? `: ${e.detail}` : ''}`);
         return;
       }
       case 'action': {
@@ -209,7 +218,9 @@ export function startLiveProgress(history: History, opts: LiveProgressOptions = 
     const mark = currentMark(history, t) ?? lastMark;
     const scale = history.clock.scale;
     const lines = [
-      `phase: ${current?.name ?? '(before the first phase)'}   wall ${clockText(t - startedAt)}   scenario ${scenarioText(scenarioAt(history, t))} (${[mark, `×${scale}`].filter(Boolean).join(', ')})`,
+      `phase: ${current?.name ?? '(before the first phase)'}   wall ${clockText(t - startedAt)}   ${
+        scenarioStarted ? `scenario ${scenarioText(scenarioAt(history, t))} (${[mark, `×${scale}`].filter(Boolean).join(', ')})` : `before scenario 0 (×${scale})`
+      }`,
       `active faults: ${
         faults.size === 0
           ? 'none'

@@ -147,6 +147,20 @@ describe('live progress', () => {
     expect(stream.chunks.slice(stoppedAt), 'a plain line, no block after stop').to.deep.equal(['after stop\n']);
   });
 
+  it('before the timeline restarts the scenario clock, scenario time reads "before scenario 0"', () => {
+    const stream = new FakeStream(false);
+    const history = new History(new Clock(60, T0));
+    const progress = startLiveProgress(history, { stream, functions: FNS, now: () => T0 + 9000, scenarioStartsLater: true });
+    history.record({ kind: 'phase', name: 'steady state', t: T0 + 1000 });
+    history.startScenarioAt(T0 + 5000); // records the clock's restart at scenario 0
+    const baseline = history.record({ kind: 'phase', name: 'baseline', t: T0 + 5000 });
+    progress.stop();
+    const lines = stream.text.trimEnd().split('\n');
+    expect(lines[0]).to.equal('[12:00:01.000 | before scenario 0] phase steady state');
+    expect(lines[1]).to.equal(`${stamp(baseline, '0')} phase baseline`);
+    expect(lines[2]).to.equal("[12:00:05.000 | scenario 0] availability in 'steady state' (4.0 s wall): journal-lookup no attempts, read-only-lookup no attempts");
+  });
+
   it('availability never reads 100 % while anything failed', () => {
     expect(availabilityText({ attempts: 1000, successes: 999 })).to.equal('99.9 % (999/1000)');
     expect(availabilityText({ attempts: 100_000, successes: 99_999 })).to.equal('99.9 % (99999/100000)');
