@@ -143,7 +143,10 @@ async function runExperimentsInMocha(files: string[], overrides: ExperimentOverr
   const mocha = path.join(PROJECT_ROOT, 'node_modules/mocha/bin/mocha.js');
   const tsx = import.meta.resolve('tsx');
   const args = ['--import', tsx, mocha, '--no-config', '--timeout', '0', '--exit', ...(grep ? ['--grep', grep] : []), ...files];
-  const child = spawn(process.execPath, args, { stdio: 'inherit', env: { ...process.env, ...overridesToEnv(overrides) } });
+  // the flags are the only source of overrides: one left in this shell's environment (EPJ_CHAOS_ATTACH, …) would
+  // reach the runner unchecked, and the plan checked here would not be the one that runs
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !(Object.values(OVERRIDE_ENV) as string[]).includes(k)));
+  const child = spawn(process.execPath, args, { stdio: 'inherit', env: { ...inherited, ...overridesToEnv(overrides) } });
   const forward = (sig: NodeJS.Signals) => child.kill(sig);
   process.on('SIGTERM', forward);
   process.on('SIGINT', () => {}); // the terminal sends Ctrl-C to the child too: wait for it to clean up
