@@ -1,13 +1,14 @@
 import { availabilityVerdict } from '../checkers/availability.js';
 import { mergeBuckets } from '../checkers/buckets.js';
 import { MIN_EXPECTED_ATTEMPTS } from '../checkers/evidence.js';
-import { formatPercent } from '../checkers/format.js';
+import { formatDuration, formatPercent } from '../checkers/format.js';
 import { checkLostWrites, lostWritesVerdict, type PresentWrite } from '../checkers/lost-writes.js';
 import { phasesOf, type Phase } from '../checkers/phases.js';
 import { rtoVerdict } from '../checkers/rto.js';
 import { stalenessVerdict } from '../checkers/staleness.js';
-import type { Verdict } from '../checkers/verdict.js';
+import { composeVerdicts, type Verdict } from '../checkers/verdict.js';
 import { whatIfFailover } from '../checkers/what-if.js';
+import { MergeableHistogram } from '../workload/histogram.js';
 import { replicationModeOf } from '../probes/replication-mode.js';
 import { InvalidInputError } from '../errors.js';
 import type { History } from '../history/history.js';
@@ -266,4 +267,57 @@ export function whatIfLoss() {
       };
     },
   };
+}
+
+/**
+ * Latency of the chosen functions' attempts that started in a phase: a percentile of their merged histograms
+ * (harness/workload/histogram.ts, within its bins' precision), against a bound in wall milliseconds — latency is
+ * the stack's own work, which no time scale shortens. `atLeast` states a floor physics sets (a synchronous commit
+ * waits at least a round trip to the standby).
+ */
+export function latency(fns: FunctionChoice) {
+  const functions = functionsOf(fns);
+  const label = fns === 'all' ? 'every function' : functions.join(', ');
+  const percentileOf = (p: number) => {
+    if (!(p > 0 && p <= 100)) throw new InvalidInputError(`latency(${label}): percentile ${p} must be in (0, 100]`);
+    return {
+      in(phase: string) {
+        const judge = (bound: string | number, below: boolean): Check => {
+          const boundMs = parseDuration(bound, `latency(${label}).p${p}.in('${phase}')`);
+          return {
+            expectation: `${label}: p${p} latency ${below ? '≤' : '≥'} ${formatDuration(boundMs)} in ${phase}`,
+            evaluate: (history) => placed(latencyVerdict(history, { functions, phase, p, boundMs, below }), history, phase),
+          };
+        };
+        return { atMost: (bound: string | number) => judge(bound, true), atLeast: (bound: string | number) => judge(bound, false) };
+      },
+    };
+  };
+  return { p50: percentileOf(50), p95: percentileOf(95), p99: percentileOf(99), percentile: percentileOf };
+}
+
+function latencyVerdict(history: History, o: { functions: ClinicalFunction[]; phase: string; p: number; boundMs: number; below: boolean }): Verdict {
+  const occurrences = phasesOf(history).filter((ph) => ph.name === o.phase);
+  if (occurrences.length === 0) return { checker: `latency in ${o.phase}`, status: 'unknown', summary: `phase ${o.phase} never started` };
+  const children = o.functions.map((fn): Verdict => {
+    const checker = `latency ${fn} in ${o.phase}`;
+    const hist = new MergeableHistogram();
+    let missing = 0;
+    for (const b of history.ofKind('requests')) {
+      if (b.fn !== fn || !occurrences.some((ph) => b.bucket >= ph.start && b.bucket < ph.end)) continue;
+      if (b.latencyHistogram) hist.merge(b.latencyHistogram);
+      else if (b.attempts > 0) missing++;
+    }
+    if (missing > 0) return { checker, status: 'unknown', summary: `${fn}: ${missing} bucket(s) in ${o.phase} without a latency histogram` };
+    if (hist.count < MIN_EXPECTED_ATTEMPTS) return { checker, status: 'unknown', summary: `${fn}: ${hist.count} attempt(s) in ${o.phase}, too few for a p${o.p}` };
+    const value = hist.percentile(o.p / 100);
+    const ok = o.below ? value <= o.boundMs : value >= o.boundMs;
+    return {
+      checker,
+      status: ok ? 'pass' : 'fail',
+      summary: `${fn}: p${o.p} ${formatDuration(value)} ${o.below ? (ok ? '≤' : '>') : ok ? '≥' : '<'} ${formatDuration(o.boundMs)} in ${o.phase} (${hist.count} attempts)`,
+      details: { fn, p: o.p, valueMs: value, boundMs: o.boundMs, attempts: hist.count, histogram: hist.toSparse() },
+    };
+  });
+  return composeVerdicts(`latency in ${o.phase}`, children);
 }

@@ -25,7 +25,9 @@ export async function describePlan(e: DeclaredExperiment, overrides: ExperimentO
     ...def.sites.map((s) => `  site ${s.id} (${s.name}): ${def.containers.filter((c) => c.site === s.id).map((c) => `${c.name} [${c.role}]`).join(', ')}`),
     `time scale: ${scale}× (one scenario minute = ${(60 / scale).toFixed(3)} s of wall time)`,
     `steady state before injecting: ${spec.steadyState?.functions ?? 'all'} ≥ ${((spec.steadyState?.atLeast ?? 0.99) * 100).toFixed(2)} % for ${spec.steadyState?.for ?? '1 min'}`,
-    'timeline (scenario | wall after the gate):',
+    // the wall column counts scripted waits only: the stack's own work (a kill, a boot, a failover) runs 1:1 and
+    // pushes every later step back by its real duration (harness/history/clock.ts)
+    'timeline (scenario | wall after the gate, before the real duration of the stack\'s work is added):',
   ];
   for (const s of plan.steps) {
     const what: string[] = [];

@@ -8,10 +8,12 @@ import { History } from '../history/history.js';
 import { exitSignal, onSignalExit } from '../lifecycle/exit-guard.js';
 import { startStalenessProbe, type StalenessProbe } from '../probes/staleness.js';
 import { writeJournal } from '../reporters/journal.js';
+import { startLiveProgress, type LiveProgress } from '../reporters/live-progress.js';
+import { collectProvenance } from '../reporters/provenance.js';
+import type { Provenance } from '../reporters/journal-schema.js';
 import type { RunContext } from '../run-context.js';
 import { parseStackDefinition, type ClinicalFunction, type StackDefinitionInput } from '../stack/definition.js';
 import type { StartedStack } from '../stack/started-stack.js';
-import { upStack } from '../stack/up.js';
 import { sleep } from '../stack/wait/poll.js';
 import { formatDuration } from '../checkers/format.js';
 import { untilScenario } from '../faults/scenario-time.js';
@@ -24,7 +26,9 @@ import { seedPatients } from '../workload/seed.js';
 import { functionsOf, RECORDED_AFTER_MS, type AbortCondition, type Check, type FunctionChoice } from './checks.js';
 import { parseDuration } from './duration.js';
 import { overridesFromEnv, stackWithOverrides } from './overrides.js';
+import { acquireStack, type AcquiredStack } from './stack-source.js';
 import { planTimeline, type Step } from './timeline.js';
+import { randomInt } from 'node:crypto';
 
 /**
  * One run skeleton for every experiment (chaostoolkit's fixed order), so an author states the scenario and nothing
@@ -87,16 +91,37 @@ export async function runExperiment(title: string, given: ExperimentSpec, opts: 
   const gateThreshold = spec.steadyState?.atLeast ?? 0.99;
   const gateScenarioMs = parseDuration(spec.steadyState?.for ?? '1 min', 'steadyState.for');
   const profile = spec.load?.profile ?? defaultProfile;
-  const log = opts.log ?? (() => {});
+  let progress: LiveProgress | undefined;
+  const baseLog = opts.log ?? (() => {});
+  // the runner's lines go above the live progress block, never through it
+  const log = (line: string) => (progress ? progress.interject(() => baseLog(line)) : baseLog(line));
 
+  // one seed for the synthetic patients and the load's choices, recorded in the journal: `run --seed` replays it
+  const seed = overrides.seed ?? randomInt(0, 2 ** 32);
   const signal = opts.signal ? AbortSignal.any([opts.signal, exitSignal()]) : exitSignal();
-  const starting = upStack(spec.stack, { signal });
-  const unregisterDown = onSignalExit('take the experiment stack down', async () => (await starting.catch(() => undefined))?.down());
+  // brought up for the run, or kept (`--keep-stack`), or one `stack up` left running (`--attach`)
+  const acquiring = acquireStack(spec.stack, overrides, { signal });
+  const unregisterDown = onSignalExit('take the experiment stack down', async () => (await acquiring.catch(() => undefined))?.release());
   let stack: StartedStack | undefined;
+  let acquired: AcquiredStack | undefined;
+  let provenance: Promise<Provenance> | undefined;
   let history = new History(clock);
   const result: ExperimentResult = { title, status: 'completed', checks: [], history };
-  const journal = () =>
-    writeJournal({ experiment: title, status: result.status, runId: result.runId, verdicts: result.checks.map((c) => ({ ...c.verdict, checker: c.name })), history: result.history }, opts.reportDir);
+  const journal = async () =>
+    writeJournal(
+      {
+        experiment: title,
+        status: result.status,
+        runId: result.runId,
+        verdicts: result.checks.map((c) => ({ ...c.verdict, checker: c.name })),
+        history: result.history,
+        ...(result.reason ? { reason: result.reason } : {}),
+        seed,
+        definition: stack?.definition ?? definition,
+        ...(provenance ? { provenance: await provenance } : {}),
+      },
+      opts.reportDir,
+    );
   // on SIGINT/SIGTERM the exit guard heals (registered later, so run first), then writes what was measured, then
   // takes the stack down, and exits: the journal of an interrupted run says so
   const unregisterJournal = onSignalExit('write the experiment journal', async () => {
@@ -104,20 +129,28 @@ export async function runExperiment(title: string, given: ExperimentSpec, opts: 
     await journal();
   });
   try {
-    stack = await starting;
+    acquired = await acquiring;
+    stack = acquired.stack;
     result.runId = stack.runId;
-    log(`stack ${definition.name} up (run ${stack.runId})`);
-    const patients = await seedPatients(stack.functionUrl('clinical-note'), { patients: spec.load?.patients ?? 500 });
+    log(`stack ${definition.name} ${acquired.attached ? 'attached' : 'up'} (run ${stack.runId})`);
+    // image ids, tool versions, commit and host, gathered while Docker is at hand (never throws)
+    provenance = collectProvenance({ definition: stack.definition, docker: stack.docker });
+    const patients = await seedPatients(stack.functionUrl('clinical-note'), { patients: spec.load?.patients ?? 500, seed });
     // scenario time 0 is the timeline's start; the history begins with the load that precedes it
     result.history = history = new History(new Clock(spec.timeScale));
+    const progressMode = overrides.progress ?? 'off';
+    if (progressMode !== 'off') {
+      const functions = functionsOf('all').filter((fn) => definition.functions[fn] && profile[fn] > 0);
+      progress = startLiveProgress(history, { tty: progressMode === 'tty', functions, scenarioStartsLater: true });
+    }
     const ctx: RunContext = { stack, history, signal };
     const stopLoad = new AbortController();
     // measured work lasts until the stack has settled after it (harness/timeline/settle.ts), judged from the load
     const settle = new SettleWatch();
-    history.clock.settler = async (since) => {
-      if ((await settle.settled(since, stopLoad.signal)) === 'cap') history.record({ kind: 'note', message: `the stack had not settled ${formatDuration(Date.now() - since)} after a piece of work: the scenario clock is back at scripted pace` });
+    history.clock.settler = async (since, kind) => {
+      if ((await settle.settled(since, kind, stopLoad.signal)) === 'cap') history.record({ kind: 'note', message: `the stack had not settled ${formatDuration(Date.now() - since)} after a piece of work: the scenario clock is back at scripted pace` });
     };
-    const load = runLoad({ stack, history, patients, profile, durationMs: 0, signal: stopLoad.signal, onAttempt: (a) => settle.observe(a.fn, a.start, a.ok) });
+    const load = runLoad({ stack, history, patients, profile, durationMs: 0, seed, signal: stopLoad.signal, onAttempt: (a) => settle.observe(a.fn, a.start, a.ok) });
     let probe: StalenessProbe | undefined;
     try {
       probe = await startStalenessProbe(ctx);
@@ -149,6 +182,7 @@ export async function runExperiment(title: string, given: ExperimentSpec, opts: 
     } finally {
       stopLoad.abort();
       await Promise.allSettled([probe?.stop(), load]);
+      progress?.stop();
     }
     const loadResult = await load.catch((err: unknown) => err as Error);
     if (loadResult instanceof Error) history.record({ kind: 'note', message: `the load generator failed: ${describeError(loadResult)}` });
@@ -164,11 +198,12 @@ export async function runExperiment(title: string, given: ExperimentSpec, opts: 
     result.reason = describeError(err);
     log(`${result.status}: ${result.reason}`);
   } finally {
+    progress?.stop();
     unregisterJournal();
     try {
       result.journal = await journal();
     } finally {
-      await stack?.down();
+      await acquired?.release();
       unregisterDown();
     }
   }

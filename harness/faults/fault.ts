@@ -80,7 +80,7 @@ export abstract class Fault {
     try {
       // applying is the stack's work, at 1:1 on the scenario clock; a fault with scripted waits inside its apply
       // (site power's UPS draining) marks its own work instead
-      const detail = this.marksOwnWork ? await this.apply(ctx) : await ctx.history.clock.measure(() => this.apply(ctx));
+      const detail = this.marksOwnWork ? await this.apply(ctx) : await ctx.history.clock.measure(() => this.apply(ctx), 'break');
       this.appliedAt = this.effectAt ?? Date.now();
       // a fault that says when it acted (a kill, a UPS drained long after the inject began) took hold from then
       const applied = { from: this.effectAt ?? Math.min(askedAt, this.appliedAt), certainFrom: Math.max(this.appliedAt, this.certainAt ?? this.appliedAt) };

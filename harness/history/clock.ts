@@ -9,6 +9,13 @@
  */
 export type ClockMark = 'scripted' | 'measured';
 
+/**
+ * What a piece of work does to the stack: `break` (a kill, a toxic) — functions fail within their timeout; `restore`
+ * (a heal, a boot, a failover) — functions come back only as fast as the stack reconnects, which is the point of
+ * measuring it, so the settler waits longer for it (harness/timeline/settle.ts).
+ */
+export type WorkKind = 'break' | 'restore';
+
 export interface ClockSegment {
   /** wall epoch ms where the segment starts */
   wall: number;
@@ -32,7 +39,7 @@ export class Clock {
    * Called when measured work ends, with its end instant; the measured stretch lasts until the promise settles —
    * the stack's reaction to the work (functions failing or coming back) is measured too (harness/timeline/settle.ts).
    */
-  settler?: (workEndedAt: number) => Promise<void>;
+  settler?: (workEndedAt: number, kind: WorkKind) => Promise<void>;
 
   constructor(
     readonly scale = 1,
@@ -123,7 +130,7 @@ export class Clock {
    * Marks measured work from now until the returned function is called (idempotent), then for as long as the
    * settler says the stack is still reacting. Overlapping work keeps the clock at 1:1 until the last one ends.
    */
-  beginMeasured(): () => void {
+  beginMeasured(kind: WorkKind = 'restore'): () => void {
     if (this.measuring++ === 0) this.push('measured');
     let ended = false;
     return () => {
@@ -132,15 +139,15 @@ export class Clock {
       const release = () => {
         if (--this.measuring === 0) this.push('scripted');
       };
-      const settling = this.settler?.(Date.now());
+      const settling = this.settler?.(Date.now(), kind);
       if (settling) void settling.catch(() => {}).finally(release);
       else release();
     };
   }
 
   /** Runs `work` as measured work (harness/faults/fault.ts, harness/timeline/timeline.ts). */
-  async measure<T>(work: () => Promise<T>): Promise<T> {
-    const end = this.beginMeasured();
+  async measure<T>(work: () => Promise<T>, kind: WorkKind = 'restore'): Promise<T> {
+    const end = this.beginMeasured(kind);
     try {
       return await work();
     } finally {

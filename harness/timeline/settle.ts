@@ -1,3 +1,4 @@
+import type { WorkKind } from '../history/clock.js';
 import type { ClinicalFunction } from '../stack/definition.js';
 import { sleep } from '../stack/wait/poll.js';
 
@@ -6,15 +7,20 @@ import { sleep } from '../stack/wait/poll.js';
  * returns, but the EPJ's answer to it — functions failing, reconnecting, coming back — takes real time after that,
  * and that time is measured work too (harness/history/clock.ts): at 600× a 3-s reconnect must not read 30 min.
  *
- * Settled: every function the load drives has, among the attempts that started after the work ended, its last
- * `sameOutcomes` completed ones with one outcome (all up or all down). A function that keeps flapping holds the
- * clock at 1:1 until `capMs`, so a scripted wait is never stretched by more than that.
+ * Settled: every function the load drives has, among the attempts that started after the work ended, a run of
+ * completed attempts with one outcome (all up or all down) that is at least `sameOutcomes` long and whose starts
+ * span at least `stableMs`. After work that restores (a heal, a boot, a failover) that span is longer: a function
+ * still failing a second after the switch came back may be reconnecting, and its recovery is measured work. A
+ * recovery slower than the span is read at scripted pace (docs/architecture.md, "Time"). A function that keeps
+ * flapping holds the clock at 1:1 until `capMs`, so a scripted wait is never stretched by more than that.
  */
 export interface SettleOptions {
   /** consecutive completed attempts of one outcome that make a function settled (default 5) */
   sameOutcomes?: number;
   /** the longest the clock waits for the stack to settle (default 20 s) */
   capMs?: number;
+  /** the span of attempt starts one outcome must hold for, after work that breaks / restores (default 1 s / 5 s) */
+  stableMs?: Record<WorkKind, number>;
   /** poll interval (default 100 ms) */
   intervalMs?: number;
 }
@@ -25,15 +31,18 @@ interface Recent {
   oks: boolean[];
 }
 
-const KEEP = 64;
+/** enough for a 5-s span at the fastest function's rate (45/s) */
+const KEEP = 512;
 
 export class SettleWatch {
   private readonly recent = new Map<ClinicalFunction, Recent>();
   private readonly sameOutcomes: number;
   private readonly capMs: number;
   private readonly intervalMs: number;
+  private readonly stableMs: Record<WorkKind, number>;
 
   constructor(opts: SettleOptions = {}) {
+    this.stableMs = opts.stableMs ?? { break: 1000, restore: 5000 };
     this.sameOutcomes = opts.sameOutcomes ?? 5;
     this.capMs = opts.capMs ?? 20_000;
     this.intervalMs = opts.intervalMs ?? 100;
@@ -52,28 +61,35 @@ export class SettleWatch {
   }
 
   /** True when every function seen has settled since wall instant `since`. */
-  isSettled(since: number): boolean {
+  isSettled(since: number, kind: WorkKind = 'break'): boolean {
     if (this.recent.size === 0) return true; // no load, nothing to watch
+    const span = this.stableMs[kind];
     for (const r of this.recent.values()) {
+      // the latest run of one outcome among attempts started since the work ended, newest completion first
       let n = 0;
       let outcome: boolean | undefined;
-      for (let i = r.starts.length - 1; i >= 0 && n < this.sameOutcomes; i--) {
-        if (r.starts[i]! < since) continue;
+      let earliest = Infinity;
+      let latest = -Infinity;
+      for (let i = r.starts.length - 1; i >= 0; i--) {
+        const start = r.starts[i]!;
+        if (start < since) continue;
         if (outcome === undefined) outcome = r.oks[i];
-        else if (r.oks[i] !== outcome) return false;
+        else if (r.oks[i] !== outcome) break;
         n++;
+        earliest = Math.min(earliest, start);
+        latest = Math.max(latest, start);
       }
-      if (n < this.sameOutcomes) return false;
+      if (n < this.sameOutcomes || latest - earliest < span) return false;
     }
     return true;
   }
 
   /** Resolves when settled since `since`, at the cap, or when aborted; says which. */
-  async settled(since: number, signal?: AbortSignal): Promise<'settled' | 'cap' | 'aborted'> {
+  async settled(since: number, kind: WorkKind = 'break', signal?: AbortSignal): Promise<'settled' | 'cap' | 'aborted'> {
     const deadline = since + this.capMs;
     for (;;) {
       if (signal?.aborted) return 'aborted';
-      if (this.isSettled(since)) return 'settled';
+      if (this.isSettled(since, kind)) return 'settled';
       if (Date.now() >= deadline) return 'cap';
       await sleep(Math.min(this.intervalMs, deadline - Date.now()), signal);
     }

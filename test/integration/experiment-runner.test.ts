@@ -88,8 +88,8 @@ describe('experiment runner: every way a run can end', function () {
       expect(await exited, out).to.equal(130);
       const run = /\(run ([a-z0-9]+)\)/.exec(out)![1]!;
       expect(await runObjects(run)).to.deep.equal(NOTHING);
-      const [file] = await readdir(dir);
-      const journal = JSON.parse(await readFile(path.join(dir, file!), 'utf8')) as { status: string; events: { kind: string; stage?: string }[] };
+      const [runDir] = await readdir(dir);
+      const journal = JSON.parse(await readFile(path.join(dir, runDir!, 'journal.json'), 'utf8')) as { status: string; events: { kind: string; stage?: string }[] };
       expect(journal.status).to.equal('interrupted');
       const stages = journal.events.filter((e) => e.kind === 'fault').map((e) => e.stage);
       expect(stages).to.include('applied').and.to.include('healed');

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { InvalidInputError } from '../../errors.js';
 import type { RunContext } from '../../run-context.js';
 import { ensureStarted, lastDeath, resolveContainers, type TargetContainer } from '../container/container-fault.js';
 import { Fault } from '../fault.js';
@@ -16,8 +17,9 @@ export const sitePowerSchema = z.object({
   /** when the mains come back, after they failed */
   mainsRestoredAfterMs: duration,
   /**
-   * After power returns, components come up in this order: `core-switch` (the site's network) or a container
-   * name, each `afterMs` after power is back; `returns: false` = it does not come back (until heal).
+   * After power returns, components come up in this order: `core-switch` (the site's network), or the site's
+   * containers of a role in the stack definition (`integration-engine`, `epj`, …), or a container by name; each
+   * `afterMs` after power is back; `returns: false` = it does not come back (until heal).
    * Containers not listed boot at once; an unlisted core switch comes back at once.
    */
   boot: z.array(z.object({ component: z.string(), afterMs: duration, returns: z.boolean().default(true) })).default([]),
@@ -58,6 +60,11 @@ export class SitePower extends Fault {
   override async prepare(ctx: RunContext): Promise<void> {
     if (this.targets.length === 0) this.targets = await resolveContainers(ctx, selectContainers(ctx.stack.definition, { site: this.params.site }));
     this.networkId ||= await ctx.stack.siteNetworkId(this.params.site);
+    const unknown = this.params.boot.filter((b) => b.component !== 'core-switch' && this.bootTargets(b.component).length === 0).map((b) => `'${b.component}'`);
+    if (unknown.length > 0) {
+      const have = this.targets.map((t) => `${t.spec.name} (${t.spec.role})`).join(', ');
+      throw new InvalidInputError(`site-power: boot names ${unknown.join(', ')}, which is neither core-switch nor a container or role of site ${this.params.site}`, `site ${this.params.site} has: ${have}`);
+    }
   }
 
   /** When power is back (scenario ms after the mains failed), or Infinity. */
@@ -81,7 +88,7 @@ export class SitePower extends Fault {
     this.plannedApplyAt = clock.toWall(this.mainsFailedAt + upsRuntimeMs);
     const signal = ctx.signal ? AbortSignal.any([ctx.signal, this.abort.signal]) : this.abort.signal;
     if (!(await untilScenario(clock, this.mainsFailedAt + upsRuntimeMs, signal))) throw new Error('interrupted (or healed) before the UPS drained');
-    await clock.measure(() => this.powerOff(ctx));
+    await clock.measure(() => this.powerOff(ctx), 'break');
     this.story = this.boot(ctx).catch((err) => {
       ctx.history.record({ kind: 'note', message: `site ${this.params.site}: boot failed: ${err instanceof Error ? err.message : String(err)}` });
     });
@@ -106,9 +113,9 @@ export class SitePower extends Fault {
     const powerBack = this.mainsFailedAt + back;
     if (!(await untilScenario(clock, powerBack, this.abort.signal))) return;
     ctx.history.record({ kind: 'note', message: `site ${this.params.site}: power back` });
-    const listed = new Set(this.params.boot.map((b) => b.component));
+    const listed = new Set(this.params.boot.flatMap((b) => this.bootTargets(b.component).map((t) => t.spec.name)));
     const steps = [
-      ...(listed.has('core-switch') ? [] : [{ component: 'core-switch', afterMs: 0, returns: true }]),
+      ...(this.params.boot.some((b) => b.component === 'core-switch') ? [] : [{ component: 'core-switch', afterMs: 0, returns: true }]),
       ...this.targets.filter((t) => !listed.has(t.spec.name)).map((t) => ({ component: t.spec.name, afterMs: 0, returns: true })),
       ...this.params.boot,
     ].sort((a, b) => a.afterMs - b.afterMs);
@@ -120,9 +127,16 @@ export class SitePower extends Fault {
       }
       // booting is the stack's work: the scenario clock runs 1:1 while it happens
       if (step.component === 'core-switch') await clock.measure(() => this.switchOn(ctx));
-      else await clock.measure(() => ensureStarted(this.targets.find((t) => t.spec.name === step.component)!.handle));
+      else await clock.measure(() => Promise.all(this.bootTargets(step.component).map((t) => ensureStarted(t.handle))));
       ctx.history.record({ kind: 'note', message: `site ${this.params.site}: ${step.component} up` });
     }
+  }
+
+  /** The site's containers a boot step names: by container name, else by role (prepare checked it names some). */
+  private bootTargets(component: string): TargetContainer[] {
+    if (component === 'core-switch') return [];
+    const byName = this.targets.filter((t) => t.spec.name === component);
+    return byName.length > 0 ? byName : this.targets.filter((t) => t.spec.role === component);
   }
 
   private async switchOn(ctx: RunContext): Promise<void> {
