@@ -48,6 +48,8 @@ export interface RtoResult {
   withoutOutage: boolean;
   /** start of the first failed attempt after the fault (never before appliedAt) */
   firstFailureAt: number | null;
+  /** start of the outage's last failed attempt, before the recovery (its bucket's start when unknown) */
+  lastFailureAt?: number;
   /** start of the first failed attempt of the first bucket below the threshold (never before appliedAt) */
   outageStartAt: number | null;
   /** outageStartAt − appliedAt: how long the fault took to bite */
@@ -217,6 +219,7 @@ export function rtoOf(history: History, fault: FaultEvent, fn: ClinicalFunction,
 
   const recoveredAt = notBefore(recoveryInstant(recovery, badBeforeRun));
   const rtoMs = recoveredAt - appliedAt;
+  const lastFailureAt = badBeforeRun ? notBefore(badBeforeRun.lastFailureAt ?? badBeforeRun.bucket) : undefined;
   const split = history.clock.split(appliedAt, recoveredAt);
   return {
     ...base,
@@ -226,6 +229,7 @@ export function rtoOf(history: History, fault: FaultEvent, fn: ClinicalFunction,
     rtoMs,
     rtoScenarioMs: split.scriptedMs + split.measuredMs,
     rtoSplit: split,
+    ...(lastFailureAt !== undefined ? { lastFailureAt } : {}),
     withoutOutage: false,
     outageMs: recoveredAt - notBefore(firstBad.firstFailureAt ?? firstBad.bucket),
     summary:
@@ -270,7 +274,11 @@ export function rtoVerdict(history: History, opts: RtoVerdictOptions = {}): Verd
     const details = { ...r, maxRtoMs: maxWall ?? null, maxRtoScenarioMs: maxScenario ?? null };
     if (r.status === 'no-data') return { checker, status: 'unknown', summary: r.summary, details };
     const judgedUntil = r.recoveredAt !== null ? r.recoveredAt + r.holdMs : (opts.until ?? Number.MAX_SAFE_INTEGER);
-    const problem = evidenceProblem(history, { fn: r.fn, from: r.appliedAt, to: judgedUntil, minExpectedAttempts: 0, bounds: opts.harnessBounds });
+    // A recovery is decided between the outage's last failure and the end of the hold: a lost arrival or a stalled
+    // harness before that last failure cannot move it (a failure came after), so only that stretch is judged. An
+    // RTO of 0 or no recovery is decided by the whole window.
+    const judgedFrom = r.status === 'recovered' && !r.withoutOutage && r.lastFailureAt !== undefined ? r.lastFailureAt : r.appliedAt;
+    const problem = evidenceProblem(history, { fn: r.fn, from: judgedFrom, to: judgedUntil, minExpectedAttempts: 0, bounds: opts.harnessBounds });
     if (problem) return { checker, status: 'unknown', summary: `${r.summary}; but ${problem}`, details };
     const within = (until: number) => {
       const scenario = history.clock.split(r.appliedAt, until);
