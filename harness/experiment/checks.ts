@@ -5,6 +5,7 @@ import { formatDuration, formatPercent } from '../checkers/format.js';
 import { checkLostWrites, lostWritesVerdict, type PresentWrite } from '../checkers/lost-writes.js';
 import { phasesOf, type Phase } from '../checkers/phases.js';
 import { rtoVerdict } from '../checkers/rto.js';
+import { splitBrain, type SiteReadBack } from '../checkers/split-brain.js';
 import { stalenessVerdict } from '../checkers/staleness.js';
 import { composeVerdicts, type Verdict } from '../checkers/verdict.js';
 import { whatIfFailover } from '../checkers/what-if.js';
@@ -26,6 +27,8 @@ export interface CheckContext {
   definition?: StackDefinition;
   /** writes read back from the surviving authoritative site after the run; absent: not read back */
   readBack?: readonly PresentWrite[];
+  /** writes read back at each site (old primary's through the door nobody repointed), for split brain */
+  siteReadBack?: SiteReadBack;
 }
 
 /** Stops a running experiment (everything is healed at once): checked every half second over the history so far. */
@@ -320,4 +323,33 @@ function latencyVerdict(history: History, o: { functions: ClinicalFunction[]; ph
     };
   });
   return composeVerdicts(`latency in ${o.phase}`, children);
+}
+
+/**
+ * Split brain after a failover (harness/checkers/split-brain.ts): writes the old site still acknowledged while the
+ * new one held the primary. Placed by the door each write went through, and confirmed by reading both sites back,
+ * which the runner does when the experiment sends clients nobody told (`load.clientsNobodyTold`).
+ */
+export function divergentWrites() {
+  const evaluate = (history: History, ctx: CheckContext | undefined) => {
+    if (!ctx?.definition) throw new InvalidInputError('divergentWrites needs the stack definition');
+    return splitBrain(history, ctx.definition, ctx.siteReadBack);
+  };
+  return {
+    none(): Check {
+      return { expectation: 'no write acknowledged by the old site after the failover (no split brain)', evaluate: (history, ctx) => evaluate(history, ctx).verdict };
+    },
+    /** a finding the experiment expects: an unfenced failover leaves the old site acknowledging writes */
+    atLeast(n: number): Check {
+      return {
+        expectation: `at least ${n} write(s) acknowledged by the old site after the failover (the split brain is real)`,
+        evaluate(history, ctx) {
+          const r = evaluate(history, ctx);
+          const found = r.divergent.length;
+          if (found === 0) return { ...r.verdict, checker: 'split brain', status: r.verdict.status === 'pass' ? 'fail' : r.verdict.status, summary: `no divergent write found, expected at least ${n}: ${r.verdict.summary}` };
+          return { ...r.verdict, status: found >= n ? 'pass' : 'fail', summary: `${found >= n ? '' : `only ${found} of the expected ${n}: `}${r.verdict.summary}` };
+        },
+      };
+    },
+  };
 }

@@ -20,7 +20,11 @@ import { untilScenario } from '../faults/scenario-time.js';
 import { SettleWatch } from '../timeline/settle.js';
 import { Timeline } from '../timeline/timeline.js';
 import { runLoad, type LoadRunResult } from '../workload/driver.js';
-import { defaultProfile, type LoadProfile } from '../workload/profile.js';
+import { defaultProfile, onlyFunctions, scaleProfile, WRITE_FUNCTIONS, type LoadProfile } from '../workload/profile.js';
+import { unroutedWriteDoor } from '../probes/stack-parts.js';
+import type { SiteReadBack } from '../checkers/split-brain.js';
+import type { PresentWrite } from '../checkers/lost-writes.js';
+import { InvalidInputError } from '../errors.js';
 import { readBack } from '../workload/readback.js';
 import { seedPatients } from '../workload/seed.js';
 import { functionsOf, RECORDED_AFTER_MS, type AbortCondition, type Check, type FunctionChoice } from './checks.js';
@@ -40,7 +44,16 @@ export interface ExperimentSpec {
   stack: StackDefinitionInput;
   /** scenario time runs this many times faster than wall time during scripted waits */
   timeScale: number;
-  load?: { patients?: number; profile?: LoadProfile };
+  load?: {
+    patients?: number;
+    profile?: LoadProfile;
+    /**
+     * Clients nobody told about a failover: this share of each write function's rate also arrives through a front
+     * door straight to the primary's EPJ that no failover repoints (the stack must have one). After a failover both
+     * sites are read back, so `divergentWrites()` can confirm a split brain.
+     */
+    clientsNobodyTold?: number;
+  };
   /** the hypothesis that must hold before anything is injected (default: every function ≥ 99 % for 1 min) */
   steadyState?: { functions?: FunctionChoice; atLeast?: number; for?: string | number };
   /** conditions that stop the timeline at once (everything is healed) */
@@ -91,6 +104,12 @@ export async function runExperiment(title: string, given: ExperimentSpec, opts: 
   const gateThreshold = spec.steadyState?.atLeast ?? 0.99;
   const gateScenarioMs = parseDuration(spec.steadyState?.for ?? '1 min', 'steadyState.for');
   const profile = spec.load?.profile ?? defaultProfile;
+  const staleShare = spec.load?.clientsNobodyTold ?? 0;
+  const staleDoor = staleShare > 0 ? unroutedWriteDoor(definition) : undefined;
+  if (!(staleShare >= 0 && staleShare <= 1)) throw new InvalidInputError(`load.clientsNobodyTold: a share from 0 to 1, got ${staleShare}`);
+  if (staleShare > 0 && !staleDoor) {
+    throw new InvalidInputError(`load.clientsNobodyTold: stack '${definition.name}' has no front door straight to its write EPJ that serves no function`, 'add an unrouted front-door link to the EPJ the write functions reach');
+  }
   let progress: LiveProgress | undefined;
   const baseLog = opts.log ?? (() => {});
   // the runner's lines go above the live progress block, never through it
@@ -150,7 +169,22 @@ export async function runExperiment(title: string, given: ExperimentSpec, opts: 
     history.clock.settler = async (since, kind) => {
       if ((await settle.settled(since, kind, stopLoad.signal)) === 'cap') history.record({ kind: 'note', message: `the stack had not settled ${formatDuration(Date.now() - since)} after a piece of work: the scenario clock is back at scripted pace` });
     };
-    const load = runLoad({ stack, history, patients, profile, durationMs: 0, seed, signal: stopLoad.signal, onAttempt: (a) => settle.observe(a.fn, a.start, a.ok) });
+    const mainLoad = runLoad({ stack, history, patients, profile, durationMs: 0, seed, signal: stopLoad.signal, onAttempt: (a) => settle.observe(a.fn, a.start, a.ok) });
+    // the clients nobody told: writes straight to the primary's EPJ, through a door no failover repoints
+    const staleLoad = staleDoor
+      ? runLoad({
+          stack,
+          history,
+          patients,
+          profile: scaleProfile(onlyFunctions(profile, WRITE_FUNCTIONS), staleShare),
+          endpoints: Object.fromEntries(WRITE_FUNCTIONS.map((fn) => [fn, stack!.linkUrl(staleDoor.name)])),
+          durationMs: 0,
+          seed: seed + 1,
+          selfWatch: false,
+          signal: stopLoad.signal,
+        })
+      : undefined;
+    const load = Promise.all([mainLoad, staleLoad]).then(([main]) => main);
     let probe: StalenessProbe | undefined;
     try {
       probe = await startStalenessProbe(ctx);
@@ -191,7 +225,8 @@ export async function runExperiment(title: string, given: ExperimentSpec, opts: 
       history.record({ kind: 'note', message: `read-back failed: ${describeError(err)}` });
       return undefined;
     });
-    result.checks = evaluateChecks(spec.checks, history, { definition, ...(readBackWrites ? { readBack: readBackWrites } : {}) });
+    const siteReadBack = staleDoor ? await readBackBothSites(stack, history, staleDoor.name) : undefined;
+    result.checks = evaluateChecks(spec.checks, history, { definition, ...(readBackWrites ? { readBack: readBackWrites } : {}), ...(siteReadBack ? { siteReadBack } : {}) });
     if (result.status === 'completed' && result.checks.some((c) => c.verdict.status !== 'pass')) result.status = 'failed';
   } catch (err) {
     result.status = signal.aborted ? 'interrupted' : 'failed';
@@ -277,6 +312,30 @@ function evaluateChecks(checks: Record<string, Check>, history: History, ctx: Pa
     }
     return { name, expectation: check.expectation, verdict };
   });
+}
+
+/**
+ * After a failover, each site read back on its own: the old primary's through the door nobody repointed, the new
+ * one's through the EPJ front door. A site that cannot be read (it is dark) is left out; the checker says unknown.
+ */
+async function readBackBothSites(stack: StartedStack, history: History, staleDoor: string): Promise<SiteReadBack | undefined> {
+  const promoted = history.ofKind('action').flatMap((a) => a.effects ?? []).find((e) => e.kind === 'promoted');
+  if (!promoted) return undefined;
+  const siteOf = (container: string) => stack.definition.containers.find((c) => c.name === container)?.site;
+  const oldSite = siteOf(stack.definition.links.find((l) => l.name === staleDoor)!.upstream.container);
+  const newSite = siteOf(promoted.container);
+  if (!oldSite || !newSite || oldSite === newSite) return undefined;
+  const byType: Record<string, string[]> = {};
+  for (const w of history.ofKind('write')) (byType[w.resourceType] ??= []).push(w.writeId);
+  const sites: Record<string, PresentWrite[]> = {};
+  for (const [site, url] of [[oldSite, stack.linkUrl(staleDoor)], [newSite, stack.functionUrl('clinical-note')]] as const) {
+    try {
+      sites[site] = await readBack(url, byType);
+    } catch (err) {
+      history.record({ kind: 'note', message: `read-back at site ${site} failed: ${describeError(err)}` });
+    }
+  }
+  return sites;
 }
 
 /** Every acknowledged write, read back through the EPJ front door (which leads to the authoritative site). */

@@ -1,4 +1,4 @@
-import type { ClinicalFunction, StackDefinition } from '../stack/definition.js';
+import type { ClinicalFunction, LinkSpec, StackDefinition } from '../stack/definition.js';
 import { WRITE_FUNCTIONS } from '../workload/profile.js';
 
 /**
@@ -59,4 +59,16 @@ export function writeFrontDoor(def: StackDefinition): FrontDoor | undefined {
     if (door) return door;
   }
   return undefined;
+}
+
+/**
+ * A front door straight to the write front door's EPJ that serves no clinical function: what clients nobody told
+ * about a failover still use, since no failover repoints it (the reference stack's `a-epj-front`). Undefined when
+ * the stack has none.
+ */
+export function unroutedWriteDoor(def: StackDefinition): LinkSpec | undefined {
+  const front = writeFrontDoor(def);
+  if (!front) return undefined;
+  const routed = new Set(Object.values(def.functions).map((f) => f?.link));
+  return def.links.find((l) => l.kind === 'front-door' && !routed.has(l.name) && l.upstream.container === front.container);
 }

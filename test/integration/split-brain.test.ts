@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { failover } from '../../harness/actions/index.js';
 import { splitBrain, type SplitBrainResult } from '../../harness/checkers/index.js';
 import { History } from '../../harness/history/history.js';
-import { writeFrontDoor } from '../../harness/probes/stack-parts.js';
+import { unroutedWriteDoor, writeFrontDoor } from '../../harness/probes/stack-parts.js';
 import type { RunContext } from '../../harness/run-context.js';
 import type { LinkSpec, StackDefinition } from '../../harness/stack/definition.js';
 import { referenceStack } from '../../harness/stack/reference-stack.js';
@@ -38,8 +38,7 @@ function partsOf(def: StackDefinition): Parts {
   const siteOf = (container: string) => def.containers.find((c) => c.name === container)!.site;
   const front = writeFrontDoor(def)!;
   const oldSite = siteOf(front.container);
-  const routed = new Set(Object.values(def.functions).map((f) => f.link));
-  const staleDoor = def.links.find((l) => l.kind === 'front-door' && !routed.has(l.name) && l.upstream.container === front.container);
+  const staleDoor = unroutedWriteDoor(def);
   if (!staleDoor) throw new Error(`stack '${def.name}' has no unrouted front door to ${front.container}`);
   return { oldSite, newSite: def.sites.find((s) => s.id !== oldSite)!.id, staleDoor };
 }
