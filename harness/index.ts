@@ -1,49 +1,27 @@
 /**
- * The public face of epj-chaos: experiments import from here and nowhere else.
- *
- * Shape (docs/architecture.md): a stack definition → a started stack; a timeline of faults and operator actions, a clinical
- * workload and probes all write to one History; checkers read the history and give verdicts.
+ * The public face of epj-chaos: the experiment language, and nothing of the engine. An experiment file imports from
+ * here and nowhere else (docs/experiments.md); the engine's parts (stack, history, workload, checkers) are reached by
+ * their own modules, by the harness itself and its tests.
  */
 
-// stack
-export { upStack, type UpOptions } from './stack/up.js';
-export { StartedStack, type StackEndpoints, type ContainerState } from './stack/started-stack.js';
-export { referenceStack, REPLICATION_MODES, type ReplicationMode, type ReferenceStackOptions } from './stack/reference-stack.js';
-export { parseStackDefinition, CLINICAL_FUNCTIONS, type ClinicalFunction, type StackDefinition, type StackDefinitionInput } from './stack/definition.js';
-export type { RunContext } from './run-context.js';
+// declaring and running an experiment
+export { experiment } from './experiment/experiment.js';
+export { runExperiment, type ExperimentSpec, type ExperimentResult, type ExperimentStatus, type CheckOutcome } from './experiment/run.js';
+export { at, type Step } from './experiment/timeline.js';
+export { parseDuration } from './experiment/duration.js';
 
-// history
-export { History } from './history/history.js';
-export { Clock } from './history/clock.js';
-export type * from './history/events.js';
+// the stack an experiment names
+export { referenceStack, REPLICATION_MODES, INTEGRATION_PLACEMENTS, type ReplicationMode, type ReferenceStackOptions } from './stack/reference-stack.js';
+export { CLINICAL_FUNCTIONS, type ClinicalFunction, type StackDefinitionInput } from './stack/definition.js';
 
-// faults, timeline, operator actions
-export * from './faults/index.js';
-export { Timeline, type TimelineStep } from './timeline/timeline.js';
-export * from './actions/index.js';
+// faults, in an experiment's words
+export * from './experiment/faults.js';
 
-// workload and probes
-export * from './workload/index.js';
-export { readBackSites } from './workload/readback.js';
-export * from './probes/replication-lag.js';
-export { startStalenessProbe, type StalenessProbe, type StalenessProbeOptions, type StalenessReader } from './probes/staleness.js';
-export { replicationModeOf, replicationSettingOf, type ReplicationSetting } from './probes/replication-mode.js';
-export { HEARTBEAT_SYSTEM, HEARTBEAT_SERIES_SYSTEM, heartbeatResource } from './probes/heartbeat-resource.js';
+// what the person on call does
+export { failover, failback, startLookup, stopLookup, type OperatorAction } from './actions/index.js';
 
-// checkers
-export * from './checkers/index.js';
+// checks and abort conditions
+export { availability, rto, lostWrites, staleness, whatIfLoss, latency, divergentWrites, type Check, type AbortCondition, type FunctionChoice } from './experiment/checks.js';
 
-// FHIR and synthetic data
-export { FhirClient, FhirError, type Resource, type FhirResponse } from './fhir/client.js';
-export { syntheticPatient, clinicalNote, writeIdentifier, WRITE_ID_SYSTEM } from './fhir/resources.js';
-export { syntheticCpr, isSyntheticCpr, CPR_SYSTEM } from './fhir/synthetic-cpr.js';
-
-// the experiment language (experiments/*.experiment.ts)
-export * from './experiment/index.js';
-
-// scenario runner
-export { runScenario, type ScenarioOutcome } from './scenario/run-scenario.js';
-export { parseScenario, loadScenario, type Scenario } from './scenario/scenario.js';
-
-export { HarnessError, InvalidInputError } from './errors.js';
-export { writeJournal, type Journal } from './reporters/journal.js';
+// reading a run's journal afterwards
+export { readJournal, type JournalFile } from './reporters/journal-schema.js';

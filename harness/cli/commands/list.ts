@@ -7,8 +7,10 @@ export const listCommand: CommandModule = {
   command: 'list',
   describe: 'List the library of experiments (experiments/*.experiment.ts) and the question each answers',
   handler: async () => {
-    for (const { file, experiments } of await loadExperimentFiles(libraryFiles())) {
-      for (const e of experiments) console.log(`${path.basename(file).padEnd(36)} ${e.title}`);
+    const loaded = await loadExperimentFiles(libraryFiles());
+    const width = Math.max(0, ...loaded.map(({ file }) => path.basename(file).length)) + 2;
+    for (const { file, experiments } of loaded) {
+      for (const e of experiments) console.log(`${path.basename(file).padEnd(width)}${e.title}`);
     }
   },
 };
