@@ -6,9 +6,7 @@
  * Answers: which functions degrade — exactly those four, or more — is anything half-written (acknowledged but not
  * stored), and how soon after the integrations return is each function back?
  */
-import { at, availability, blackhole, experiment, lostWrites, referenceStack, rto } from '../harness/index.js';
-
-const NEED_INTEGRATIONS = ['admission', 'discharge', 'referral', 'e-prescription'] as const;
+import { at, availability, blackhole, experiment, INTEGRATION_FUNCTIONS, lostWrites, referenceStack, rto } from '../harness/index.js';
 
 experiment('National integrations unreachable for 10 minutes: which functions degrade?', {
   stack: referenceStack({ replication: 'async' }),
@@ -20,9 +18,9 @@ experiment('National integrations unreachable for 10 minutes: which functions de
     at('15 min').end(),
   ],
   checks: {
-    'admissions, discharges, referrals and e-prescriptions fail': availability([...NEED_INTEGRATIONS]).in('integrations down').atMost(0.05),
+    'admissions, discharges, referrals and e-prescriptions fail': availability(INTEGRATION_FUNCTIONS).in('integrations down').atMost(0.05),
     'lookups and notes carry on': availability(['journal-lookup', 'clinical-note', 'read-only-lookup']).in('integrations down').atLeast(0.99),
-    'all four are back within a minute of the integrations': rto({ fault: 'integrations', functions: [...NEED_INTEGRATIONS] }).within('11 min'),
+    'all four are back within a minute of the integrations': rto({ fault: 'integrations', functions: INTEGRATION_FUNCTIONS }).within('11 min'),
     'no acknowledged write is lost': lostWrites().none(),
   },
 });

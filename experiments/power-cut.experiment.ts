@@ -7,10 +7,7 @@
  * and notes are back by failover, which functions stay down at B because the integrations (patient administration,
  * MedCom, FMK) run at site A only, and are the writes the failover loses exactly those not yet replicated?
  */
-import { at, availability, experiment, failover, lostWrites, referenceStack, replicationLag, rto, sitePower, wanCut } from '../harness/index.js';
-
-const AT_SITE_A = ['journal-lookup', 'clinical-note', 'admission', 'discharge', 'referral', 'e-prescription'] as const;
-const NEED_INTEGRATIONS = ['admission', 'discharge', 'referral', 'e-prescription'] as const;
+import { at, availability, EPJ_FUNCTIONS, experiment, failover, INTEGRATION_FUNCTIONS, lostWrites, referenceStack, replicationLag, rto, sitePower, wanCut } from '../harness/index.js';
 
 experiment('Site A loses power with a failing generator; the operator fails over to B 20 minutes in', {
   stack: referenceStack({ replication: 'async' }),
@@ -29,10 +26,10 @@ experiment('Site A loses power with a failing generator; the operator fails over
   checks: {
     'nothing breaks while the UPS carries site A': availability('all').in('on UPS').atLeast(0.99),
     'Opslags-EPJ keeps serving while site A is dark': availability('read-only-lookup').in('site A dark').atLeast(0.99),
-    'every function at site A stops': availability([...AT_SITE_A]).in('site A dark').atMost(0.05),
+    'every function at site A stops': availability(EPJ_FUNCTIONS).in('site A dark').atMost(0.05),
     'lookups and notes are back within an hour of the power loss': rto({ fault: 'power', functions: ['journal-lookup', 'clinical-note', 'read-only-lookup'] }).within('1 h'),
     // the incident's finding: the EPJ is back at B, but not what needs site A's integration engine
-    'admissions, discharges, referrals and e-prescriptions stay down at B': availability([...NEED_INTEGRATIONS]).in('on site B').atMost(0.05),
+    'admissions, discharges, referrals and e-prescriptions stay down at B': availability(INTEGRATION_FUNCTIONS).in('on site B').atMost(0.05),
     'the failover loses only writes not yet replicated': lostWrites().onlyUnreplicatedAt('power'),
   },
 });

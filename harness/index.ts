@@ -13,6 +13,7 @@ export { parseDuration } from './experiment/duration.js';
 // the stack an experiment names
 export { referenceStack, REPLICATION_MODES, INTEGRATION_PLACEMENTS, type ReplicationMode, type ReferenceStackOptions } from './stack/reference-stack.js';
 export { CLINICAL_FUNCTIONS, type ClinicalFunction, type StackDefinitionInput } from './stack/definition.js';
+export { WRITE_FUNCTIONS, INTEGRATION_FUNCTIONS, EPJ_FUNCTIONS } from './workload/profile.js';
 
 // faults, in an experiment's words
 export * from './experiment/faults.js';

@@ -13,6 +13,6 @@ export {
   type ProfileTotals,
 } from './profile.js';
 export { BucketAggregator, type AttemptSample, type BucketRecord, type BucketAggregatorOptions } from './buckets.js';
-export { LatencyHistogram, HISTOGRAM_RELATIVE_ERROR } from './histogram.js';
+export { MergeableHistogram, type SparseHistogram } from './histogram.js';
 export { parseLoadLine, MalformedLineError, type LoadAttempt, type LoadLine, type LoadSummary, type LoadFunctionSummary } from './lines.js';
 export { buildEpjLoadBinary, EPJ_LOAD_BIN, EPJ_LOAD_SOURCE } from './build-epj-load.js';

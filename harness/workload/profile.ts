@@ -6,6 +6,10 @@ export type LoadProfile = Readonly<Record<ClinicalFunction, number>>;
 
 export const READ_FUNCTIONS: readonly ClinicalFunction[] = ['journal-lookup', 'read-only-lookup'];
 export const WRITE_FUNCTIONS: readonly ClinicalFunction[] = ['clinical-note', 'admission', 'discharge', 'referral', 'e-prescription'];
+/** the writes the EPJ commits only once the national integrations answered (fixtures/epj/integration.go) */
+export const INTEGRATION_FUNCTIONS: readonly ClinicalFunction[] = ['admission', 'discharge', 'referral', 'e-prescription'];
+/** everything clinicians do through the EPJ itself, as opposed to Opslags-EPJ, the read-only fallback */
+export const EPJ_FUNCTIONS: readonly ClinicalFunction[] = ['journal-lookup', ...WRITE_FUNCTIONS];
 
 /** HTTP requests one attempt makes: a lookup is Patient + Encounter + DocumentReference + MedicationRequest; a discharge GET + PUT. */
 export const REQUESTS_PER_ATTEMPT: Readonly<Record<ClinicalFunction, number>> = {

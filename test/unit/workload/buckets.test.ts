@@ -1,57 +1,15 @@
 import { expect } from 'chai';
 import { BucketAggregator, type BucketRecord } from '../../../harness/workload/buckets.js';
-import { HISTOGRAM_RELATIVE_ERROR, LatencyHistogram } from '../../../harness/workload/histogram.js';
+import { mulberry32 } from '../../../harness/util/prng.js';
+import { MERGEABLE_HISTOGRAM_RELATIVE_ERROR } from '../../../harness/workload/histogram.js';
 import type { ClinicalFunction } from '../../../harness/stack/definition.js';
 
-/** deterministic PRNG (mulberry32) so failures reproduce */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** deterministic PRNG so failures reproduce */
+const rng = mulberry32;
 
 function exactPercentile(sorted: number[], p: number): number {
   return sorted[Math.max(1, Math.ceil(p * sorted.length)) - 1]!;
 }
-
-describe('workload: latency histogram', () => {
-  it('answers percentiles within its relative error, exactly at min and max', () => {
-    const rand = rng(1);
-    const h = new LatencyHistogram();
-    const values: number[] = [];
-    for (let i = 0; i < 50_000; i++) {
-      const v = Math.exp(rand() * 8 - 2); // 0.13 ms … 400 ms, log-uniform
-      values.push(v);
-      h.record(v);
-    }
-    values.sort((a, b) => a - b);
-    for (const p of [0.01, 0.5, 0.9, 0.95, 0.99, 0.999]) {
-      const exact = exactPercentile(values, p);
-      expect(Math.abs(h.percentile(p) - exact) / exact, `p${p * 100}`).to.be.at.most(HISTOGRAM_RELATIVE_ERROR + 1e-9);
-    }
-    expect(h.percentile(1)).to.equal(values.at(-1));
-    expect(h.max).to.equal(values.at(-1));
-    expect(h.min).to.equal(values[0]);
-    expect(h.count).to.equal(50_000);
-  });
-
-  it('is empty-safe and clamps odd inputs', () => {
-    const h = new LatencyHistogram();
-    expect(h.percentile(0.99)).to.equal(0);
-    h.record(-5);
-    h.record(Number.NaN);
-    h.record(2_000_000); // beyond 10 min: overflow bin, max stays exact
-    expect(h.count).to.equal(3);
-    expect(h.percentile(0.5)).to.equal(0);
-    expect(h.percentile(1)).to.equal(2_000_000);
-    expect(LatencyHistogram.bytes).to.be.below(4096);
-  });
-});
 
 describe('workload: bucket aggregator', () => {
   const FNS: ClinicalFunction[] = ['journal-lookup', 'clinical-note', 'admission', 'discharge', 'referral', 'e-prescription', 'read-only-lookup'];
@@ -113,7 +71,7 @@ describe('workload: bucket aggregator', () => {
     expect(ours.attempts).to.equal(probe.length);
     for (const [p, key] of [[0.5, 'p50'], [0.95, 'p95'], [0.99, 'p99']] as const) {
       const exact = exactPercentile(probe, p);
-      expect(Math.abs(ours.latencyMs[key] - exact) / exact, key).to.be.at.most(HISTOGRAM_RELATIVE_ERROR + 0.001);
+      expect(Math.abs(ours.latencyMs[key] - exact) / exact, key).to.be.at.most(MERGEABLE_HISTOGRAM_RELATIVE_ERROR + 0.001);
     }
     expect(ours.latencyMs.max).to.be.closeTo(probe.at(-1)!, 0.001);
   });
