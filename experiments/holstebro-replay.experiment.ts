@@ -31,6 +31,7 @@ experiment('Holstebro, replayed: power cut at site A, no failover, the core swit
     at('5 h 6 min').end(),
   ],
   checks: {
+    'nothing breaks while the UPS carries site A': availability('all').in('on UPS').atLeast(0.99),
     'Opslags-EPJ serves lookups while site A is dark': availability('read-only-lookup').in('site A dark').atLeast(0.99),
     'and while site A has power but no network': availability('read-only-lookup').in('power back, no network').atLeast(0.99),
     'everything at site A is down until its switch returns': availability(EPJ_FUNCTIONS).in('power back, no network').atMost(0.05),
