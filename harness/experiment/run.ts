@@ -19,7 +19,7 @@ import { formatDuration } from '../checkers/format.js';
 import { untilScenario } from '../faults/scenario-time.js';
 import { SettleWatch } from '../timeline/settle.js';
 import { Timeline } from '../timeline/timeline.js';
-import { runLoad, type LoadRunResult } from '../workload/driver.js';
+import { DEFAULT_ATTEMPT_TIMEOUT_MS, runLoad, type LoadRunResult } from '../workload/driver.js';
 import { defaultProfile, onlyFunctions, scaleProfile, WRITE_FUNCTIONS, type LoadProfile } from '../workload/profile.js';
 import { unroutedWriteDoor } from '../probes/stack-parts.js';
 import type { SiteReadBack } from '../checkers/split-brain.js';
@@ -296,6 +296,10 @@ async function runTimeline(injector: FaultInjector, timeline: Timeline, endMs: n
       result.reason = 'interrupted (SIGINT/SIGTERM): healed and torn down';
     }
     history.record({ kind: 'phase', name: 'end' });
+    // The faults hold until every attempt started before the end has ended: healed at once, an attempt still
+    // waiting for a dead integration or a blackholed link would be answered after the heal and read as the last
+    // phase's success.
+    if (!stop.signal.aborted && !ctx.signal?.aborted) await sleep(DEFAULT_ATTEMPT_TIMEOUT_MS + 250, signal);
   } finally {
     clearInterval(watch);
   }

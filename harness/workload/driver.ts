@@ -88,6 +88,8 @@ function raiseHarnessPriority(): void {
   }
 }
 export const DEFAULT_MAX_WORKERS = 1000;
+/** how long one attempt may take before it counts as timed out */
+export const DEFAULT_ATTEMPT_TIMEOUT_MS = 2000;
 /** beyond duration + timeout, epj-load is given this long to finish before it counts as hung */
 const FINISH_SLACK_MS = 15_000;
 
@@ -98,7 +100,7 @@ const FINISH_SLACK_MS = 15_000;
 export async function runLoad(opts: RunLoadOptions): Promise<LoadRunResult> {
   const binary = opts.binary ?? EPJ_LOAD_BIN;
   const profile = opts.profile ?? defaultProfile;
-  const timeoutMs = opts.timeoutMs ?? 2000;
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS;
   if (!Number.isFinite(opts.durationMs) || opts.durationMs < 0) throw new InvalidInputError(`durationMs must be ≥ 0, got ${opts.durationMs}`);
   if (opts.durationMs === 0 && !opts.signal) throw new InvalidInputError('durationMs 0 (until stopped) needs a signal to stop it');
   if (opts.patients.length === 0) throw new InvalidInputError('no patients to load: seed some first (seedPatients)');
