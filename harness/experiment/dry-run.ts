@@ -6,6 +6,7 @@ import { Timeline } from '../timeline/timeline.js';
 import { formatScenarioDuration } from './duration.js';
 import { stackWithOverrides, type ExperimentOverrides } from './overrides.js';
 import type { DeclaredExperiment } from './registry.js';
+import { clientsNobodyToldDoor } from './run.js';
 import { planTimeline } from './timeline.js';
 
 /**
@@ -41,6 +42,8 @@ export async function describePlan(e: DeclaredExperiment, overrides: ExperimentO
     lines.push(`  ${formatScenarioDuration(s.at).padEnd(14)} | ${wall(s.at).padEnd(11)} ${what.join('; ')}`);
   }
   lines.push(`  ${formatScenarioDuration(plan.endMs).padEnd(14)} | ${wall(plan.endMs).padEnd(11)} end`);
+  const staleDoor = clientsNobodyToldDoor(spec, def);
+  if (staleDoor) lines.push(`clients nobody told: ${((spec.load?.clientsNobodyTold ?? 0) * 100).toFixed(0)} % more writes straight to ${staleDoor.upstream.container} through ${staleDoor.name}, which no failover repoints`);
   if (spec.abortWhen?.length) lines.push(`abort when: ${spec.abortWhen.map((a) => a.description).join('; ')}`);
   lines.push('checks:', ...Object.entries(spec.checks).map(([name, c]) => `  ${name}: ${c.expectation}`));
   return lines;

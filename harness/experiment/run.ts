@@ -12,7 +12,7 @@ import { startLiveProgress, type LiveProgress } from '../reporters/live-progress
 import { collectProvenance } from '../reporters/provenance.js';
 import type { Provenance } from '../reporters/journal-schema.js';
 import type { RunContext } from '../run-context.js';
-import { parseStackDefinition, type ClinicalFunction, type StackDefinitionInput } from '../stack/definition.js';
+import { parseStackDefinition, type ClinicalFunction, type LinkSpec, type StackDefinition, type StackDefinitionInput } from '../stack/definition.js';
 import type { StartedStack } from '../stack/started-stack.js';
 import { sleep } from '../stack/wait/poll.js';
 import { formatDuration } from '../checkers/format.js';
@@ -105,11 +105,7 @@ export async function runExperiment(title: string, given: ExperimentSpec, opts: 
   const gateScenarioMs = parseDuration(spec.steadyState?.for ?? '1 min', 'steadyState.for');
   const profile = spec.load?.profile ?? defaultProfile;
   const staleShare = spec.load?.clientsNobodyTold ?? 0;
-  const staleDoor = staleShare > 0 ? unroutedWriteDoor(definition) : undefined;
-  if (!(staleShare >= 0 && staleShare <= 1)) throw new InvalidInputError(`load.clientsNobodyTold: a share from 0 to 1, got ${staleShare}`);
-  if (staleShare > 0 && !staleDoor) {
-    throw new InvalidInputError(`load.clientsNobodyTold: stack '${definition.name}' has no front door straight to its write EPJ that serves no function`, 'add an unrouted front-door link to the EPJ the write functions reach');
-  }
+  const staleDoor = clientsNobodyToldDoor(spec, definition);
   let progress: LiveProgress | undefined;
   const baseLog = opts.log ?? (() => {});
   // the runner's lines go above the live progress block, never through it
@@ -316,6 +312,21 @@ function evaluateChecks(checks: Record<string, Check>, history: History, ctx: Pa
     }
     return { name, expectation: check.expectation, verdict };
   });
+}
+
+/**
+ * The door the clients nobody told use (`load.clientsNobodyTold`), checked against the stack: a share from 0 to 1,
+ * and a front door straight to the write EPJ that serves no function. Undefined without such clients.
+ */
+export function clientsNobodyToldDoor(spec: Pick<ExperimentSpec, 'load'>, definition: StackDefinition): LinkSpec | undefined {
+  const share = spec.load?.clientsNobodyTold ?? 0;
+  if (!(typeof share === 'number' && share >= 0 && share <= 1)) throw new InvalidInputError(`load.clientsNobodyTold: a share from 0 to 1, got ${String(share)}`);
+  if (share === 0) return undefined;
+  const door = unroutedWriteDoor(definition);
+  if (!door) {
+    throw new InvalidInputError(`load.clientsNobodyTold: stack '${definition.name}' has no front door straight to its write EPJ that serves no function`, 'add an unrouted front-door link to the EPJ the write functions reach');
+  }
+  return door;
 }
 
 /**

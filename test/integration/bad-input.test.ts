@@ -159,6 +159,7 @@ const EXPERIMENTS: Case[] = [
   experimentCase('unknown-fault.experiment.ts', "unknown fault kind 'gremlins'"),
   experimentCase('no-experiment.experiment.ts', 'declares no experiment'),
   experimentCase('unknown-target.experiment.ts', "no container of stack 'reference' matches site=c"),
+  experimentCase('bad-clients-share.experiment.ts', 'load.clientsNobodyTold: a share from 0 to 1, got 2'),
 ];
 
 const CORPUS = [...SCENARIOS, ...STACKS, ...EXPERIMENTS, ...COMMAND_LINES];
