@@ -1,0 +1,37 @@
+import { InvalidInputError } from '../errors.js';
+import { consoleReporter } from './console.js';
+import { junitReporter } from './junit.js';
+import { markdownReporter } from './markdown.js';
+import type { Reporter } from './reporter.js';
+
+/** The reporters by name (`run --reporter`, `report --reporter`); each call makes a fresh one. */
+export const REPORTERS: Readonly<Record<string, () => Reporter>> = {
+  console: () => consoleReporter(),
+  junit: () => junitReporter(),
+  markdown: () => markdownReporter(),
+};
+
+export function reporterNames(): string[] {
+  return Object.keys(REPORTERS);
+}
+
+/**
+ * A comma-separated list of reporter names (as typed after --reporter, or in EPJ_CHAOS_REPORTERS), checked: an
+ * unknown name is bad input naming it and the known ones. Duplicates are dropped; an empty list is refused.
+ */
+export function parseReporterList(value: string, what = '--reporter'): string[] {
+  const names = value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  if (names.length === 0) throw new InvalidInputError(`${what}: name at least one reporter`, `known: ${reporterNames().join(', ')}`);
+  for (const n of names) {
+    if (!Object.hasOwn(REPORTERS, n)) throw new InvalidInputError(`${what}: unknown reporter '${n}'`, `known: ${reporterNames().join(', ')}`);
+  }
+  return [...new Set(names)];
+}
+
+export function createReporters(names: readonly string[]): Reporter[] {
+  return names.map((n) => {
+    const make = REPORTERS[n];
+    if (!make) throw new InvalidInputError(`unknown reporter '${n}'`, `known: ${reporterNames().join(', ')}`);
+    return make();
+  });
+}

@@ -1,0 +1,127 @@
+import { formatDuration } from '../checkers/format.js';
+import type { JournalFile, JournalVerdict } from './journal-schema.js';
+
+/**
+ * What the CI reporters (JUnit, Markdown, console) show of a run, read from its journal alone: the checks with
+ * their reasons, the RTOs in their scripted + measured parts, the lost writes, the stack.
+ */
+export interface CheckRow {
+  name: string;
+  status: JournalVerdict['status'];
+  /** the leaf summaries that are not pass (`status: summary; …`), or the check's own summary when it passed */
+  reason: string;
+}
+
+export interface RtoRow {
+  /** the leaf verdict's summary ("journal-lookup after core-switch: recovered in …") */
+  label: string;
+  status: JournalVerdict['status'];
+  rtoMs: number | null;
+  scriptedMs: number | null;
+  measuredMs: number | null;
+}
+
+export interface LostWriteRow {
+  check: string;
+  fn: string;
+  resourceType: string;
+  resourceId: string | null;
+  acknowledgedAt: number;
+}
+
+export function leaves(v: JournalVerdict): JournalVerdict[] {
+  return v.children && v.children.length > 0 ? v.children.flatMap(leaves) : [v];
+}
+
+/** The reason a check did not pass: its leaves that are not pass, each with its status (as the run's log says). */
+export function checkReason(v: JournalVerdict): string {
+  if (v.status === 'pass') return v.summary;
+  const bad = leaves(v).filter((x) => x.status !== 'pass');
+  return bad.length > 0 ? bad.map((x) => `${x.status}: ${x.summary}`).join('; ') : v.summary;
+}
+
+export function checkRows(journal: JournalFile): CheckRow[] {
+  return journal.verdicts.map((v) => ({ name: v.checker, status: v.status, reason: checkReason(v) }));
+}
+
+function record(x: unknown): Record<string, unknown> | undefined {
+  return typeof x === 'object' && x !== null && !Array.isArray(x) ? (x as Record<string, unknown>) : undefined;
+}
+
+function nodes(v: JournalVerdict): JournalVerdict[] {
+  return [v, ...(v.children ?? []).flatMap(nodes)];
+}
+
+/** The RTO leaves (details with `rtoMs` and `rtoSplit`, harness/checkers/rto.ts), in the order of the checks. */
+export function rtoRows(journal: JournalFile): RtoRow[] {
+  const rows: RtoRow[] = [];
+  for (const v of journal.verdicts.flatMap(leaves)) {
+    const d = record(v.details);
+    if (!d || !('rtoMs' in d) || !('rtoSplit' in d)) continue;
+    const split = record(d.rtoSplit);
+    const num = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? x : null);
+    rows.push({ label: v.summary, status: v.status, rtoMs: num(d.rtoMs), scriptedMs: num(split?.scriptedMs), measuredMs: num(split?.measuredMs) });
+  }
+  return rows;
+}
+
+/** Acknowledged writes that were absent afterwards (the lost-writes checker's details, harness/checkers/lost-writes.ts). */
+export function lostWriteRows(journal: JournalFile): LostWriteRow[] {
+  const rows: LostWriteRow[] = [];
+  for (const top of journal.verdicts) {
+    for (const v of nodes(top)) {
+      const d = record(v.details);
+      if (!d || !Array.isArray(d.lost) || !record(d.counts)) continue;
+      for (const l of d.lost) {
+        const w = record(l);
+        if (!w) continue;
+        rows.push({
+          check: top.checker,
+          fn: String(w.fn ?? '?'),
+          resourceType: String(w.resourceType ?? '?'),
+          resourceId: typeof w.resourceId === 'string' ? w.resourceId : null,
+          acknowledgedAt: typeof w.acknowledgedAt === 'number' ? w.acknowledgedAt : NaN,
+        });
+      }
+    }
+  }
+  return rows;
+}
+
+/** The stack's name as its definition says; null when the journal has no definition. */
+export function stackName(journal: JournalFile): string | null {
+  const name = journal.definition?.name;
+  return typeof name === 'string' ? name : null;
+}
+
+/**
+ * The replication mode, read from the definition: the primary's `synchronous_commit=<mode>` with a synchronous
+ * standby named (harness/stack/reference-stack.ts), else `async` when a replication link exists; null when the
+ * definition does not tell.
+ */
+export function replicationModeOf(journal: JournalFile): string | null {
+  const def = journal.definition;
+  if (!def) return null;
+  if (typeof def.replication === 'string') return def.replication;
+  const containers = Array.isArray(def.containers) ? def.containers : [];
+  for (const c of containers) {
+    const command = record(c)?.command;
+    if (!Array.isArray(command)) continue;
+    const words = command.map(String);
+    const sync = words.find((w) => w.startsWith('synchronous_commit='));
+    const standby = words.find((w) => w.startsWith('synchronous_standby_names='));
+    if (sync && standby && standby !== 'synchronous_standby_names=') return sync.slice('synchronous_commit='.length);
+  }
+  const links = Array.isArray(def.links) ? def.links : [];
+  if (links.some((l) => record(l)?.kind === 'replication')) return 'async';
+  return null;
+}
+
+/** "1 min 3 s (scripted 1 min + measured 3 s)" — the scripted part ran at the time scale, the measured part 1:1. */
+export function describeRto(r: RtoRow): string {
+  if (r.rtoMs === null) return 'n/a';
+  if (r.scriptedMs === null || r.measuredMs === null) return `${formatDuration(r.rtoMs)} wall`;
+  return `${formatDuration(r.scriptedMs + r.measuredMs)} (scripted ${formatDuration(r.scriptedMs)} + measured ${formatDuration(r.measuredMs)}; ${formatDuration(r.rtoMs)} wall)`;
+}
+
+export const STATUS_WORD: Record<JournalVerdict['status'], string> = { pass: 'PASS', fail: 'FAIL', unknown: 'UNKNOWN' };
