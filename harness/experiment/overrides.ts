@@ -1,4 +1,5 @@
 import { InvalidInputError } from '../errors.js';
+import { parseReporterList } from '../reporters/registry.js';
 import { REPLICATION_MODES, referenceStack, type ReplicationMode } from '../stack/reference-stack.js';
 import { readJsonFile } from '../stack/load-definition.js';
 import type { StackDefinitionInput } from '../stack/definition.js';
@@ -23,6 +24,8 @@ export interface ExperimentOverrides {
   seed?: number;
   /** live progress: `tty` redraws a block, `plain` prints lines, `off` nothing (unset: the runner's default) */
   progress?: ProgressSetting;
+  /** the reporters that render the run from its journal (harness/reporters/registry.ts; unset: every one) */
+  reporters?: string[];
 }
 
 export const PROGRESS_SETTINGS = ['tty', 'plain', 'off'] as const;
@@ -37,6 +40,7 @@ export const OVERRIDE_ENV = {
   keepStack: 'EPJ_CHAOS_KEEP_STACK',
   seed: 'EPJ_CHAOS_SEED',
   progress: 'EPJ_CHAOS_PROGRESS',
+  reporters: 'EPJ_CHAOS_REPORTERS',
 } as const;
 
 /** The largest seed: JSON numbers are exact up to 2^53 − 1 (epj-load reads it as a uint64). */
@@ -52,6 +56,7 @@ export function overridesToEnv(o: ExperimentOverrides): Record<string, string> {
   if (o.keepStack) env[OVERRIDE_ENV.keepStack] = '1';
   if (o.seed !== undefined) env[OVERRIDE_ENV.seed] = String(o.seed);
   if (o.progress) env[OVERRIDE_ENV.progress] = o.progress;
+  if (o.reporters) env[OVERRIDE_ENV.reporters] = o.reporters.join(',');
   return env;
 }
 
@@ -105,6 +110,8 @@ export function overridesFromEnv(env: NodeJS.ProcessEnv = process.env): Experime
     }
     o.progress = progress as ProgressSetting;
   }
+  const reporters = env[OVERRIDE_ENV.reporters];
+  if (reporters !== undefined) o.reporters = parseReporterList(reporters, OVERRIDE_ENV.reporters);
   return o;
 }
 

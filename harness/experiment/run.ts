@@ -8,6 +8,7 @@ import { History } from '../history/history.js';
 import { exitSignal, onSignalExit } from '../lifecycle/exit-guard.js';
 import { startStalenessProbe, type StalenessProbe } from '../probes/staleness.js';
 import { writeJournal } from '../reporters/journal.js';
+import { renderRunReports } from '../reporters/render-run.js';
 import { startLiveProgress, type LiveProgress } from '../reporters/live-progress.js';
 import { collectProvenance } from '../reporters/provenance.js';
 import type { Provenance } from '../reporters/journal-schema.js';
@@ -233,6 +234,7 @@ export async function runExperiment(title: string, given: ExperimentSpec, opts: 
     unregisterJournal();
     try {
       result.journal = await journal();
+      await renderRunReports(result.journal, overrides.reporters, log);
     } finally {
       await acquired?.release();
       unregisterDown();

@@ -2,6 +2,8 @@ import type { CommandModule } from 'yargs';
 import type { HistoryEvent } from '../../history/events.js';
 import { HarnessError, InvalidInputError, describeError } from '../../errors.js';
 import { writeJournal } from '../../reporters/journal.js';
+import { parseReporterList, reporterNames } from '../../reporters/registry.js';
+import { renderRunReports } from '../../reporters/render-run.js';
 import { runScenario } from '../../scenario/run-scenario.js';
 import { loadScenario } from '../../scenario/scenario.js';
 import { defaultProgressMode } from '../../util/progress.js';
@@ -26,6 +28,7 @@ interface Args {
   'keep-stack'?: boolean;
   attach?: string;
   seed?: number;
+  reporter?: string[];
 }
 
 export const runCommand: CommandModule<object, Args> = {
@@ -44,6 +47,7 @@ export const runCommand: CommandModule<object, Args> = {
       .option('keep-stack', { type: 'boolean', describe: 'leave the experiment\'s stack running afterwards (its run id and the `stack down` command are printed); one experiment only' })
       .option('attach', { type: 'string', requiresArg: true, coerce: runIdFlag('attach'), describe: 'run on the stack `epj-chaos stack up` left running with this run id, instead of the experiment\'s own; it is left running' })
       .option('seed', { type: 'string', requiresArg: true, coerce: seedFlag, describe: 'seed of the load (which patients, what contents), to replay a run' })
+      .option('reporter', { type: 'string', requiresArg: true, coerce: reporterFlag, describe: `reports written beside each journal, comma-separated (default: all of ${reporterNames().join(', ')}; docs/reports.md)` })
       .check((a) => {
         const files = a.files ?? [];
         const json = files.filter((f) => f.endsWith('.json'));
@@ -60,7 +64,7 @@ export const runCommand: CommandModule<object, Args> = {
       }),
   handler: async (args) => {
     const files = args.files ?? [];
-    if (files.length === 1 && files[0]!.endsWith('.json')) return runScenarioFile(files[0]!);
+    if (files.length === 1 && files[0]!.endsWith('.json')) return runScenarioFile(files[0]!, args.reporter);
     const overrides: ExperimentOverrides = {
       ...(args.stack ? { stackFile: args.stack } : {}),
       ...(args.replication ? { replication: args.replication as ExperimentOverrides['replication'] } : {}),
@@ -69,6 +73,7 @@ export const runCommand: CommandModule<object, Args> = {
       ...(args['keep-stack'] ? { keepStack: true } : {}),
       ...(args.attach ? { attach: args.attach } : {}),
       ...(args.seed !== undefined ? { seed: args.seed } : {}),
+      ...(args.reporter ? { reporters: args.reporter } : {}),
       progress: progressSetting(),
     };
     const chosen = files.length > 0 ? files : libraryFiles();
@@ -103,6 +108,17 @@ export const runCommand: CommandModule<object, Args> = {
     process.exitCode = await runExperimentsInMocha(loaded.map((l) => path.resolve(l.file)), overrides, args.grep);
   },
 };
+
+/** `--reporter html,junit`: known names only (a usage error names the unknown one and the known ones). */
+export function reporterFlag(value: unknown): string[] {
+  if (Array.isArray(value)) throw new Error('--reporter is given more than once: name them comma-separated');
+  try {
+    return parseReporterList(String(value), '--reporter');
+  } catch (err) {
+    const e = err as HarnessError;
+    throw new Error(`${e.message}${e.hint ? ` (${e.hint})` : ''}`);
+  }
+}
 
 export function seedFlag(value: unknown): number {
   if (Array.isArray(value)) throw new Error('--seed is given more than once');
@@ -158,7 +174,7 @@ async function runExperimentsInMocha(files: string[], overrides: ExperimentOverr
   return EXIT.failed;
 }
 
-async function runScenarioFile(file: string): Promise<void> {
+async function runScenarioFile(file: string, reporters: string[] | undefined): Promise<void> {
   const scenario = await loadScenario(file);
   const outcome = await runScenario(scenario, {
     source: `scenario ${file}`,
@@ -172,6 +188,7 @@ async function runScenarioFile(file: string): Promise<void> {
   if (outcome.runId) {
     const journal = await writeJournal({ experiment: scenario.name, status: outcome.status, runId: outcome.runId, verdicts: [], history: outcome.history });
     console.log(`\njournal: ${journal}`);
+    await renderRunReports(journal, reporters, (line) => console.error(line));
   }
   console.log(`\nscenario '${scenario.name}': ${outcome.status}; steady state after heal: ${outcome.steadyAfterHeal.ok ? 'yes' : 'NO'} (${outcome.steadyAfterHeal.detail})`);
   if (outcome.status !== 'completed') throw outcome.error instanceof HarnessError ? outcome.error : new HarnessError(describeError(outcome.error), outcome.status === 'interrupted' ? 'aborted' : 'scenario-failed');
