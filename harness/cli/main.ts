@@ -7,10 +7,11 @@ import { doctorCommand } from './commands/doctor.js';
 import { headlineCommand } from './commands/headline.js';
 import { imagesCommand } from './commands/images.js';
 import { listCommand } from './commands/list.js';
+import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
 import { stackCommand } from './commands/stack.js';
 
-const COMMAND_WORDS = new Set(['stack', 'up', 'status', 'down', 'run', 'images', 'build', 'doctor', 'clean', 'headline']);
+const COMMAND_WORDS = new Set(['stack', 'up', 'status', 'down', 'run', 'images', 'build', 'doctor', 'clean', 'headline', 'report']);
 
 /** The command words that lead argv (`stack up `), for pointing at the right --help. */
 function commandWords(args: string[]): string {
@@ -34,6 +35,7 @@ await yargs(hideBin(process.argv))
   .command(doctorCommand)
   .command(cleanCommand)
   .command(headlineCommand)
+  .command(reportCommand)
   .demandCommand(1, 'name a command (see --help)')
   .strict()
   .recommendCommands()
