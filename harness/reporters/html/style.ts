@@ -4,7 +4,7 @@
  */
 export const PAGE_CSS = `
 *{box-sizing:border-box}
-body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:#1a1a1a;background:#fff;margin:0 auto;max-width:1140px;padding:12px}
+body{overflow-wrap:anywhere;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:#1a1a1a;background:#fff;margin:0 auto;max-width:1140px;padding:12px}
 h1{font-size:1.5em;margin:.2em 0}h2{font-size:1.2em;margin:1.2em 0 .4em;border-bottom:1px solid #ccc}h3{font-size:1.05em;margin:1em 0 .3em}
 code{font:.9em ui-monospace,Menlo,Consolas,monospace;word-break:break-all}
 .meta,.small{color:#444;font-size:.88em}
@@ -15,7 +15,7 @@ code{font:.9em ui-monospace,Menlo,Consolas,monospace;word-break:break-all}
 .st-pass{color:#fff;background:#0072B2}.st-fail{color:#fff;background:#D55E00}.st-unknown{color:#000;background:#F0E442}
 .tw{overflow-x:auto;max-width:100%}
 table{border-collapse:collapse;width:100%;font-size:.9em}
-th,td{border-bottom:1px solid #ddd;padding:.3em .45em;text-align:left;vertical-align:top}
+th,td{overflow-wrap:normal;border-bottom:1px solid #ddd;padding:.3em .45em;text-align:left;vertical-align:top}
 th{background:#f2f2f2}
 .checks .d1{padding-left:1em}.checks .d2{padding-left:2em}.checks .d3{padding-left:3em}.checks .d4{padding-left:4em}
 .checks .d1::before,.checks .d2::before,.checks .d3::before,.checks .d4::before{content:"└ ";color:#888}
