@@ -23,7 +23,15 @@ export const CHART_SCRIPT = String.raw`
   var xs = new Array(D.seconds);
   for (var i = 0; i < D.seconds; i++) xs[i] = i;
   var charts = [];
-  window.__report = { charts: charts, ready: false };
+  var pending = 0, created = false;
+  window.__report = { charts: charts, ready: false, readyAt: null };
+  // ready once every chart has drawn for the first time (uPlot draws in a microtask after it is built)
+  function markReady() {
+    if (window.__report.ready || pending > 0 || !created) return;
+    window.__report.readyAt = performance.now();
+    window.__report.ready = true;
+    document.documentElement.setAttribute('data-charts', String(charts.length));
+  }
 
   function shade(u) {
     var ctx = u.ctx, b = u.bbox, px = devicePixelRatio || 1;
@@ -71,7 +79,9 @@ export const CHART_SCRIPT = String.raw`
     opts.title = title;
     opts.width = width(el);
     opts.height = 220;
-    opts.hooks = { drawClear: [shade] };
+    var first = true;
+    pending++;
+    opts.hooks = { drawClear: [shade], draw: [function () { if (first) { first = false; pending--; markReady(); } }] };
     opts.cursor = { drag: { x: true, y: false } };
     var u = new uPlot(opts, data, el);
     el.setAttribute('data-series', String(opts.series.length - 1));
@@ -94,7 +104,7 @@ export const CHART_SCRIPT = String.raw`
     if (!list.length) return;
     var series = [xSeries()], data = [xs];
     list.forEach(function (s, k) {
-      series.push({ label: s.name, stroke: LINE[k % LINE.length], dash: DASH[k % DASH.length], width: 2, spanGaps: true, value: function (u, v) { return v == null ? '—' : fmt(v); } });
+      series.push({ label: s.name, stroke: LINE[k % LINE.length], dash: DASH[k % DASH.length], width: 2, spanGaps: false, value: function (u, v) { return v == null ? '—' : fmt(v); } });
       data.push(s.values);
     });
     chart(id, title, { series: series, scales: { x: { time: false } }, axes: [xAxis(), { label: unit }] }, data);
@@ -108,7 +118,7 @@ export const CHART_SCRIPT = String.raw`
     clearTimeout(last);
     last = setTimeout(function () { charts.forEach(function (c) { c.u.setSize({ width: width(c.el), height: 220 }); }); }, 100);
   });
-  window.__report.ready = true;
-  document.documentElement.setAttribute('data-charts', String(charts.length));
+  created = true;
+  markReady();
 })();
 `;
