@@ -146,6 +146,8 @@ try {
   }
   const [short, hour, busy] = rows as [(typeof rows)[0], (typeof rows)[0], (typeof rows)[0]];
   console.log(`  one-hour run: ${(hour.bytes / 2 ** 20).toFixed(2)} MB (target ≤ 2 MB: ${hour.bytes <= 2 * 2 ** 20 ? 'met' : 'MISSED'}), ${hour.chromeMs.toFixed(0)} ms in Chromium (target ≤ 1000 ms: ${hour.chromeMs <= 1000 ? 'met' : 'MISSED'})`);
+  const perSecond = (hour.bytes - short.bytes) / (hour.seconds - short.seconds);
+  console.log(`  size = ${kb(short.bytes - perSecond * short.seconds)} fixed (uPlot, styles, tables) + ${perSecond.toFixed(0)} B per run second (7 functions × availability, p50, p99; staleness, gap, what-if)`);
   console.log(`  growth 600 s → 3,600 s (6× the seconds): size ×${(hour.bytes / short.bytes).toFixed(2)}, Chromium ×${(hour.chromeMs / short.chromeMs).toFixed(2)}`);
   console.log(`  5× the requests in the same 3,600 s: size ×${(busy.bytes / hour.bytes).toFixed(2)}, Chromium ×${(busy.chromeMs / hour.chromeMs).toFixed(2)} (≈1: cost follows seconds, not requests)`);
 } finally {

@@ -22,6 +22,8 @@ apt_install() {
 # 1. Tools from Debian. Go and Node may come from elsewhere; only install them when absent.
 apt_install docker.io debootstrap iptables ca-certificates
 command -v go >/dev/null || apt_install golang-go
+# headless Chromium for the HTML report's browser test and bench (driven by playwright-core, which downloads no browser)
+[[ -x /usr/bin/chromium ]] || apt_install chromium
 command -v node >/dev/null || { echo "setup: Node.js ≥ 20.19 is required" >&2; exit 1; }
 
 # 2. A Docker daemon. Reuse any that answers (DOCKER_HOST included); otherwise start dockerd.

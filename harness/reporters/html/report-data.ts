@@ -2,7 +2,7 @@ import { whatIfFailover } from '../../checkers/what-if.js';
 import type { ActionEvent, FaultEvent, LagEvent, PhaseEvent, RequestBucketEvent, StalenessEvent, WriteEvent } from '../../history/events.js';
 import { replicationModeOf } from '../../probes/replication-mode.js';
 import type { StackDefinition } from '../../stack/definition.js';
-import { MergeableHistogram } from '../../workload/histogram.js';
+import { histogramBinRange, type SparseHistogram } from '../../workload/histogram.js';
 import { journalHistory, type JournalFile, type JournalVerdict } from '../journal-schema.js';
 
 /**
@@ -133,6 +133,39 @@ const rec = (x: unknown): Record<string, unknown> | null => (typeof x === 'objec
 const num = (x: unknown): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
 const str = (x: unknown): string | null => (typeof x === 'string' ? x : null);
 
+/**
+ * Nearest-rank percentiles of sparse histograms merged (as MergeableHistogram.percentile reads them: the middle of
+ * the bin holding the rank, within [min, max]), without a dense array per second: a second holds a few dozen bins.
+ */
+export function sparsePercentiles(hs: readonly SparseHistogram[], ps: readonly number[]): number[] {
+  const bins = new Map<number, number>();
+  let count = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  for (const h of hs) {
+    if (h.count === 0) continue;
+    for (const [bin, n] of h.bins) bins.set(bin, (bins.get(bin) ?? 0) + n);
+    count += h.count;
+    min = Math.min(min, h.min);
+    max = Math.max(max, h.max);
+  }
+  if (count === 0) return ps.map(() => 0);
+  const sorted = [...bins].sort((x, y) => x[0] - y[0]);
+  return ps.map((p) => {
+    const rank = Math.max(1, Math.ceil(p * count));
+    if (rank >= count) return max;
+    let seen = 0;
+    for (const [bin, n] of sorted) {
+      seen += n;
+      if (seen >= rank) {
+        const [lo, hi] = histogramBinRange(bin);
+        return Math.min(max, Math.max(min, Number.isFinite(hi) ? (lo + hi) / 2 : lo));
+      }
+    }
+    return max;
+  });
+}
+
 /** "3 h 41 min", "12 min 5 s", "16 s", "820 ms" */
 export function humanDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)} ms`;
@@ -170,7 +203,7 @@ export function buildReportData(journal: JournalFile): ReportData {
   });
 
   // latency per function per second: the buckets' histograms merged by the second they start in
-  const hist = new Map<string, Map<number, MergeableHistogram>>();
+  const hist = new Map<string, Map<number, SparseHistogram[]>>();
   for (const e of events) {
     if (e.kind !== 'requests') continue;
     const b = e as unknown as RequestBucketEvent;
@@ -178,9 +211,9 @@ export function buildReportData(journal: JournalFile): ReportData {
     const s = Math.floor((b.bucket - origin) / 1000);
     let byS = hist.get(b.fn);
     if (!byS) hist.set(b.fn, (byS = new Map()));
-    const h = byS.get(s);
-    if (h) h.merge(b.latencyHistogram);
-    else byS.set(s, MergeableHistogram.fromSparse(b.latencyHistogram));
+    const list = byS.get(s);
+    if (list) list.push(b.latencyHistogram);
+    else byS.set(s, [b.latencyHistogram]);
   }
 
   const phaseOf = (sec: number): string | null => {
@@ -208,10 +241,11 @@ export function buildReportData(journal: JournalFile): ReportData {
         byPhase.set(ph, x);
       }
     }
-    for (const [s, h] of hist.get(fn) ?? []) {
+    for (const [s, hs] of hist.get(fn) ?? []) {
       if (s < 0 || s >= seconds) continue;
-      p50[s] = Math.round(h.percentile(0.5) * 10) / 10;
-      p99[s] = Math.round(h.percentile(0.99) * 10) / 10;
+      const [a, b] = sparsePercentiles(hs, [0.5, 0.99]);
+      p50[s] = Math.round(a! * 10) / 10;
+      p99[s] = Math.round(b! * 10) / 10;
     }
     return { fn, availability, p50, p99, attempts, successes, byPhase: [...byPhase.values()] };
   });
