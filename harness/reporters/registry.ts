@@ -1,14 +1,19 @@
 import { InvalidInputError } from '../errors.js';
 import { consoleReporter } from './console.js';
+import { htmlReporter } from './html/index.js';
 import { junitReporter } from './junit.js';
 import { markdownReporter } from './markdown.js';
 import type { Reporter } from './reporter.js';
 
-/** The reporters by name (`run --reporter`, `report --reporter`); each call makes a fresh one. */
+/**
+ * The reporters by name (`run --reporter`, `report --reporter`); each call makes a fresh one. In this order they run
+ * by default: the files first, the console block (which says where they are) last.
+ */
 export const REPORTERS: Readonly<Record<string, () => Reporter>> = {
-  console: () => consoleReporter(),
+  html: () => htmlReporter(),
   junit: () => junitReporter(),
   markdown: () => markdownReporter(),
+  console: () => consoleReporter(),
 };
 
 export function reporterNames(): string[] {

@@ -1,4 +1,6 @@
 import { formatDuration } from '../checkers/format.js';
+import { replicationModeOf as stackReplicationMode } from '../probes/replication-mode.js';
+import type { StackDefinition } from '../stack/definition.js';
 import type { JournalFile, JournalVerdict } from './journal-schema.js';
 
 /**
@@ -95,26 +97,18 @@ export function stackName(journal: JournalFile): string | null {
 }
 
 /**
- * The replication mode, read from the definition: the primary's `synchronous_commit=<mode>` with a synchronous
- * standby named (harness/stack/reference-stack.ts), else `async` when a replication link exists; null when the
- * definition does not tell.
+ * The replication mode, read from the definition the journal recorded, the way the checkers read it
+ * (harness/probes/replication-mode.ts: the databases' `synchronous_commit` with a synchronous standby named, else
+ * async); null when the journal has no definition or one of another shape.
  */
 export function replicationModeOf(journal: JournalFile): string | null {
   const def = journal.definition;
-  if (!def) return null;
-  if (typeof def.replication === 'string') return def.replication;
-  const containers = Array.isArray(def.containers) ? def.containers : [];
-  for (const c of containers) {
-    const command = record(c)?.command;
-    if (!Array.isArray(command)) continue;
-    const words = command.map(String);
-    const sync = words.find((w) => w.startsWith('synchronous_commit='));
-    const standby = words.find((w) => w.startsWith('synchronous_standby_names='));
-    if (sync && standby && standby !== 'synchronous_standby_names=') return sync.slice('synchronous_commit='.length);
+  if (!def || !Array.isArray(def.links) || !Array.isArray(def.containers)) return null;
+  try {
+    return stackReplicationMode(def as unknown as StackDefinition);
+  } catch {
+    return null;
   }
-  const links = Array.isArray(def.links) ? def.links : [];
-  if (links.some((l) => record(l)?.kind === 'replication')) return 'async';
-  return null;
 }
 
 /** "1 min 3 s (scripted 1 min + measured 3 s)" — the scripted part ran at the time scale, the measured part 1:1. */

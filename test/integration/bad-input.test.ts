@@ -144,7 +144,7 @@ const COMMAND_LINES: Case[] = [
   cli(['run', '--attach', 'Not_Valid'], "--attach 'Not_Valid' is not a run id"),
   cli(['run', '--keep-stack'], "--keep-stack keeps one experiment's stack, but", 'name one experiment file'),
   cli(['run', scenarioFile('empty.json'), '--seed', '7'], '--keep-stack, --attach and --seed apply to experiments'),
-  cli(['run', '--reporter', 'bogus'], "--reporter: unknown reporter 'bogus'", 'known: console, junit'),
+  cli(['run', '--reporter', 'bogus'], "--reporter: unknown reporter 'bogus'", 'known: html, junit, markdown, console'),
   cli(['run', '--reporter', ','], '--reporter: name at least one reporter'),
   cli(['report', 'no/such/run'], 'no/such/run: no such journal, run directory or reports directory'),
   cli(['report', scenarioFile('empty.json')], `journal ${scenarioFile('empty.json')}`),

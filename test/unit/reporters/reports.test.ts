@@ -249,6 +249,8 @@ describe('reporters: junit.xml, summary.md, console, report, clean --reports', (
   });
 
   it('--reporter / EPJ_CHAOS_REPORTERS: known names only, the unknown one named with the known ones', () => {
+    // the default set, in the order it runs: the files first, the console block saying where they are last
+    expect(reporterNames()).to.deep.equal(['html', 'junit', 'markdown', 'console']);
     expect(parseReporterList('junit, markdown,junit')).to.deep.equal(['junit', 'markdown']);
     expect(() => parseReporterList('junit,bogus')).to.throw(InvalidInputError, "--reporter: unknown reporter 'bogus'");
     try {
