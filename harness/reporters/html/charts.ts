@@ -35,7 +35,7 @@ export const CHART_SCRIPT = String.raw`
 
   function shade(u) {
     var ctx = u.ctx, b = u.bbox, px = devicePixelRatio || 1;
-    function band(w, fill, top, height, label, hatch) {
+    function band(w, fill, top, height, label, hatch, row) {
       var x0 = u.valToPos(Math.max(w.from, u.scales.x.min), 'x', true), x1 = u.valToPos(Math.min(w.to, u.scales.x.max), 'x', true);
       if (!(x1 > x0 - 1)) return;
       var wd = Math.max(x1 - x0, 2 * px);
@@ -51,10 +51,11 @@ export const CHART_SCRIPT = String.raw`
       if (label) {
         ctx.save(); ctx.fillStyle = '#222'; ctx.font = (11 * px) + 'px sans-serif'; ctx.textBaseline = 'top';
         ctx.beginPath(); ctx.rect(x0, top, Math.max(wd, 0), height); ctx.clip();
-        ctx.fillText(label, x0 + 3 * px, top + 3 * px); ctx.restore();
+        ctx.fillText(label, x0 + 3 * px, top + (3 + 13 * (row || 0)) * px); ctx.restore();
       }
     }
-    D.faults.forEach(function (w) { band(w, 'rgba(213,94,0,0.10)', b.top, b.height, '⚡ ' + w.label, 'rgba(213,94,0,0.25)'); });
+    // overlapping faults' labels go on successive rows
+    D.faults.forEach(function (w, k) { band(w, 'rgba(213,94,0,0.10)', b.top, b.height, '⚡ ' + w.label, 'rgba(213,94,0,0.25)', k % 4); });
     D.actions.forEach(function (w) { band(w, 'rgba(0,114,178,0.22)', b.top + b.height * 0.5, b.height * 0.5, '⚙ ' + w.label, null); });
     D.measured.forEach(function (w) { band(w, 'rgba(80,80,80,0.55)', b.top + b.height - 5 * px, 5 * px, null, null); });
     ctx.save(); ctx.strokeStyle = 'rgba(0,0,0,0.45)'; ctx.setLineDash([3 * px, 3 * px]); ctx.fillStyle = '#444'; ctx.font = (10 * px) + 'px sans-serif';
