@@ -66,7 +66,10 @@ export function markdownReporter(): Reporter {
     name: 'markdown',
     async onEnd(journal, dir) {
       const file = path.join(dir, SUMMARY_FILE);
-      await writeFile(file, renderMarkdown(journal, path.join(dir, 'journal.json')));
+      // the journal's path as a reader of the job summary finds it: relative to the working directory when under it
+      const journalPath = path.resolve(dir, 'journal.json');
+      const relative = path.relative(process.cwd(), journalPath);
+      await writeFile(file, renderMarkdown(journal, relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : journalPath));
       return [file];
     },
   };
