@@ -9,7 +9,9 @@ import type { HistoryEvent } from '../../harness/history/events.js';
 import { History } from '../../harness/history/history.js';
 import { PROJECT_ROOT } from '../../harness/images/catalog.js';
 import { htmlReporter } from '../../harness/reporters/html/index.js';
+import { esc, jsonForScript } from '../../harness/reporters/html/escape.js';
 import { renderHtml } from '../../harness/reporters/html/render.js';
+import { sparsePercentiles } from '../../harness/reporters/html/report-data.js';
 import { buildJournal } from '../../harness/reporters/journal.js';
 import type { JournalFile, Provenance } from '../../harness/reporters/journal-schema.js';
 import { referenceStack } from '../../harness/stack/reference-stack.js';
@@ -202,7 +204,7 @@ describe('HTML report in headless Chromium', function () {
     const summary = await page.locator('#summary').innerText();
     expect(summary).to.match(/admission was unavailable for/);
     expect(summary).to.match(/clinical-note was unavailable for/);
-    expect(summary).to.match(/journal-lookup kept working throughout/);
+    expect(summary).to.match(/journal-lookup kept working through a-epj at .+ throughout/);
     expect(summary).to.match(/1 acknowledged write was lost/);
     expect(await page.locator('#failed-functions').innerText()).to.equal('admission, clinical-note');
     const checks = await page.locator('#checks').innerText();
@@ -229,11 +231,44 @@ describe('HTML report in headless Chromium', function () {
     await page.close();
   });
 
+});
+
+describe('HTML report: rendering without a browser', () => {
   it('a journal without staleness or writes omits the what-if curve with a line saying why', () => {
     const journal = constructedJournal();
     journal.events = journal.events.filter((e) => e.kind !== 'staleness' && e.kind !== 'write');
     const html = renderHtml(journal);
     expect(html).to.include('What-if failover curve omitted: the run has no staleness samples of a replica database');
     expect(html).to.not.include('id="chart-whatif"');
+  });
+
+  it('a run that recorded nothing still renders, and says no check was run', () => {
+    const journal = JSON.parse(JSON.stringify(buildJournal({ experiment: 'empty', status: 'failed', reason: 'stack did not start', verdicts: [], history: History.from([]) }, { id: 'norun-x', provenance: PROVENANCE }))) as JournalFile;
+    const html = renderHtml(journal);
+    expect(html).to.include('No check was run.');
+    expect(html).to.include('stack did not start');
+    expect(html).to.include('The stack definition was not recorded');
+  });
+
+  it('journal text cannot leave the data block or an attribute', () => {
+    const block = jsonForScript({ s: '</script><script>x()</script><!-- \u2028' });
+    expect(block).to.not.match(/[<>&]/);
+    expect(JSON.parse(block)).to.deep.equal({ s: '</script><script>x()</script><!-- \u2028' });
+    expect(esc(`"'<&>`)).to.equal('&quot;&#39;&lt;&amp;&gt;');
+  });
+
+  it('per-second percentiles from sparse bins agree with the mergeable histogram', () => {
+    const rand = mulberry32(3);
+    for (let k = 0; k < 50; k++) {
+      const parts = [new MergeableHistogram(), new MergeableHistogram()];
+      const whole = new MergeableHistogram();
+      const n = 1 + Math.floor(rand() * 200);
+      for (let i = 0; i < n; i++) {
+        const v = rand() < 0.1 ? 2000 + rand() * 100 : rand() * rand() * 400;
+        parts[i % 2]!.record(v);
+        whole.record(v);
+      }
+      expect(sparsePercentiles(parts.map((p) => p.toSparse()), [0.5, 0.99])).to.deep.equal([whole.percentile(0.5), whole.percentile(0.99)]);
+    }
   });
 });

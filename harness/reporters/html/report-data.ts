@@ -181,7 +181,9 @@ export function humanDuration(ms: number): string {
 export function buildReportData(journal: JournalFile): ReportData {
   const origin = journal.perFunctionSeconds.originMs;
   const events = journal.events as unknown as Array<{ kind: string; t: number; scenarioMs: number }>;
-  const lastT = Math.max(origin, Date.parse(journal.endedAt), ...events.slice(-1).map((e) => e.t));
+  // the run's span is its events' (a run that recorded nothing has one empty second)
+  let lastT = origin;
+  for (const e of events) if (e.t > lastT) lastT = e.t;
   let seconds = Math.max(1, Math.ceil((lastT - origin) / 1000));
   for (const rows of Object.values(journal.perFunctionSeconds.functions)) for (const r of rows) seconds = Math.max(seconds, r.s + 1);
 
@@ -352,6 +354,15 @@ export function buildReportData(journal: JournalFile): ReportData {
     proofs.set(e.id, p);
   }
 
+  // which container and site serve each function (definition.functions → link → upstream container → site)
+  const def = journal.definition as Partial<StackDefinition> | null;
+  const servedBy = (fn: string): string => {
+    const link = def?.links?.find((l) => l.name === (def.functions as Record<string, { link: string }> | undefined)?.[fn]?.link);
+    const c = link && def?.containers?.find((x) => x.name === link.upstream.container);
+    if (!c) return '';
+    const site = def?.sites?.find((x) => x.id === c.site);
+    return ` through ${c.name}${site ? ` at ${site.name}` : ''}`;
+  };
   // plain language: per function, kept working or unavailable for how long (scenario time of its seconds below 50 %)
   const summary: string[] = [];
   for (const f of functions) {
@@ -375,7 +386,7 @@ export function buildReportData(journal: JournalFile): ReportData {
     } else if (degraded || (worst && worst.successes / worst.attempts < AVAILABLE)) {
       failedFunctions.add(f.fn);
       summary.push(`${f.fn} kept answering but degraded (${worstText}).`);
-    } else summary.push(`${f.fn} kept working throughout (${((100 * f.successes) / f.attempts).toFixed(2)} % of ${f.attempts} attempts).`);
+    } else summary.push(`${f.fn} kept working${servedBy(f.fn)} throughout (${((100 * f.successes) / f.attempts).toFixed(2)} % of ${f.attempts} attempts).`);
   }
   if (lostWrites.length > 0) summary.push(`${lostWrites.length} acknowledged write${lostWrites.length === 1 ? ' was' : 's were'} lost (${[...new Set(lostWrites.map((l) => l.fn))].join(', ')}).`);
   if (splitBrain && (splitBrain as SplitRow[]).length > 0) summary.push(`${(splitBrain as SplitRow[]).length} write(s) were acknowledged by a site that was not the primary (split brain).`);
