@@ -160,6 +160,7 @@ describe('HTML report in headless Chromium', function () {
     expect(html).to.not.match(/<(link|img|iframe)\b[^>]*(src|href)=/i);
 
     const page = await browser!.newPage({ viewport: { width: 1200, height: 900 } });
+    page.setDefaultTimeout(60_000);
     const problems: string[] = [];
     const requests: string[] = [];
     page.on('console', (m) => {
@@ -221,6 +222,16 @@ describe('HTML report in headless Chromium', function () {
     const png = path.join(shots, 'html-report.png');
     await page.screenshot({ path: png, fullPage: true, timeout: 60_000 });
     expect((await stat(png)).size).to.be.greaterThan(10_000);
+
+    // print: the charts shrink to the paper's width, and Chromium makes a PDF of the page
+    await page.emulateMedia({ media: 'print' });
+    await page.evaluate(() => window.dispatchEvent(new Event('beforeprint')));
+    const printWidths = await page.$$eval('.uplot', (us) => us.map((u) => (u as HTMLElement).offsetWidth));
+    for (const w of printWidths) expect(w).to.be.at.most(700);
+    const pdf = await page.pdf({ format: 'A4' });
+    expect(pdf.subarray(0, 5).toString()).to.equal('%PDF-');
+    await page.evaluate(() => window.dispatchEvent(new Event('afterprint')));
+    await page.emulateMedia({ media: 'screen' });
 
     // a phone's width: the page does not scroll sideways (tables scroll inside their own box)
     await page.setViewportSize({ width: 390, height: 844 });

@@ -69,7 +69,7 @@ export const CHART_SCRIPT = String.raw`
   }
 
   function xAxis() {
-    return { values: function (u, splits) { return splits.map(function (s) { return wall(s); }); }, label: 'wall clock (UTC); scenario time in the legend; grey strip: measured (1:1) stretches', labelSize: 18, labelFont: '11px sans-serif' };
+    return { space: 80, values: function (u, splits) { return splits.map(function (s) { return wall(s); }); }, label: 'wall clock (UTC); scenario time in the legend; grey strip: measured (1:1) stretches', labelSize: 18, labelFont: '11px sans-serif' };
   }
   function xSeries() { return { label: 'time', value: function (u, v) { return v == null ? '—' : wall(v) + ' wall · ' + scen(v) + ' scenario'; } }; }
   function width(el) { return Math.max(280, Math.min(1100, el.clientWidth || 800)); }
@@ -117,8 +117,12 @@ export const CHART_SCRIPT = String.raw`
   var last = 0;
   window.addEventListener('resize', function () {
     clearTimeout(last);
-    last = setTimeout(function () { charts.forEach(function (c) { c.u.setSize({ width: width(c.el), height: 220 }); }); }, 100);
+    last = setTimeout(function () { resizeAll(null); }, 100);
   });
+  // print: charts at the paper's width (A4 portrait with margins), back to the window's afterwards
+  function resizeAll(w) { charts.forEach(function (c) { c.u.setSize({ width: w == null ? width(c.el) : w, height: 220 }); }); }
+  window.addEventListener('beforeprint', function () { resizeAll(680); });
+  window.addEventListener('afterprint', function () { resizeAll(null); });
   created = true;
   markReady();
 })();

@@ -28,5 +28,5 @@ th{background:#f2f2f2}
 .uplot .u-title{font-size:14px;font-weight:600;text-align:left}
 .uplot .u-legend{font-size:12px;text-align:left}
 @media (max-width:600px){body{font-size:14px;padding:6px}.uplot .u-legend .u-series{display:block}}
-@media print{body{max-width:none;padding:0;font-size:11pt}.chart,table,tr,.summary{break-inside:avoid}details{display:block}details>summary{display:none}a{color:inherit}}
+@media print{.uplot,.u-wrap,.uplot canvas{max-width:100%!important}.u-over,.u-under{max-width:100%}body{max-width:none;padding:0;font-size:11pt}.chart,table,tr,.summary{break-inside:avoid}details{display:block}details>summary{display:none}a{color:inherit}}
 `;
