@@ -77,7 +77,14 @@ export function constructedJournal(): JournalFile {
   push(21, { kind: 'fault', id: 'site-power#1', fault: 'site-power', stage: 'observed', target: 'site-a', detail: 'db-primary stopped' });
   push(40, { kind: 'fault', id: 'site-power#1', fault: 'site-power', stage: 'healed', target: 'site-a' });
   push(30, { kind: 'action', id: 'failover#1', action: 'failover', stage: 'started' });
-  push(33, { kind: 'action', id: 'failover#1', action: 'failover', stage: 'completed', detail: 'promoted db-replica' });
+  push(33, {
+    kind: 'action',
+    id: 'failover#1',
+    action: 'failover',
+    stage: 'completed',
+    detail: 'promoted b-db, repointed epj-front to b-epj',
+    effects: [{ kind: 'repointed', link: 'epj-front', container: 'b-epj', port: 8080, at: T0 + 32_000, notBefore: T0 + 31_000 }],
+  });
 
   const down: Partial<Record<ClinicalFunction, [number, number]>> = { admission: [20, 45], 'clinical-note': [20, 35] };
   for (const fn of ['journal-lookup', 'read-only-lookup', 'admission', 'clinical-note'] as ClinicalFunction[]) {
@@ -205,7 +212,7 @@ describe('HTML report in headless Chromium', function () {
     const summary = await page.locator('#summary').innerText();
     expect(summary).to.match(/admission was unavailable for/);
     expect(summary).to.match(/clinical-note was unavailable for/);
-    expect(summary).to.match(/journal-lookup kept working through a-epj at .+ throughout/);
+    expect(summary).to.match(/journal-lookup kept working through a-epj at Holstebro, then b-epj at Skejby throughout/);
     expect(summary).to.match(/1 acknowledged write was lost/);
     expect(await page.locator('#failed-functions').innerText()).to.equal('admission, clinical-note');
     const checks = await page.locator('#checks').innerText();

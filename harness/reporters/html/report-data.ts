@@ -356,12 +356,18 @@ export function buildReportData(journal: JournalFile): ReportData {
 
   // which container and site serve each function (definition.functions → link → upstream container → site)
   const def = journal.definition as Partial<StackDefinition> | null;
+  const at = (container: string): string => {
+    const c = def?.containers?.find((x) => x.name === container);
+    const site = c && def?.sites?.find((x) => x.id === c.site);
+    return `${container}${site ? ` at ${site.name}` : ''}`;
+  };
   const servedBy = (fn: string): string => {
     const link = def?.links?.find((l) => l.name === (def.functions as Record<string, { link: string }> | undefined)?.[fn]?.link);
-    const c = link && def?.containers?.find((x) => x.name === link.upstream.container);
-    if (!c) return '';
-    const site = def?.sites?.find((x) => x.id === c.site);
-    return ` through ${c.name}${site ? ` at ${site.name}` : ''}`;
+    if (!link || !def?.containers?.some((x) => x.name === link.upstream.container)) return '';
+    // an operator action that repointed the function's door (a failover) moved it: name each container in turn
+    const chain = [link.upstream.container];
+    for (const a of actionEvents) for (const e of a.effects ?? []) if (e.kind === 'repointed' && e.link === link.name && chain[chain.length - 1] !== e.container) chain.push(e.container);
+    return ` through ${chain.map(at).join(', then ')}`;
   };
   // plain language: per function, kept working or unavailable for how long (scenario time of its seconds below 50 %)
   const summary: string[] = [];
