@@ -15,13 +15,15 @@ experiment('Read-only fallback drill: site A is gone; how long until Opslags-EPJ
     at('0').phase('baseline'),
     at('30 s').phase('fallback kept cold').act(stopLookup()),
     at('2 min').phase('site A gone').inject('site a', sitePower({ site: 'a', ups: '0', mainsBackAfter: '2 h' })),
-    at('5 min').phase('fallback started').act(startLookup()),
-    at('9 min').end(),
+    at('5 min').phase('fallback starting').act(startLookup()),
+    // the start is measured work: this step comes a scenario minute later, once Opslags-EPJ has served steadily
+    at('6 min').phase('fallback serving'),
+    at('10 min').end(),
   ],
   checks: {
     'nothing serves lookups while site A is gone and the fallback is cold': availability(['journal-lookup', 'read-only-lookup']).in('site A gone').atMost(0.05),
     'Opslags-EPJ serves within 4 minutes of losing site A': rto({ fault: 'site a', functions: ['read-only-lookup'] }).within('4 min'),
-    'and keeps serving once started': availability('read-only-lookup').in('fallback started').atLeast(0.99),
-    'what it shows is no older than the outage': staleness('read-only-lookup').in('fallback started').atMost('8 min'),
+    'and keeps serving once started': availability('read-only-lookup').in('fallback serving').atLeast(0.99),
+    'what it shows is no older than the outage': staleness('read-only-lookup').in('fallback serving').atMost('9 min'),
   },
 });

@@ -256,13 +256,24 @@ async function steadyStateGate(
   // one attempt's worth of margin over the evidence floor, so a timer's jitter cannot make the gate `unknown`
   const windowMs = Math.max(g.scenarioMs / history.clock.scale, WALL_MINIMUM_MS, Number.isFinite(slowest) ? ((MIN_EXPECTED_ATTEMPTS + 1) * 1000) / slowest : 0);
   await sleep(500, g.signal); // the load's first slots
-  const from = Date.now();
-  history.record({ kind: 'phase', name: 'steady state', t: from });
-  await sleep(windowMs, g.signal);
-  const to = Date.now();
-  await sleep(RECORDED_AFTER_MS, g.signal);
-  return steadyStateVerdict(history, { functions: g.functions, threshold: g.threshold, from, to });
+  let verdict: Verdict | undefined;
+  // A window the harness could not judge (its own load generator starved, an arrival lost) says nothing about the
+  // stack: a fresh window is judged instead, a few times, before the gate gives up. A failing window is final.
+  for (let attempt = 1; attempt <= GATE_ATTEMPTS; attempt++) {
+    const from = Date.now();
+    history.record({ kind: 'phase', name: 'steady state', t: from });
+    await sleep(windowMs, g.signal);
+    const to = Date.now();
+    await sleep(RECORDED_AFTER_MS, g.signal);
+    verdict = steadyStateVerdict(history, { functions: g.functions, threshold: g.threshold, from, to });
+    if (verdict.status !== 'unknown' || g.signal.aborted) return verdict;
+    if (attempt < GATE_ATTEMPTS) history.record({ kind: 'note', message: `steady-state window ${attempt} of ${GATE_ATTEMPTS} could not be judged (${leafSummaries(verdict)}): judging a fresh one` });
+  }
+  return verdict!;
 }
+
+/** windows the gate judges before an unjudgeable steady state aborts the run */
+const GATE_ATTEMPTS = 3;
 
 async function runTimeline(injector: FaultInjector, timeline: Timeline, endMs: number, aborts: AbortCondition[], result: ExperimentResult, log: (l: string) => void): Promise<void> {
   const { ctx } = injector;
