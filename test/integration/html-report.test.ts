@@ -13,24 +13,18 @@ import { esc, jsonForScript } from '../../harness/reporters/html/escape.js';
 import { renderHtml } from '../../harness/reporters/html/render.js';
 import { sparsePercentiles } from '../../harness/reporters/html/report-data.js';
 import { buildJournal } from '../../harness/reporters/journal.js';
-import type { JournalFile, Provenance } from '../../harness/reporters/journal-schema.js';
+import type { JournalFile } from '../../harness/reporters/journal-schema.js';
 import { referenceStack } from '../../harness/stack/reference-stack.js';
 import type { ClinicalFunction } from '../../harness/stack/definition.js';
 import type { Verdict } from '../../harness/checkers/verdict.js';
 import { mulberry32 } from '../../harness/util/prng.js';
 import { MergeableHistogram } from '../../harness/workload/histogram.js';
+import { fakeProvenance } from '../support/provenance.js';
 
 export const CHROMIUM = process.env.EPJ_CHAOS_CHROMIUM ?? '/usr/bin/chromium';
 const T0 = 1_800_000_000_000;
 const SCALE = 60;
-const PROVENANCE: Provenance = {
-  collectedAt: new Date(T0).toISOString(),
-  harness: { name: 'epj-chaos', version: '0.1.0', commit: { sha: 'a'.repeat(40), dirty: false } },
-  tools: { pinned: { toxiproxy: 'v2.12.0' }, node: process.version, docker: { version: '27.0.0', apiVersion: '1.46' } },
-  images: [{ name: 'epj-chaos/epj:dev', id: `sha256:${'b'.repeat(64)}`, repoDigests: [], created: null }],
-  host: { os: 'Linux', platform: 'linux', kernel: '6.1.0', arch: 'x64', distro: null, cpus: 2, cpuModel: null, totalMemoryBytes: 4 * 2 ** 30 },
-  problems: [],
-};
+const PROVENANCE = fakeProvenance(T0);
 /** user text that must come out as text: an unescaped one would run a script or fetch an image */
 const HOSTILE = `</script><img src="https://example.invalid/x.png" onerror="console.error('xss')"><script>console.error('xss')</script>`;
 

@@ -6,23 +6,17 @@ import { Clock } from '../../../harness/history/clock.js';
 import type { HistoryEvent } from '../../../harness/history/events.js';
 import { History } from '../../../harness/history/history.js';
 import { buildJournal, maskSecretFields, perFunctionSeconds, writeJournal } from '../../../harness/reporters/journal.js';
-import { JOURNAL_SCHEMA_VERSION, journalHistory, parseJournal, readJournal, type Provenance } from '../../../harness/reporters/journal-schema.js';
+import { JOURNAL_SCHEMA_VERSION, journalHistory, parseJournal, readJournal } from '../../../harness/reporters/journal-schema.js';
 import { REDACTED } from '../../../harness/reporters/scrubber.js';
 import { referenceStack } from '../../../harness/stack/reference-stack.js';
 import type { ClinicalFunction } from '../../../harness/stack/definition.js';
 import { mulberry32 } from '../../../harness/util/prng.js';
 import { BucketAggregator } from '../../../harness/workload/buckets.js';
 import { MergeableHistogram } from '../../../harness/workload/histogram.js';
+import { fakeProvenance } from '../../support/provenance.js';
 
 const T0 = 1_800_000_000_300; // not on a whole second: second 0 starts at …000
-const PROVENANCE: Provenance = {
-  collectedAt: new Date(T0).toISOString(),
-  harness: { name: 'epj-chaos', version: '0.1.0', commit: { sha: 'a'.repeat(40), dirty: false } },
-  tools: { pinned: { toxiproxy: 'v2.12.0' }, node: process.version, docker: { version: '27.0.0', apiVersion: '1.46' } },
-  images: [{ name: 'epj-chaos/epj:dev', id: `sha256:${'b'.repeat(64)}`, repoDigests: [], created: null }],
-  host: { os: 'Linux', platform: 'linux', kernel: '6.1.0', arch: 'x64', distro: null, cpus: 2, cpuModel: null, totalMemoryBytes: 4 * 2 ** 30 },
-  problems: [],
-};
+const PROVENANCE = fakeProvenance(T0);
 
 interface Attempt {
   fn: ClinicalFunction;
