@@ -69,17 +69,18 @@ export function parseSeed(value: string, what: string): number {
   return n;
 }
 
+/** A variable's value that must be one of `allowed`; another is bad input naming the variable and the choices. */
+function oneOf<T extends string>(variable: string, what: string, value: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value)) throw new InvalidInputError(`${variable}: unknown ${what} '${value}'`, `one of ${allowed.join(', ')}`);
+  return value as T;
+}
+
 export function overridesFromEnv(env: NodeJS.ProcessEnv = process.env): ExperimentOverrides {
   const o: ExperimentOverrides = {};
   const stack = env[OVERRIDE_ENV.stackFile];
   if (stack) o.stackFile = stack;
   const replication = env[OVERRIDE_ENV.replication];
-  if (replication) {
-    if (!(REPLICATION_MODES as readonly string[]).includes(replication)) {
-      throw new InvalidInputError(`${OVERRIDE_ENV.replication}: unknown replication mode '${replication}'`, `one of ${REPLICATION_MODES.join(', ')}`);
-    }
-    o.replication = replication as ReplicationMode;
-  }
+  if (replication) o.replication = oneOf(OVERRIDE_ENV.replication, 'replication mode', replication, REPLICATION_MODES);
   const scale = env[OVERRIDE_ENV.timeScale];
   if (scale) {
     const n = Number(scale);
@@ -104,12 +105,7 @@ export function overridesFromEnv(env: NodeJS.ProcessEnv = process.env): Experime
   const seed = env[OVERRIDE_ENV.seed];
   if (seed) o.seed = parseSeed(seed, OVERRIDE_ENV.seed);
   const progress = env[OVERRIDE_ENV.progress];
-  if (progress) {
-    if (!(PROGRESS_SETTINGS as readonly string[]).includes(progress)) {
-      throw new InvalidInputError(`${OVERRIDE_ENV.progress}: unknown progress mode '${progress}'`, `one of ${PROGRESS_SETTINGS.join(', ')}`);
-    }
-    o.progress = progress as ProgressSetting;
-  }
+  if (progress) o.progress = oneOf(OVERRIDE_ENV.progress, 'progress mode', progress, PROGRESS_SETTINGS);
   const reporters = env[OVERRIDE_ENV.reporters];
   if (reporters !== undefined) o.reporters = parseReporterList(reporters, OVERRIDE_ENV.reporters);
   return o;
