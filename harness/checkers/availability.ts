@@ -2,7 +2,7 @@ import type { History } from '../history/history.js';
 import type { ClinicalFunction } from '../stack/definition.js';
 import { bucketsByFunction, mergeBuckets, type BucketTotals } from './buckets.js';
 import { formatPercent } from './format.js';
-import { evidenceProblem, type HarnessBounds } from './evidence.js';
+import { assessEvidence, attemptsAcrossStalledEdges, type HarnessBounds } from './evidence.js';
 import { DEFAULT_THRESHOLD, forFunction, type PerFunction } from './per-function.js';
 import { phaseOfBucket, phasesOf, type Phase } from './phases.js';
 import { composeVerdicts, type Verdict } from './verdict.js';
@@ -52,6 +52,8 @@ export function availabilityByPhase(history: History, opts: AvailabilityOptions 
 export interface AvailabilityVerdictOptions {
   /** minimum availability; one number or per function with a `default` (fallback 0.99) */
   threshold?: PerFunction<number>;
+  /** judge the threshold as a ceiling instead: pass at or below it (a function a fault must break) */
+  atMost?: boolean;
   /** evaluate every occurrence of these phases; omitted: the whole run, per function */
   phases?: string[];
   functions?: ClinicalFunction[];
@@ -71,13 +73,26 @@ export function availabilityVerdict(history: History, opts: AvailabilityVerdictO
     const details = { where, threshold, ...a };
     if (a.availability === null) return { checker, status: 'unknown', summary: `${a.fn}: no attempts ${where}`, details };
     const window = phase ? { from: phase.start, to: phase.end } : { from: a.from ?? 0, to: a.to ?? 0 };
-    const problem = evidenceProblem(history, { fn: a.fn, ...window, exactEdges: phase !== undefined, attempts: a.attempts, bounds: opts.harnessBounds });
-    if (problem) return { checker, status: 'unknown', summary: `${a.fn} ${where}: ${problem}`, details };
-    const ok = a.availability >= threshold;
+    const evidence = assessEvidence(history, { fn: a.fn, ...window, exactEdges: phase !== undefined, attempts: a.attempts, bounds: opts.harnessBounds });
+    if (evidence.problem) return { checker, status: 'unknown', summary: `${a.fn} ${where}: ${evidence.problem}`, details };
+    const holds = (availability: number) => (opts.atMost ? availability <= threshold : availability >= threshold);
+    const ok = holds(a.availability);
+    let because = '';
+    if (evidence.doubt) {
+      // the harness's doubt leaves the verdict standing only when its worst cases fall on the same side
+      const edges = phase ? [phase.start, phase.end] : [];
+      const range = availabilityRange(a.successes, a.attempts, evidence.doubt.skipped, attemptsAcrossStalledEdges(history, a.fn, evidence.doubt, edges));
+      const within = `${formatPercent(range.low)} to ${formatPercent(range.high)} at worst`;
+      if (holds(range.low) !== ok || holds(range.high) !== ok) {
+        return { checker, status: 'unknown', summary: `${a.fn} ${where}: ${evidence.doubt.reason}, and that could change the verdict (${within})`, details };
+      }
+      because = `; ${evidence.doubt.reason}, which cannot change it (${within})`;
+    }
+    const sign = opts.atMost ? (ok ? '≤' : '>') : ok ? '≥' : '<';
     return {
       checker,
       status: ok ? 'pass' : 'fail',
-      summary: `${a.fn}: ${formatPercent(a.availability)} ${ok ? '≥' : '<'} ${formatPercent(threshold)} ${where} (${a.successes}/${a.attempts})`,
+      summary: `${a.fn}: ${formatPercent(a.availability)} ${sign} ${formatPercent(threshold)} ${where} (${a.successes}/${a.attempts})${because}`,
       details,
     };
   };
@@ -98,4 +113,20 @@ export function availabilityVerdict(history: History, opts: AvailabilityVerdictO
     }
   }
   return { ...composeVerdicts('availability', children), details: report };
+}
+
+/**
+ * The lowest and highest availability `successes / attempts` could have been with `unsent` more attempts of unknown
+ * outcome (arrivals the load generator skipped, or attempts a late edge left out) and `misplaced` of those counted
+ * belonging outside the window.
+ */
+export function availabilityRange(successes: number, attempts: number, unsent: number, misplaced: number): { low: number; high: number } {
+  const add = unsent + misplaced;
+  const dropSuccesses = Math.min(misplaced, successes);
+  const dropFailures = Math.min(misplaced, attempts - successes);
+  const ratio = (s: number, n: number) => (n > 0 ? s / n : 0);
+  return {
+    low: ratio(successes - dropSuccesses, attempts - dropSuccesses + add),
+    high: ratio(successes + add, attempts - dropFailures + add),
+  };
 }

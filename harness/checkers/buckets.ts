@@ -165,6 +165,8 @@ export function coalesceBuckets(buckets: readonly RequestBucketEvent[]): Request
     else merged.firstSuccessAt = firstSuccessAt;
     if (lastFailureAt === undefined) delete merged.lastFailureAt;
     else merged.lastFailureAt = lastFailureAt;
+    const skipped = (seen.skipped ?? 0) + (b.skipped ?? 0);
+    if (skipped > 0) merged.skipped = skipped;
     byKey.set(key, merged);
   }
   return [...byKey.values()].sort((a, b) => a.bucket - b.bucket || a.fn.localeCompare(b.fn));

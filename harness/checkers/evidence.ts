@@ -66,44 +66,107 @@ export function expectedAttempts(history: History, fn: ClinicalFunction, from: n
   return expected;
 }
 
-/** The reason the window cannot be judged, or undefined when it can. */
-export function evidenceProblem(history: History, q: EvidenceQuery): string | undefined {
+/**
+ * What the harness's own lateness leaves open in a window, short of making it unjudgeable: a checker asks whether
+ * its verdict could change within these, and says `unknown` only when it could.
+ *   - `skipped`: arrivals epj-load was itself too late to send — attempts that belong in the window with an
+ *     unknown outcome;
+ *   - `stalls`: Node event-loop stalls above the bound. They delay what the harness stamps (phase edges, a fault's
+ *     applied instant, the clock's changes of pace), never the attempts, which epj-load stamps itself.
+ */
+export interface Doubt {
+  skipped: number;
+  stalls: { t: number; intervalMs: number; maxMs: number }[];
+  /** why the window is in doubt, in the words of evidenceProblem */
+  reason: string;
+}
+
+export interface Evidence {
+  /** the window cannot be judged at all */
+  problem?: string;
+  /** it can, unless the verdict would change within this doubt */
+  doubt?: Doubt;
+}
+
+/** Whether the window can be judged: a problem that rules it out, or a doubt for the checker to weigh. */
+export function assessEvidence(history: History, q: EvidenceQuery): Evidence {
   const bounds = { ...DEFAULT_HARNESS_BOUNDS, ...q.bounds };
   const min = q.minExpectedAttempts ?? MIN_EXPECTED_ATTEMPTS;
   const span = formatDuration(q.to - q.from);
   const expected = expectedAttempts(history, q.fn, q.from, q.to);
   if (expected !== null && expected < min) {
-    return `only ${expected.toFixed(1)} attempts of ${q.fn} expected in ${span} (fewer than ${min}): too few to judge; lengthen the window or raise the rate`;
+    return { problem: `only ${expected.toFixed(1)} attempts of ${q.fn} expected in ${span} (fewer than ${min}): too few to judge; lengthen the window or raise the rate` };
   }
-  // only a window cut at phase edges counts its attempts exactly; elsewhere a bucket is in or out by its start
-  if (expected !== null && q.exactEdges && q.attempts !== undefined && q.attempts < Math.floor(expected) - 1) {
-    return `${q.fn}: ${q.attempts} attempts in ${span} where the load's schedule promised ${expected.toFixed(1)}: arrivals were lost`;
-  }
-
   const buckets = history.ofKind('requests').filter((b) => b.fn === q.fn && bucketEnd(b) > q.from && b.bucket < q.to);
+  const skipped = buckets.filter((b) => b.bucket >= q.from).reduce((n, b) => n + (b.skipped ?? 0), 0);
+  // only a window cut at phase edges counts its attempts exactly; elsewhere a bucket is in or out by its start.
+  // Skipped arrivals are accounted for (the doubt below), so only arrivals gone without a trace are lost.
+  if (expected !== null && q.exactEdges && q.attempts !== undefined && q.attempts + skipped < Math.floor(expected) - 1) {
+    return { problem: `${q.fn}: ${q.attempts} attempts in ${span} where the load's schedule promised ${expected.toFixed(1)}: arrivals were lost` };
+  }
   if (q.exactEdges) {
     const straddler = buckets.find((b) => (b.bucket < q.from && bucketEnd(b) > q.from) || (b.bucket < q.to && bucketEnd(b) > q.to));
-    if (straddler) return `${q.fn}: a bucket (${new Date(straddler.bucket).toISOString()}) straddles the window's edge, so its attempts cannot be attributed exactly`;
+    if (straddler) return { problem: `${q.fn}: a bucket (${new Date(straddler.bucket).toISOString()}) straddles the window's edge, so its attempts cannot be attributed exactly` };
   }
-  const samples = history.ofKind('harness').filter((h) => h.t > q.from && h.t - h.intervalMs < q.to);
+  const samples = history
+    .ofKind('harness')
+    .filter((h) => h.t > q.from && h.t - h.intervalMs < q.to)
+    .sort((a, b) => a.t - b.t);
   // the harness's own equipment first: with its Toxiproxy gone every other symptom follows from that
   for (const h of samples) {
     const down = h.equipmentDown?.[0];
-    if (down) return `the harness's own ${down.part} did not answer at ${new Date(h.t).toISOString()} (${down.error}): what clients saw there is not the EPJ's doing`;
-  }
-  const skipped = buckets.filter((b) => b.bucket >= q.from).reduce((n, b) => n + (b.skipped ?? 0), 0);
-  if (skipped > bounds.maxSkippedArrivals) {
-    return `the load generator fell behind its schedule: ${skipped} arrival(s) of ${q.fn} not sent in ${span} because epj-load was itself late (a starved CPU), so the EPJ's availability there is not known`;
+    if (down) return { problem: `the harness's own ${down.part} did not answer at ${new Date(h.t).toISOString()} (${down.error}): what clients saw there is not the EPJ's doing` };
   }
   let saturatedMs = 0;
-  for (const h of [...samples].sort((a, b) => a.t - b.t)) {
-    if (h.eventLoopDelayMs.max > bounds.maxEventLoopDelayMs) {
-      return `the harness's event loop stalled ${Math.round(h.eventLoopDelayMs.max)} ms (bound ${bounds.maxEventLoopDelayMs} ms) at ${new Date(h.t).toISOString()}: its own timings there are not trustworthy`;
-    }
+  for (const h of samples) {
     saturatedMs = h.cpuPressure !== null && h.cpuPressure > bounds.maxCpuPressure ? saturatedMs + h.intervalMs : 0;
     if (saturatedMs > bounds.maxCpuSaturatedMs) {
-      return `the host's CPUs were saturated for ${(saturatedMs / 1000).toFixed(1)} s (tasks waiting for a CPU the whole time) up to ${new Date(h.t).toISOString()}: a slow harness would look like a slow EPJ`;
+      return { problem: `the host's CPUs were saturated for ${(saturatedMs / 1000).toFixed(1)} s (tasks waiting for a CPU the whole time) up to ${new Date(h.t).toISOString()}: a slow harness would look like a slow EPJ` };
     }
   }
-  return undefined;
+
+  const reasons: string[] = [];
+  if (skipped > bounds.maxSkippedArrivals) {
+    reasons.push(`the load generator fell behind its schedule: ${skipped} arrival(s) of ${q.fn} not sent in ${span} because epj-load was itself late (a starved CPU)`);
+  }
+  const stalls = samples.filter((h) => h.eventLoopDelayMs.max > bounds.maxEventLoopDelayMs).map((h) => ({ t: h.t, intervalMs: h.intervalMs, maxMs: h.eventLoopDelayMs.max }));
+  const worst = stalls.reduce<(typeof stalls)[number] | undefined>((w, s) => (!w || s.maxMs > w.maxMs ? s : w), undefined);
+  if (worst) {
+    reasons.push(`the harness's event loop stalled ${Math.round(worst.maxMs)} ms (bound ${bounds.maxEventLoopDelayMs} ms) at ${new Date(worst.t).toISOString()}, so the instants it stamped there may be late by that much`);
+  }
+  if (reasons.length === 0) return {};
+  return { doubt: { skipped: skipped > bounds.maxSkippedArrivals ? skipped : 0, stalls, reason: reasons.join('; ') } };
+}
+
+/**
+ * Attempts a stall may have moved across one of the window's edges: an edge the harness stamped up to `maxMs` late
+ * (a stall ending just before it) puts the attempts that started in between on the wrong side. A stall counts for an
+ * edge when the edge falls in its sample or right after it.
+ */
+export function attemptsAcrossStalledEdges(history: History, fn: ClinicalFunction, doubt: Doubt, edges: number[]): number {
+  let moved = 0;
+  for (const edge of edges) {
+    for (const s of doubt.stalls) {
+      if (edge < s.t - s.intervalMs - s.maxMs || edge > s.t + s.maxMs) continue;
+      moved += Math.ceil(expectedAttempts(history, fn, edge - s.maxMs, edge) ?? 0) + 1;
+    }
+  }
+  return moved;
+}
+
+/**
+ * How far the harness's stalls may have moved a duration between two instants it stamped, in wall and scenario
+ * time: a stall holds the next step back by its length — during a scripted wait that is the stall × the time scale
+ * in scenario time (the clock keeps its pace), during measured work the stall itself.
+ */
+export function shiftOfStalls(history: History, doubt: Doubt, from: number, to: number): { wallMs: number; scenarioMs: number } {
+  let wallMs = 0;
+  let scenarioMs = 0;
+  for (const s of doubt.stalls) {
+    if (s.t <= from || s.t - s.intervalMs >= to) continue;
+    const measured = history.clock.markAt(s.t) === 'measured' && history.clock.markAt(s.t - s.intervalMs) === 'measured';
+    wallMs += s.maxMs;
+    scenarioMs += s.maxMs * (measured ? 1 : history.clock.scale);
+  }
+  return { wallMs, scenarioMs };
 }

@@ -3,7 +3,7 @@ import type { FaultEvent, RequestBucketEvent } from '../history/events.js';
 import type { History } from '../history/history.js';
 import type { ClinicalFunction } from '../stack/definition.js';
 import { bucketAvailability, bucketEnd, coalesceBuckets } from './buckets.js';
-import { evidenceProblem, type HarnessBounds } from './evidence.js';
+import { assessEvidence, shiftOfStalls, type HarnessBounds } from './evidence.js';
 import { formatDuration, formatPercent } from './format.js';
 import { DEFAULT_THRESHOLD, forFunction, type PerFunction } from './per-function.js';
 import { composeVerdicts, type Verdict } from './verdict.js';
@@ -100,15 +100,18 @@ function recoveryInstant(run: RequestBucketEvent, badBefore?: RequestBucketEvent
 }
 
 export function rtoOf(history: History, fault: FaultEvent, fn: ClinicalFunction, opts: RtoOptions = {}): RtoResult {
+  return rtoOver(history, fault, fn, opts, coalesceBuckets(history.ofKind('requests').filter((b) => b.fn === fn)));
+}
+
+/** RTO over one function's coalesced buckets (the history's, or a what-if of them: see `skippedAs`). */
+function rtoOver(history: History, fault: FaultEvent, fn: ClinicalFunction, opts: RtoOptions, fnBuckets: RequestBucketEvent[]): RtoResult {
   const threshold = forFunction(opts.threshold, fn, DEFAULT_THRESHOLD);
   const holdMs = opts.holdMs ?? DEFAULT_HOLD_MS;
   const appliedAt = fault.t;
   const scale = history.clock.scale;
   const notBefore = (t: number) => Math.max(appliedAt, t);
 
-  const buckets = coalesceBuckets(history.ofKind('requests').filter((b) => b.fn === fn)).filter(
-    (b) => bucketEnd(b) > appliedAt && (opts.until === undefined || b.bucket < opts.until),
-  );
+  const buckets = fnBuckets.filter((b) => bucketEnd(b) > appliedAt && (opts.until === undefined || b.bucket < opts.until));
 
   let firstFailure: RequestBucketEvent | undefined;
   let firstBad: RequestBucketEvent | undefined;
@@ -267,6 +270,7 @@ export interface RtoVerdictOptions extends RtoOptions {
  */
 export function rtoVerdict(history: History, opts: RtoVerdictOptions = {}): Verdict {
   const results = rtoByFault(history, opts);
+  const faults = new Map(appliedFaults(history).map((f) => [f.id, f]));
   const children: Verdict[] = results.map((r) => {
     const checker = `rto ${r.fn} ${r.faultId}`;
     const maxWall = forFunction(opts.maxRtoMs, r.fn);
@@ -274,29 +278,50 @@ export function rtoVerdict(history: History, opts: RtoVerdictOptions = {}): Verd
     const details = { ...r, maxRtoMs: maxWall ?? null, maxRtoScenarioMs: maxScenario ?? null };
     if (r.status === 'no-data') return { checker, status: 'unknown', summary: r.summary, details };
     const judgedUntil = r.recoveredAt !== null ? r.recoveredAt + r.holdMs : (opts.until ?? Number.MAX_SAFE_INTEGER);
-    // A recovery is decided between the outage's last failure and the end of the hold: a lost arrival or a stalled
-    // harness before that last failure cannot move it (a failure came after), so only that stretch is judged. An
-    // RTO of 0 or no recovery is decided by the whole window.
+    // A recovery is decided between the outage's last failure and the end of the hold: missing equipment or a
+    // saturated host before that last failure cannot move it (a failure came after), so only that stretch is judged.
+    // An RTO of 0 or no recovery is decided by the whole window.
     const judgedFrom = r.status === 'recovered' && !r.withoutOutage && r.lastFailureAt !== undefined ? r.lastFailureAt : r.appliedAt;
-    const problem = evidenceProblem(history, { fn: r.fn, from: judgedFrom, to: judgedUntil, minExpectedAttempts: 0, bounds: opts.harnessBounds });
+    const problem = assessEvidence(history, { fn: r.fn, from: judgedFrom, to: judgedUntil, minExpectedAttempts: 0, bounds: opts.harnessBounds }).problem;
     if (problem) return { checker, status: 'unknown', summary: `${r.summary}; but ${problem}`, details };
-    const within = (until: number) => {
-      const scenario = history.clock.split(r.appliedAt, until);
-      return (maxWall === undefined || until - r.appliedAt <= maxWall) && (maxScenario === undefined || scenario.scriptedMs + scenario.measuredMs <= maxScenario);
-    };
-    if (r.status === 'not-recovered') {
-      const pending = r.candidateRecoveryAt !== undefined && within(r.candidateRecoveryAt);
-      return { checker, status: pending ? 'unknown' : 'fail', summary: r.summary, details };
-    }
-    const ok = within(r.recoveredAt ?? r.appliedAt);
-    const limit = [
-      maxWall !== undefined ? `${formatDuration(maxWall)} wall` : '',
-      maxScenario !== undefined ? `${formatDuration(maxScenario)} scenario` : '',
-    ]
+
+    const limit = [maxWall !== undefined ? `${formatDuration(maxWall)} wall` : '', maxScenario !== undefined ? `${formatDuration(maxScenario)} scenario` : '']
       .filter(Boolean)
       .join(', ');
-    const summary = ok ? r.summary : `${r.summary}, above the maximum ${limit}`;
-    return { checker, status: ok ? 'pass' : 'fail', summary, details };
+    /** the verdict on a result whose durations may be off by a shift (the harness's stalls) */
+    const verdictOf = (x: RtoResult, shift: { wallMs: number; scenarioMs: number }): Verdict['status'] => {
+      const within = (until: number) => {
+        const scenario = history.clock.split(x.appliedAt, until);
+        return (
+          (maxWall === undefined || until - x.appliedAt + shift.wallMs <= maxWall) &&
+          (maxScenario === undefined || scenario.scriptedMs + scenario.measuredMs + shift.scenarioMs <= maxScenario)
+        );
+      };
+      if (x.status === 'no-data') return 'unknown';
+      if (x.status === 'not-recovered') return x.candidateRecoveryAt !== undefined && within(x.candidateRecoveryAt) ? 'unknown' : 'fail';
+      return within(x.recoveredAt ?? x.appliedAt) ? 'pass' : 'fail';
+    };
+    const status = verdictOf(r, { wallMs: 0, scenarioMs: 0 });
+    const summary = status === 'fail' && r.status === 'recovered' ? `${r.summary}, above the maximum ${limit}` : r.summary;
+
+    // The harness's own lateness (skipped arrivals, a stalled event loop) since the fault: the verdict stands only
+    // if it is the same at both ends of what that lateness could hide.
+    const doubt = assessEvidence(history, { fn: r.fn, from: r.appliedAt, to: judgedUntil, minExpectedAttempts: 0, bounds: opts.harnessBounds }).doubt;
+    if (!doubt) return { checker, status, summary, details };
+    const fault = faults.get(r.faultId)!;
+    const own = coalesceBuckets(history.ofKind('requests').filter((b) => b.fn === r.fn));
+    const late = doubt.skipped > 0 ? rtoOver(history, fault, r.fn, { ...opts, holdMs: r.holdMs }, skippedAs(own, 'failed')) : r;
+    const early = doubt.skipped > 0 ? rtoOver(history, fault, r.fn, { ...opts, holdMs: r.holdMs }, skippedAs(own, 'succeeded')) : r;
+    const shift = shiftOfStalls(history, doubt, r.appliedAt, late.recoveredAt ?? judgedUntil);
+    const worstCases = [verdictOf(late, shift), verdictOf(early, { wallMs: -shift.wallMs, scenarioMs: -shift.scenarioMs })];
+    const range =
+      late.recoveredAt !== null && early.recoveredAt !== null
+        ? `recovery between ${formatDuration(Math.max(0, early.recoveredAt - r.appliedAt - shift.wallMs))} and ${formatDuration(late.recoveredAt - r.appliedAt + shift.wallMs)} wall`
+        : 'recovery not bounded';
+    if (worstCases.some((w) => w !== status)) {
+      return { checker, status: 'unknown', summary: `${r.summary}; but ${doubt.reason}, and that could change the verdict (${range})`, details };
+    }
+    return { checker, status, summary: `${summary}; ${doubt.reason}, which cannot change it (${range})`, details };
   });
 
   const applied = new Set(appliedFaults(history).map((f) => f.id));
@@ -307,4 +332,29 @@ export function rtoVerdict(history: History, opts: RtoVerdictOptions = {}): Verd
     children.push({ checker: `rto ${id}`, status: 'unknown', summary: `fault ${id} was never applied, so no RTO can be measured` });
   }
   return { ...composeVerdicts('rto', children), details: results };
+}
+
+/**
+ * The buckets as if every arrival epj-load skipped had been sent and had failed as late as its bucket allows, or
+ * succeeded as early as it allows: the latest and the earliest recovery those arrivals could hide.
+ */
+function skippedAs(buckets: RequestBucketEvent[], outcome: 'failed' | 'succeeded'): RequestBucketEvent[] {
+  return buckets.map((b) => {
+    const k = b.skipped ?? 0;
+    if (k === 0) return b;
+    const end = bucketEnd(b);
+    if (outcome === 'failed') {
+      const { firstSuccessAfterLastFailureAt: _unknown, ...rest } = b;
+      return { ...rest, attempts: b.attempts + k, firstFailureAt: b.firstFailureAt ?? end - 1, lastFailureAt: end - 1 };
+    }
+    const firstAfter =
+      b.lastFailureAt === undefined ? b.bucket : b.lastFailureAt + 1 < end ? Math.min(b.firstSuccessAfterLastFailureAt ?? Infinity, b.lastFailureAt + 1) : b.firstSuccessAfterLastFailureAt;
+    return {
+      ...b,
+      attempts: b.attempts + k,
+      successes: b.successes + k,
+      firstSuccessAt: b.bucket,
+      ...(firstAfter !== undefined ? { firstSuccessAfterLastFailureAt: firstAfter } : {}),
+    };
+  });
 }

@@ -1,7 +1,8 @@
 import type { History } from '../history/history.js';
 import type { ClinicalFunction } from '../stack/definition.js';
 import { bucketAvailability, bucketEnd, coalesceBuckets, mergeBuckets } from './buckets.js';
-import { evidenceProblem, type HarnessBounds } from './evidence.js';
+import { availabilityRange } from './availability.js';
+import { assessEvidence, type HarnessBounds } from './evidence.js';
 import { formatPercent } from './format.js';
 import { DEFAULT_THRESHOLD, forFunction, type PerFunction } from './per-function.js';
 import { phaseWindow } from './phases.js';
@@ -37,13 +38,23 @@ export function steadyStateVerdict(history: History, hypothesis: SteadyStateHypo
     const checker = `steady state ${fn}`;
     const details = { fn, threshold, window: { from: from ?? null, to: to ?? null }, ...totals };
     if (totals.availability === null) return { checker, status: 'unknown', summary: `${fn}: no attempts in the window`, details };
-    const problem = evidenceProblem(history, { fn, from: from ?? totals.from ?? 0, to: to ?? totals.to ?? 0, attempts: totals.attempts, bounds: hypothesis.harnessBounds });
-    if (problem) return { checker, status: 'unknown', summary: `${fn}: ${problem}`, details };
+    const evidence = assessEvidence(history, { fn, from: from ?? totals.from ?? 0, to: to ?? totals.to ?? 0, attempts: totals.attempts, bounds: hypothesis.harnessBounds });
+    if (evidence.problem) return { checker, status: 'unknown', summary: `${fn}: ${evidence.problem}`, details };
     const ok = totals.availability >= threshold;
+    let because = '';
+    if (evidence.doubt) {
+      // the window is cut at bucket starts, not at instants the harness stamped: only skipped arrivals can move it
+      const range = availabilityRange(totals.successes, totals.attempts, evidence.doubt.skipped, 0);
+      const within = `${formatPercent(range.low)} to ${formatPercent(range.high)} at worst`;
+      if (range.low >= threshold !== ok || range.high >= threshold !== ok) {
+        return { checker, status: 'unknown', summary: `${fn}: ${evidence.doubt.reason}, and that could change the verdict (${within})`, details };
+      }
+      because = `; ${evidence.doubt.reason}, which cannot change it (${within})`;
+    }
     return {
       checker,
       status: ok ? 'pass' : 'fail',
-      summary: `${fn}: ${formatPercent(totals.availability)} ${ok ? '≥' : '<'} ${formatPercent(threshold)} (${totals.successes}/${totals.attempts})`,
+      summary: `${fn}: ${formatPercent(totals.availability)} ${ok ? '≥' : '<'} ${formatPercent(threshold)} (${totals.successes}/${totals.attempts})${because}`,
       details,
     };
   });

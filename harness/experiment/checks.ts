@@ -119,26 +119,12 @@ export function availability(fns: FunctionChoice) {
           if (!(ceiling >= 0 && ceiling <= 1)) throw new InvalidInputError(`availability(${label}).in('${phase}').atMost(${ceiling}): a share from 0 to 1`);
           return {
             expectation: `${label} ≤ ${formatPercent(ceiling)} in ${phase}`,
-            evaluate: (history) => placed(invert(availabilityVerdict(history, { phases: [phase], functions, threshold: 0 }), ceiling), history, phase),
+            evaluate: (history) => placed(availabilityVerdict(history, { phases: [phase], functions, threshold: ceiling, atMost: true }), history, phase),
           };
         },
       };
     },
   };
-}
-
-/** Re-judges availability leaves against a ceiling (pass when at or below it); unknown leaves stay unknown. */
-function invert(v: Verdict, ceiling: number): Verdict {
-  if (v.children && v.children.length > 0) {
-    const children = v.children.map((c) => invert(c, ceiling));
-    const worst = children.some((c) => c.status === 'fail') ? 'fail' : children.some((c) => c.status === 'unknown') ? 'unknown' : 'pass';
-    return { ...v, status: worst, children };
-  }
-  if (v.status === 'unknown') return v;
-  const d = v.details as { availability: number | null; fn: string; successes: number; attempts: number; where: string };
-  if (d?.availability === null || d?.availability === undefined) return v;
-  const ok = d.availability <= ceiling;
-  return { ...v, status: ok ? 'pass' : 'fail', summary: `${d.fn}: ${formatPercent(d.availability)} ${ok ? '≤' : '>'} ${formatPercent(ceiling)} ${d.where} (${d.successes}/${d.attempts})` };
 }
 
 /**

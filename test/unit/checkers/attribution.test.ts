@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { availabilityByPhase, availabilityVerdict } from '../../../harness/checkers/availability.js';
+import { availabilityByPhase, availabilityRange, availabilityVerdict } from '../../../harness/checkers/availability.js';
 import { appliedFaults, rtoOf, rtoVerdict } from '../../../harness/checkers/rto.js';
 import { steadyStateVerdict } from '../../../harness/checkers/steady-state.js';
 import { Clock } from '../../../harness/history/clock.js';
@@ -137,9 +137,15 @@ describe('checkers: exact attribution across a bucket that straddles a phase edg
       // a second of saturation is recorded, not judged; six in a row are
       history.record({ kind: 'harness', t: at(1.5), intervalMs: 1000, eventLoopDelayMs: { p99: 10, max: 12 }, cpuBusy: 1, cpuPressure: 1 });
       for (let s = 3; s <= 8; s++) history.record({ kind: 'harness', t: at(s), intervalMs: 1000, eventLoopDelayMs: { p99: 10, max: 12 }, cpuBusy: 1, cpuPressure: 1 });
-      const rto = rtoVerdict(history, { holdMs: 3000 });
+      // the stall came after the recovery: it cannot have moved it
+      const rtoMs = rtoOf(history, appliedFaults(history)[0]!, 'referral', { holdMs: 3000 }).rtoMs!;
+      const after = rtoVerdict(history, { holdMs: 3000, maxRtoMs: rtoMs + 100 });
+      expect(after.status, after.summary).to.equal('pass');
+      // one during the outage may have held the heal back by its length: within 100 ms of the maximum, that decides
+      history.record({ kind: 'harness', t: at(15), intervalMs: 1000, eventLoopDelayMs: { p99: 30, max: 400 }, cpuBusy: 0.9, cpuPressure: 0.5 });
+      const rto = rtoVerdict(history, { holdMs: 3000, maxRtoMs: rtoMs + 100 });
       expect(rto.status, rto.summary).to.equal('unknown');
-      expect(rto.children![0]!.summary).to.match(/event loop stalled 400 ms/);
+      expect(rto.children![0]!.summary).to.match(/event loop stalled 400 ms.*could change the verdict/);
       const before = steadyStateVerdict(history, { functions: ['referral'], from: at(1), to: at(9) });
       expect(before.children![0]!.summary).to.match(/CPUs were saturated for 6\.0 s/);
       expect(steadyStateVerdict(history, { functions: ['referral'], from: at(0.5), to: at(2.5) }).status, 'one saturated second').to.equal('pass');
@@ -147,5 +153,57 @@ describe('checkers: exact attribution across a bucket that straddles a phase edg
       const calm = steadyStateVerdict(history, { functions: ['referral'], from: at(8.5), to: at(10.4) });
       expect(calm.status).to.equal('pass');
     });
+
+    it("weighs arrivals the load generator skipped: the verdict stands when they cannot change it, else unknown", () => {
+      const { history } = simulate({ scale: 1 });
+      const rtoMs = rtoOf(history, appliedFaults(history)[0]!, 'referral', { holdMs: 3000 }).rtoMs!;
+      // 2 skipped in the middle of the outage (≈ 100 attempts, all failed): at worst 2 successes more
+      history.record({ kind: 'requests', fn: 'referral', t: at(16), bucket: at(15), widthMs: 1000, attempts: 0, successes: 0, failures: {}, latencyMs: { p50: 0, p95: 0, p99: 0, max: 0 }, skipped: 2 });
+      const loose = availabilityVerdict(history, { phases: ['outage'], threshold: 0.05, atMost: true });
+      expect(loose.status, loose.summary).to.equal('pass');
+      expect(loose.children![0]!.summary).to.match(/0\.00 % ≤ 5\.00 % in outage .*2 arrival\(s\) of referral not sent.*cannot change it \(0\.00 % to 1\.9\d % at worst\)/);
+      const tight = availabilityVerdict(history, { phases: ['outage'], threshold: 0.01, atMost: true });
+      expect(tight.status, tight.summary).to.equal('unknown');
+      expect(tight.children![0]!.summary).to.match(/could change the verdict/);
+      // before the last failure they cannot move the recovery: a failure came after them
+      expect(rtoVerdict(history, { holdMs: 3000, maxRtoMs: rtoMs + 50 }).status).to.equal('pass');
+
+      // 3 skipped inside the hold: had they failed, the recovery would be a second later
+      history.record({ kind: 'requests', fn: 'referral', t: at(22), bucket: at(21), widthMs: 1000, attempts: 0, successes: 0, failures: {}, latencyMs: { p50: 0, p95: 0, p99: 0, max: 0 }, skipped: 3 });
+      const near = rtoVerdict(history, { holdMs: 3000, maxRtoMs: rtoMs + 500 });
+      expect(near.status, near.summary).to.equal('unknown');
+      expect(near.children![0]!.summary).to.match(/5 arrival\(s\) of referral not sent.*could change the verdict \(recovery between 10\.\d+ s and 11\.\d+ s wall\)/);
+      const far = rtoVerdict(history, { holdMs: 3000, maxRtoMs: rtoMs + 2000 });
+      expect(far.status, far.summary).to.equal('pass');
+      expect(far.children![0]!.summary).to.match(/cannot change it/);
+    });
+
+    it('weighs a stalled event loop by what the harness stamped: phase edges, and the scenario clock at its pace', () => {
+      const { history } = simulate({ scale: 600 });
+      // a 400-ms stall in the middle of the outage, far from its edges: no attempt can have crossed one
+      history.record({ kind: 'harness', t: at(15), intervalMs: 1000, eventLoopDelayMs: { p99: 30, max: 400 }, cpuBusy: 0.9, cpuPressure: 0.5 });
+      const mid = availabilityVerdict(history, { phases: ['outage'], threshold: 0, atMost: true });
+      expect(mid.status, mid.summary).to.equal('pass');
+      expect(mid.children![0]!.summary).to.match(/cannot change it \(0\.00 % to 0\.00 % at worst\)/);
+      // at 600× it may have held the heal back by 400 ms × 600 = 4 min of scenario time
+      const rtoScenarioMs = rtoOf(history, appliedFaults(history)[0]!, 'referral', { holdMs: 3000 }).rtoScenarioMs!;
+      expect(rtoVerdict(history, { holdMs: 3000, maxRtoScenarioMs: rtoScenarioMs + 180_000 }).status).to.equal('unknown');
+      expect(rtoVerdict(history, { holdMs: 3000, maxRtoScenarioMs: rtoScenarioMs + 300_000 }).status).to.equal('pass');
+      expect(rtoVerdict(history, { holdMs: 3000, maxRtoScenarioMs: rtoScenarioMs - 300_000 }).status).to.equal('fail');
+
+      // one just before the outage's start: up to 400 ms × 10/s of attempts (+1) may sit on the wrong side of it
+      history.record({ kind: 'harness', t: at(10.6), intervalMs: 1000, eventLoopDelayMs: { p99: 30, max: 400 }, cpuBusy: 0.9, cpuPressure: 0.5 });
+      expect(availabilityVerdict(history, { phases: ['baseline'], threshold: 1 }).status).to.equal('unknown');
+      expect(availabilityVerdict(history, { phases: ['outage'], threshold: 0.1, atMost: true }).status).to.equal('pass');
+      expect(availabilityVerdict(history, { phases: ['outage'], threshold: 0.02, atMost: true }).status).to.equal('unknown');
+    });
+  });
+
+  it('bounds an availability by attempts of unknown outcome and attempts that may belong outside', () => {
+    expect(availabilityRange(90, 100, 0, 0)).to.deep.equal({ low: 0.9, high: 0.9 });
+    expect(availabilityRange(90, 100, 10, 0)).to.deep.equal({ low: 90 / 110, high: 100 / 110 });
+    // 5 misplaced: drop 5 successes and add 5 failures, or drop 5 failures and add 5 successes
+    expect(availabilityRange(90, 100, 0, 5)).to.deep.equal({ low: 85 / 100, high: 95 / 100 });
+    expect(availabilityRange(0, 3, 0, 5)).to.deep.equal({ low: 0, high: 5 / 5 });
   });
 });
