@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { MIN_EXPECTED_ATTEMPTS } from '../checkers/evidence.js';
 import { steadyStateVerdict } from '../checkers/steady-state.js';
 import type { Verdict } from '../checkers/verdict.js';
@@ -9,6 +10,7 @@ import { exitSignal, onSignalExit } from '../lifecycle/exit-guard.js';
 import { startStalenessProbe, type StalenessProbe } from '../probes/staleness.js';
 import { writeJournal } from '../reporters/journal.js';
 import { renderRunReports } from '../reporters/render-run.js';
+import { collectContainerLogs, saveContainerLogs } from '../reporters/container-logs.js';
 import { startLiveProgress, type LiveProgress } from '../reporters/live-progress.js';
 import { collectProvenance } from '../reporters/provenance.js';
 import type { Provenance } from '../reporters/journal-schema.js';
@@ -142,8 +144,15 @@ export async function runExperiment(title: string, given: ExperimentSpec, opts: 
   // takes the stack down, and exits: the journal of an interrupted run says so
   const unregisterJournal = onSignalExit('write the experiment journal', async () => {
     result.status = 'interrupted';
-    await journal();
+    await keepContainerLogs(await journal());
   });
+  // what the containers said, beside the journal, read before the stack goes down: an attached stack's from this
+  // run's start, a stack of the run's own from its boot
+  const keepContainerLogs = async (journalFile: string) => {
+    if (!stack || !acquired) return;
+    const logs = await collectContainerLogs(stack, acquired.attached ? history.clock.startWall - 60_000 : 0);
+    await saveContainerLogs(path.dirname(journalFile), logs).catch((err: unknown) => log(`container logs not saved: ${describeError(err)}`));
+  };
   try {
     acquired = await acquiring;
     stack = acquired.stack;
@@ -234,6 +243,7 @@ export async function runExperiment(title: string, given: ExperimentSpec, opts: 
     unregisterJournal();
     try {
       result.journal = await journal();
+      await keepContainerLogs(result.journal);
       await renderRunReports(result.journal, overrides.reporters, log);
     } finally {
       await acquired?.release();

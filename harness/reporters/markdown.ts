@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { JournalFile } from './journal-schema.js';
 import { checkRows, describeRto, lostWriteRows, replicationModeOf, rtoRows, stackName, STATUS_WORD } from './report-data.js';
+import { savedContainerLogs } from './container-logs.js';
 import type { Reporter } from './reporter.js';
 
 export const SUMMARY_FILE = 'summary.md';
@@ -15,7 +16,7 @@ function cell(text: string): string {
  * `summary.md`, for a CI job summary ($GITHUB_STEP_SUMMARY): the title, the run's status, a table of the checks
  * with their verdicts and reasons, the RTOs (scripted + measured), the lost writes, and where the journal is.
  */
-export function renderMarkdown(journal: JournalFile, journalPath: string): string {
+export function renderMarkdown(journal: JournalFile, journalPath: string, containerLogs: readonly string[] = []): string {
   const lines: string[] = [];
   const rows = checkRows(journal);
   const failed = rows.filter((r) => r.status !== 'pass').length;
@@ -58,6 +59,9 @@ export function renderMarkdown(journal: JournalFile, journalPath: string): strin
     lines.push('No acknowledged write was lost.', '');
   }
   lines.push(`Journal: \`${journalPath}\``, '');
+  if (containerLogs.length > 0) {
+    lines.push(`Container logs (scrubbed) beside it in \`logs/\`: ${containerLogs.map((c) => `\`${c}.log\``).join(', ')}`, '');
+  }
   return lines.join('\n');
 }
 
@@ -69,7 +73,8 @@ export function markdownReporter(): Reporter {
       // the journal's path as a reader of the job summary finds it: relative to the working directory when under it
       const journalPath = path.resolve(dir, 'journal.json');
       const relative = path.relative(process.cwd(), journalPath);
-      await writeFile(file, renderMarkdown(journal, relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : journalPath));
+      const shown = relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : journalPath;
+      await writeFile(file, renderMarkdown(journal, shown, await savedContainerLogs(dir)));
       return [file];
     },
   };

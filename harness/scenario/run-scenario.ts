@@ -9,6 +9,7 @@ import { loadDefinition } from '../stack/load-definition.js';
 import type { StartedStack } from '../stack/started-stack.js';
 import { upStack } from '../stack/up.js';
 import { Timeline } from '../timeline/timeline.js';
+import { collectContainerLogs, type ContainerLog } from '../reporters/container-logs.js';
 import type { ProgressMode } from '../util/progress.js';
 import { targetProblems } from './check-targets.js';
 import type { Scenario } from './scenario.js';
@@ -27,6 +28,8 @@ export interface ScenarioOutcome {
   error?: unknown;
   /** after healing: did every component pass its readiness check again? */
   steadyAfterHeal: { ok: boolean; detail: string };
+  /** the containers' logs from their start, scrubbed, read before the stack went down */
+  containerLogs?: ContainerLog[];
 }
 
 /**
@@ -72,6 +75,8 @@ export async function runScenario(
       history.record({ kind: 'note', message: `steady state after heal: ${outcome.steadyAfterHeal.detail}` });
     }
   } finally {
+    // what the containers said, read while they still exist (the journal and its logs are written by the caller)
+    if (stack) outcome.containerLogs = await collectContainerLogs(stack, 0);
     await stack?.down();
     unregisterDown();
   }

@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { PROJECT_ROOT } from '../../harness/images/catalog.js';
 import { pollUntil } from '../../harness/stack/wait/poll.js';
 import { availability, at, blackhole, lostWrites, referenceStack, runExperiment, type ExperimentSpec } from '../../harness/index.js';
-import type { StackDefinitionInput } from '../../harness/stack/definition.js';
+import { parseStackDefinition, type StackDefinitionInput } from '../../harness/stack/definition.js';
 import { runObjects, NOTHING } from '../support/docker-objects.js';
 
 /** The run skeleton on each of its endings, on the real reference stack (harness/experiment/run.ts). */
@@ -36,6 +36,15 @@ describe('experiment runner: every way a run can end', function () {
     expect(impossible!.verdict.status).to.equal('fail');
     expect(impossible!.verdict.children![0]!.summary).to.match(/^journal-lookup: 100\.00 % > 50\.00 % in quiet \[scenario 3 min[^–]*–\d+ min[^,]*, wall [\d:.]+–[\d:.]+\] \(\d+\/\d+\)$/);
     expect(await runObjects(r.runId!)).to.deep.equal(NOTHING);
+    // the containers' logs beside the journal, from their boot, Docker-timestamped, linked from the report
+    const dir = path.dirname(r.journal!);
+    const def = parseStackDefinition(referenceStack());
+    const saved = await readdir(path.join(dir, 'logs'));
+    for (const c of def.containers) expect(saved).to.include(`${c.name}.log`);
+    const primary = def.containers.find((c) => c.role === 'db-primary')!;
+    expect(await readFile(path.join(dir, 'logs', `${primary.name}.log`), 'utf8')).to.match(/^\d{4}-\d\d-\d\dT[\d:.]+Z .*database system is ready to accept connections/m);
+    expect(await readFile(path.join(dir, 'index.html'), 'utf8')).to.contain(`<a href="logs/${primary.name}.log">log</a>`);
+    await rm(dir, { recursive: true, force: true });
   });
 
   it('aborted by the gate: a sick stack is not injected, and says why', async () => {
@@ -93,6 +102,9 @@ describe('experiment runner: every way a run can end', function () {
       expect(journal.status).to.equal('interrupted');
       const stages = journal.events.filter((e) => e.kind === 'fault').map((e) => e.stage);
       expect(stages).to.include('applied').and.to.include('healed');
+      // an interrupted run keeps its containers' logs too: they were read before the stack went down
+      const logs = await readdir(path.join(dir, runDir!, 'logs'));
+      for (const c of parseStackDefinition(referenceStack()).containers) expect(logs).to.include(`${c.name}.log`);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -7,7 +7,11 @@ import { expect } from 'chai';
 import { LABEL, runLabels } from '../../harness/docker/labels.js';
 import { logTail } from '../../harness/docker/logs.js';
 import { IMAGES, PROJECT_ROOT } from '../../harness/images/catalog.js';
+import { collectContainerLogs } from '../../harness/reporters/container-logs.js';
 import { REDACTED } from '../../harness/reporters/scrubber.js';
+import { parseStackDefinition } from '../../harness/stack/definition.js';
+import { referenceStack } from '../../harness/stack/reference-stack.js';
+import { StartedStack } from '../../harness/stack/started-stack.js';
 import { newRunId } from '../../harness/stack/names.js';
 import { runCli } from '../support/cli.js';
 import { NOTHING, runObjects } from '../support/docker-objects.js';
@@ -103,6 +107,13 @@ describe('no secrets in artefacts', function () {
       expectNoSecret(logs, 'log tail');
       // the lines are there, with the secrets replaced
       expect(logs).to.contain(`token=${REDACTED}`).and.to.contain(`connecting to postgres://${REDACTED}@127.0.0.1:5/x`).and.to.contain(`aws ${REDACTED}`);
+      // and the whole logs a run saves beside its reports (harness/reporters/container-logs.ts), found by run label
+      const stack = new StartedStack(docker, run, parseStackDefinition(referenceStack()), {}, 0);
+      const [saved, ...others] = await collectContainerLogs(stack, 0);
+      expect(others).to.deep.equal([]);
+      expect(saved!.name).to.equal('secrets-test');
+      expectNoSecret(saved!.text, 'saved container log');
+      expect(saved!.text).to.match(/^\d{4}-[\d-]+T[\d:.]+Z token=\*\*\*$/m); // Docker's timestamp, then the line, scrubbed
     } finally {
       for (const k of Object.keys(SECRET_ENV)) {
         if (saved[k] === undefined) delete process.env[k];

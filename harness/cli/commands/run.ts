@@ -5,6 +5,7 @@ import { writeJournal } from '../../reporters/journal.js';
 import { parseReporterList, reporterNames } from '../../reporters/registry.js';
 import { renderRunReports } from '../../reporters/render-run.js';
 import { runScenario } from '../../scenario/run-scenario.js';
+import { saveContainerLogs } from '../../reporters/container-logs.js';
 import { loadScenario } from '../../scenario/scenario.js';
 import { defaultProgressMode } from '../../util/progress.js';
 import { spawn } from 'node:child_process';
@@ -188,6 +189,7 @@ async function runScenarioFile(file: string, reporters: string[] | undefined): P
   if (outcome.runId) {
     const journal = await writeJournal({ experiment: scenario.name, status: outcome.status, runId: outcome.runId, verdicts: [], history: outcome.history });
     console.log(`\njournal: ${journal}`);
+    await saveContainerLogs(path.dirname(journal), outcome.containerLogs ?? []).catch((err: unknown) => console.error(`container logs not saved: ${describeError(err)}`));
     await renderRunReports(journal, reporters, (line) => console.error(line));
   }
   console.log(`\nscenario '${scenario.name}': ${outcome.status}; steady state after heal: ${outcome.steadyAfterHeal.ok ? 'yes' : 'NO'} (${outcome.steadyAfterHeal.detail})`);

@@ -34,18 +34,19 @@ function table(head: string[], rows: string[][], cls = ''): string {
     .join('')}</tbody></table></div>`;
 }
 
-function stackSection(journal: JournalFile, replication: string | null): string {
+function stackSection(journal: JournalFile, replication: string | null, logs: ReadonlySet<string>): string {
   const def = journal.definition as
     | { name?: string; sites?: { id: string; name: string }[]; containers?: { name: string; site: string; role: string; image: string }[]; links?: { name: string; kind: string; fromSite?: string; upstream?: { container: string } }[] }
     | null;
   if (!def) return '<p>The stack definition was not recorded in this journal.</p>';
   const images = new Map((journal.provenance.images ?? []).map((i) => [i.name, i]));
   const sites = (def.sites ?? []).map((s) => `${esc(s.name)} (${esc(s.id)})`).join('; ');
+  const logCell = (name: string) => (logs.has(name) ? `<a href="logs/${encodeURIComponent(name)}.log">log</a>` : '—');
   const containers = table(
-    ['container', 'site', 'role', 'image', 'image id'],
+    ['container', 'site', 'role', 'image', 'image id', 'log'],
     (def.containers ?? []).map((c) => {
       const img = images.get(c.image);
-      return [esc(c.name), esc(c.site), esc(c.role), `<code>${esc(c.image)}</code>`, img?.id ? `<code>${esc(img.id.slice(0, 19))}…</code>` : '—'];
+      return [esc(c.name), esc(c.site), esc(c.role), `<code>${esc(c.image)}</code>`, img?.id ? `<code>${esc(img.id.slice(0, 19))}…</code>` : '—', logCell(c.name)];
     }),
   );
   const links = table(
@@ -61,7 +62,7 @@ function stackSection(journal: JournalFile, replication: string | null): string 
 <p class="small">Versions: ${tools.join(' · ')}. Host: ${esc(p.host.os)} ${esc(p.host.kernel)} ${esc(p.host.arch)}, ${p.host.cpus} CPUs.${p.problems.length ? ` Not collected: ${p.problems.map(esc).join('; ')}.` : ''}</p>`;
 }
 
-function page(journal: JournalFile, d: ReportData): string {
+function page(journal: JournalFile, d: ReportData, logs: ReadonlySet<string>): string {
   const top = journal.verdicts;
   const overall = top.some((v) => v.status === 'fail') ? 'fail' : top.some((v) => v.status === 'unknown') ? 'unknown' : top.length ? 'pass' : 'unknown';
   const checks = table(
@@ -133,7 +134,7 @@ ${d.failedFunctions.length ? `<p><b>Functions that failed:</b> <span id="failed-
 ${fnCharts}</section>
 <section id="replication"><h2>Replication gap and staleness</h2>${stale}${lag}<h3>What if we failed over now?</h3>${whatIf}</section>
 <section id="tables"><h2>Recovery and data</h2><h3>RTO per function and fault</h3>${rto}<h3>Lost writes</h3>${lw}${sb}<h3>Each fault's proof</h3>${proof}</section>
-<section id="stack"><h2>The stack</h2>${stackSection(journal, d.replication)}</section>
+<section id="stack"><h2>The stack</h2>${stackSection(journal, d.replication, logs)}</section>
 </main>
 <footer class="small">epj-chaos report, rendered from <code>journal.json</code> alone (schema ${journal.schemaVersion}); charts by uPlot, inlined — this file makes no network request.</footer>
 <script type="application/json" id="report-data">${jsonForScript(d)}</script>
@@ -144,6 +145,6 @@ ${fnCharts}</section>
 }
 
 /** Renders a journal as one self-contained HTML page (no request leaves the file). Pure: the same journal, the same page. */
-export function renderHtml(journal: JournalFile): string {
-  return page(journal, buildReportData(journal));
+export function renderHtml(journal: JournalFile, opts: { containerLogs?: readonly string[] } = {}): string {
+  return page(journal, buildReportData(journal), new Set(opts.containerLogs ?? []));
 }

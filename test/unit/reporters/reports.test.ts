@@ -15,6 +15,8 @@ import { writeJournal } from '../../../harness/reporters/journal.js';
 import { readJournal, type JournalVerdict, type Provenance } from '../../../harness/reporters/journal-schema.js';
 import { junitReporter, renderJunit } from '../../../harness/reporters/junit.js';
 import { markdownReporter } from '../../../harness/reporters/markdown.js';
+import { saveContainerLogs, savedContainerLogs } from '../../../harness/reporters/container-logs.js';
+import { htmlReporter } from '../../../harness/reporters/html/index.js';
 import { runReporters } from '../../../harness/reporters/multiplexer.js';
 import { parseReporterList, reporterNames } from '../../../harness/reporters/registry.js';
 import { renderRunReports } from '../../../harness/reporters/render-run.js';
@@ -157,6 +159,28 @@ describe('reporters: junit.xml, summary.md, console, report, clean --reports', (
     expect(md).to.contain('scripted 1.0 min + measured 1.5 s');
     expect(md).to.contain('| clinical-note | DocumentReference/doc-77 |');
     expect(md).to.contain(`Journal: \`${journalFile}\``);
+    expect(md).to.not.contain('Container logs');
+  });
+
+  it('container logs saved beside the journal are listed in summary.md and linked from index.html', async () => {
+    const dir = path.dirname(journalFile);
+    const containers = ((await readJournal(journalFile)).definition as { containers: { name: string; site: string; role: string }[] }).containers;
+    const [first, second, ...rest] = containers;
+    expect(rest, 'a definition with more containers than logs').to.not.be.empty;
+    await saveContainerLogs(dir, [
+      { ...second!, text: '' },
+      { ...first!, text: '2026-11-29T10:00:00.000000000Z LOG:  database system is ready to accept connections\n' },
+    ]);
+    const named = [first!.name, second!.name].sort();
+    expect(await savedContainerLogs(dir)).to.deep.equal(named);
+    expect(await readFile(path.join(dir, 'logs', `${first!.name}.log`), 'utf8')).to.match(/ready to accept connections/);
+    const [md] = await markdownReporter().onEnd!(await readJournal(journalFile), dir);
+    expect(await readFile(md!, 'utf8')).to.contain(`Container logs (scrubbed) beside it in \`logs/\`: ${named.map((n) => `\`${n}.log\``).join(', ')}`);
+    const [html] = await htmlReporter().onEnd!(await readJournal(journalFile), dir);
+    const page = await readFile(html!, 'utf8');
+    for (const c of [first!, second!]) expect(page).to.contain(`<a href="logs/${c.name}.log">log</a>`);
+    for (const c of rest) expect(page).to.not.contain(`logs/${c.name}.log`);
+    expect(await savedContainerLogs(path.join(root, 'nowhere'))).to.deep.equal([]);
   });
 
   it('console: status, each check, where the reports are', async () => {
