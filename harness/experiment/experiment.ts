@@ -19,7 +19,9 @@ export function experiment(title: string, spec: ExperimentSpec): void {
 
     before(async function () {
       try {
-        result = await runExperiment(title, spec, { log: (line) => console.log(`      ${line}`) });
+        // mocha knows the file the suite was declared in: its text goes into the journal and the report
+        const file = this.test?.parent?.file;
+        result = await runExperiment(title, spec, { log: (line) => console.log(`      ${line}`), ...(file ? { file } : {}) });
         if (result.journal) console.log(`      journal: ${result.journal}`);
       } catch (err) {
         crash = err; // reported by every test below, so no check silently passes

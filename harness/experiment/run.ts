@@ -10,6 +10,7 @@ import { exitSignal, onSignalExit } from '../lifecycle/exit-guard.js';
 import { startStalenessProbe, type StalenessProbe } from '../probes/staleness.js';
 import { writeJournal } from '../reporters/journal.js';
 import { renderRunReports } from '../reporters/render-run.js';
+import { readExperimentSource } from './source.js';
 import { collectContainerLogs, saveContainerLogs } from '../reporters/container-logs.js';
 import { startLiveProgress, type LiveProgress } from '../reporters/live-progress.js';
 import { collectProvenance } from '../reporters/provenance.js';
@@ -89,6 +90,8 @@ export interface RunExperimentOptions {
   reportDir?: string;
   /** a line per milestone (default: none) */
   log?: (line: string) => void;
+  /** the file the experiment was declared in: its text goes into the journal and the report */
+  file?: string;
 }
 
 const WALL_MINIMUM_MS = 1000;
@@ -125,6 +128,7 @@ export async function runExperiment(title: string, given: ExperimentSpec, opts: 
   let provenance: Promise<Provenance> | undefined;
   let history = new History(clock);
   const result: ExperimentResult = { title, status: 'completed', checks: [], history };
+  const source = opts.file ? await readExperimentSource(opts.file) : undefined;
   const journal = async () =>
     writeJournal(
       {
@@ -137,6 +141,7 @@ export async function runExperiment(title: string, given: ExperimentSpec, opts: 
         seed,
         definition: stack?.definition ?? definition,
         ...(provenance ? { provenance: await provenance } : {}),
+        ...(source ? { source } : {}),
       },
       opts.reportDir,
     );

@@ -131,6 +131,8 @@ export const journalSchema = z.object({
   /** the stack definition the run used, secrets masked; null when it was not recorded */
   definition: z.record(z.string(), z.unknown()).nullable(),
   provenance: provenanceSchema,
+  /** the experiment's own text as it was run, and its file (absent: a scenario run, or a file that was not readable) */
+  source: z.object({ file: z.string(), text: z.string() }).optional(),
   verdicts: z.array(verdictSchema),
   perFunctionSeconds: z.object({
     /** the whole wall second (epoch ms) second 0 starts at */

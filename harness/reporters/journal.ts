@@ -37,6 +37,8 @@ export interface Journal {
    * no Docker version.
    */
   provenance?: Provenance;
+  /** the experiment's own text and file (harness/experiment/source.ts) */
+  source?: { file: string; text: string };
 }
 
 /** Writes the journal under `dir` (the reports root) as `<run-id>/journal.json` and returns that file's path. */
@@ -78,6 +80,7 @@ export function buildJournal(j: Journal, at: { id: string; provenance: Provenanc
     clocks: clocksOf(j.history),
     definition: j.definition ? (maskSecretFields(j.definition) as Record<string, unknown>) : null,
     provenance: at.provenance,
+    ...(j.source ? { source: j.source } : {}),
     verdicts: j.verdicts,
     perFunctionSeconds: perFunctionSeconds(events),
     latency: latencyHistograms(events),

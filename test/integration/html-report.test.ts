@@ -262,6 +262,17 @@ describe('HTML report: rendering without a browser', () => {
     expect(html).to.include('The stack definition was not recorded');
   });
 
+  it("shows the experiment's own text as it was run, escaped, and says when it was not recorded", () => {
+    const journal = constructedJournal();
+    journal.source = { file: 'experiments/x.experiment.ts', text: "experiment('x', { checks: {} }); // </code></pre><script>alert(1)</script>\n" };
+    const html = renderHtml(journal);
+    expect(html).to.include('Its text as run: <code>experiments/x.experiment.ts</code>');
+    expect(html).to.include("experiment(&#39;x&#39;, { checks: {} }); // &lt;/code&gt;&lt;/pre&gt;&lt;script&gt;alert(1)&lt;/script&gt;");
+    expect(html).to.not.include('<script>alert(1)');
+    delete journal.source;
+    expect(renderHtml(journal)).to.include("The experiment's text was not recorded in this journal");
+  });
+
   it('journal text cannot leave the data block or an attribute', () => {
     const block = jsonForScript({ s: '</script><script>x()</script><!-- \u2028' });
     expect(block).to.not.match(/[<>&]/);

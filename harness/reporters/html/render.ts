@@ -135,6 +135,7 @@ ${fnCharts}</section>
 <section id="replication"><h2>Replication gap and staleness</h2>${stale}${lag}<h3>What if we failed over now?</h3>${whatIf}</section>
 <section id="tables"><h2>Recovery and data</h2><h3>RTO per function and fault</h3>${rto}<h3>Lost writes</h3>${lw}${sb}<h3>Each fault's proof</h3>${proof}</section>
 <section id="stack"><h2>The stack</h2>${stackSection(journal, d.replication, logs)}</section>
+<section id="experiment"><h2>The experiment</h2>${journal.source ? `<details><summary>Its text as run: <code>${esc(journal.source.file)}</code></summary><pre class="source"><code>${esc(journal.source.text)}</code></pre></details>` : '<p class="omitted">The experiment\'s text was not recorded in this journal (a scenario file, or a run before it was recorded).</p>'}</section>
 </main>
 <footer class="small">epj-chaos report, rendered from <code>journal.json</code> alone (schema ${journal.schemaVersion}); charts by uPlot, inlined — this file makes no network request.</footer>
 <script type="application/json" id="report-data">${jsonForScript(d)}</script>

@@ -7,6 +7,7 @@ export const PAGE_CSS = `
 body{overflow-wrap:anywhere;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:#1a1a1a;background:#fff;margin:0 auto;max-width:1140px;padding:12px}
 h1{font-size:1.5em;margin:.2em 0}h2{font-size:1.2em;margin:1.2em 0 .4em;border-bottom:1px solid #ccc}h3{font-size:1.05em;margin:1em 0 .3em}
 code{font:.9em ui-monospace,Menlo,Consolas,monospace;word-break:break-all}
+pre.source{overflow-x:auto;background:#f6f6f6;border:1px solid #ddd;padding:8px;font-size:.85em}pre.source code{word-break:normal;white-space:pre}
 .meta,.small{color:#444;font-size:.88em}
 .summary{border:2px solid #999;border-left-width:8px;padding:.3em 1em;border-radius:4px}
 .summary ul{padding-left:1.2em;margin:.4em 0}.summary li{margin:.2em 0}
