@@ -1,11 +1,13 @@
 import { describeError, InvalidInputError } from '../errors.js';
 import { operatorAction, type OperatorAction } from './action.js';
+import { failoverTopology } from '../stack/topology.js';
 import { inRecovery, promote, sendWritesTo, setEpjMode, setRoleMarker, sql } from './support.js';
 
 /**
- * Failover to site B (docs/architecture.md): promote b-db, make b-epj writable on it, repoint the EPJ front door.
- * Everything goes through B's admin links and Toxiproxy: it must work with site A dead (power loss, WAN cut),
- * so nothing here waits for A. Reaching A's EPJ is only attempted, to fence it, and never required.
+ * Failover to the replica's site (docs/architecture.md): promote the replica, make the standby EPJ writable on it,
+ * repoint the EPJ front door. Parts are found by role (harness/stack/topology.ts). Everything goes through the
+ * replica site's admin links and Toxiproxy: it must work with the primary's site dead (power loss, WAN cut), so
+ * nothing here waits for it. Reaching the old EPJ is only attempted, to fence it, and never required.
  */
 
 export const FAILOVER = 'failover';
@@ -29,43 +31,45 @@ export function failover(opts: FailoverOptions = {}): OperatorAction {
   const fence = opts.fence ?? true;
   return operatorAction(FAILOVER, async (ctx, proof) => {
     const { stack } = ctx;
+    const t = failoverTopology(stack.definition);
+    const { replica, epj } = t;
     // A failover onto a primary is a mistake (already failed over, or the wrong stack): refuse before acting.
-    if (!(await inRecovery(stack, 'b-db-admin'))) {
+    if (!(await inRecovery(stack, replica.adminLink))) {
       throw new InvalidInputError(
-        'failover refused: b-db is not a replica (pg_is_in_recovery() = false) — it has already been promoted, so there is nothing to fail over to',
+        `failover refused: ${replica.container} is not a replica (pg_is_in_recovery() = false) — it has already been promoted, so there is nothing to fail over to`,
         'fail back first (failback action), or start from a fresh stack',
       );
     }
 
-    // Fence A's EPJ if it can still be reached, so no writes are acknowledged at A once B has taken over.
-    // Short timeout: with site A dead this must not hold the failover up.
+    // Fence the primary's EPJ if it can still be reached, so no writes are acknowledged there once the replica's
+    // site has taken over. Short timeout: with that site dead this must not hold the failover up.
     if (!fence) {
-      proof.note('a-epj not fenced (fence: false)');
+      proof.note(`${epj.container} not fenced (fence: false)`);
     } else {
       try {
-        await setEpjMode(stack, 'a-epj-admin', 'standby', 1000);
-        proof.observed('a-epj fenced (mode standby)');
+        await setEpjMode(stack, epj.adminLink, 'standby', 1000);
+        proof.observed(`${epj.container} fenced (mode standby)`);
       } catch (err) {
-        proof.note(`a-epj not fenced (unreachable: ${describeError(err)})`);
+        proof.note(`${epj.container} not fenced (unreachable: ${describeError(err)})`);
       }
     }
 
-    // What B had from A at the instant of failover: the bound on what the lost-writes verdict can find at B.
+    // What the replica had at the instant of failover: the bound on what the lost-writes verdict can find there.
     const [wal] = await sql<WalState>(
       stack,
-      'b-db-admin',
+      replica.adminLink,
       `SELECT pg_last_wal_receive_lsn()::text AS receive_lsn, pg_last_wal_replay_lsn()::text AS replay_lsn,
               pg_last_xact_replay_timestamp() AS replay_ts, (SELECT status FROM pg_stat_wal_receiver) AS receiver`,
     );
     proof.note(
-      `b-db before promotion: received ${wal!.receive_lsn ?? 'none'}, replayed ${wal!.replay_lsn ?? 'none'}, ` +
+      `${replica.container} before promotion: received ${wal!.receive_lsn ?? 'none'}, replayed ${wal!.replay_lsn ?? 'none'}, ` +
         `last replayed commit ${wal!.replay_ts?.toISOString() ?? 'none'}, WAL receiver ${wal!.receiver ?? 'not running'}`,
     );
 
-    await promote(stack, 'b-db-admin');
-    proof.observed('b-db promoted (pg_is_in_recovery=false)', { kind: 'promoted', container: 'b-db' });
-    await setRoleMarker(stack, 'b-db-admin', 'primary'); // a restart of b-db must keep it the primary
+    await promote(stack, replica.adminLink);
+    proof.observed(`${replica.container} promoted (pg_is_in_recovery=false)`, { kind: 'promoted', container: replica.container });
+    await setRoleMarker(stack, replica.adminLink, 'primary'); // a restart must keep it the primary
 
-    await sendWritesTo(ctx, proof, 'B');
+    await sendWritesTo(ctx, proof, t, t.standbyEpj);
   });
 }

@@ -1,3 +1,4 @@
+import { readOnlyFallback } from '../stack/topology.js';
 import { pollUntil } from '../stack/wait/poll.js';
 import { operatorAction, type OperatorAction } from './action.js';
 import { findContainer, startContainer, stopContainer } from './support.js';
@@ -10,17 +11,17 @@ import { findContainer, startContainer, stopContainer } from './support.js';
 
 export const START_LOOKUP = 'start-lookup';
 export const STOP_LOOKUP = 'stop-lookup';
-const COMPONENT = 'b-lookup';
-const ADMIN_LINK = 'b-lookup-admin';
 
 export function startLookup(): OperatorAction {
   return operatorAction(START_LOOKUP, async (ctx, proof) => {
-    const c = await findContainer(ctx.stack, COMPONENT);
+    // the container behind the read-only-lookup front door, and its admin link (harness/stack/topology.ts)
+    const { container: fallback, adminLink } = readOnlyFallback(ctx.stack.definition);
+    const c = await findContainer(ctx.stack, fallback);
     await startContainer(ctx.stack, c);
-    proof.observed(`${COMPONENT} running`);
-    const url = `${ctx.stack.linkUrl(ADMIN_LINK)}/healthz`;
+    proof.observed(`${fallback} running`);
+    const url = `${ctx.stack.linkUrl(adminLink)}/healthz`;
     await pollUntil(
-      `${COMPONENT} GET /healthz → 200`,
+      `${fallback} GET /healthz → 200`,
       async () => {
         const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
         await res.body?.cancel();
@@ -29,19 +30,20 @@ export function startLookup(): OperatorAction {
       },
       { timeoutMs: 30_000, intervalMs: 100, signal: ctx.signal },
     );
-    proof.observed(`${COMPONENT} GET /healthz → 200`);
+    proof.observed(`${fallback} GET /healthz → 200`);
   });
 }
 
 export function stopLookup(): OperatorAction {
   return operatorAction(STOP_LOOKUP, async (ctx, proof) => {
-    const c = await findContainer(ctx.stack, COMPONENT);
+    const { container: fallback, adminLink } = readOnlyFallback(ctx.stack.definition);
+    const c = await findContainer(ctx.stack, fallback);
     await stopContainer(c, 10);
-    proof.observed(`${COMPONENT} stopped`);
+    proof.observed(`${fallback} stopped`);
     // Through Toxiproxy a dead upstream shows as a connection closed without an answer, not as ECONNREFUSED.
-    const url = `${ctx.stack.linkUrl(ADMIN_LINK)}/healthz`;
+    const url = `${ctx.stack.linkUrl(adminLink)}/healthz`;
     await pollUntil(
-      `${COMPONENT} no longer answering`,
+      `${fallback} no longer answering`,
       async () => {
         try {
           const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
@@ -54,6 +56,6 @@ export function stopLookup(): OperatorAction {
       },
       { timeoutMs: 10_000, intervalMs: 100, signal: ctx.signal },
     );
-    proof.observed(`${COMPONENT} /healthz gets no answer`);
+    proof.observed(`${fallback} /healthz gets no answer`);
   });
 }

@@ -10,6 +10,7 @@ import { HarnessError } from '../errors.js';
 import type { Proof } from './action.js';
 import type { RunContext } from '../run-context.js';
 import type { StartedStack } from '../stack/started-stack.js';
+import type { EpjInstance, FailoverTopology } from '../stack/topology.js';
 import { pollUntil } from '../stack/wait/poll.js';
 
 /** Steps shared by the actions. Every one talks to the stack only through its published links and by label. */
@@ -198,16 +199,17 @@ export async function startContainer(stack: StartedStack, c: RunContainer): Prom
 }
 
 /**
- * Makes site `site`'s EPJ the writer clinicians reach: readwrite, writable per /healthz, the EPJ front door repointed
- * to it, and a write through the front door proving it — the last steps of both failover and failback.
+ * Makes `epj` the writer clinicians reach: readwrite, writable per /healthz, the EPJ front door repointed to it, and
+ * a write through the front door proving it — the last steps of both failover and failback.
  */
-export async function sendWritesTo(ctx: RunContext, proof: Proof, site: 'A' | 'B'): Promise<void> {
-  const epj = site === 'A' ? 'a-epj' : 'b-epj';
-  await setEpjMode(ctx.stack, `${epj}-admin`, 'readwrite');
-  await awaitEpjWritable(ctx, `${epj}-admin`);
-  proof.observed(`${epj} writable (/healthz mode readwrite, db writable)`);
-  await repoint(ctx.stack, 'epj-front', `${epj}:8080`);
-  proof.observed(`epj-front → ${epj}:8080`, { kind: 'repointed', link: 'epj-front', container: epj, port: 8080 });
+export async function sendWritesTo(ctx: RunContext, proof: Proof, t: FailoverTopology, epj: EpjInstance): Promise<void> {
+  await setEpjMode(ctx.stack, epj.adminLink, 'readwrite');
+  await awaitEpjWritable(ctx, epj.adminLink);
+  proof.observed(`${epj.container} writable (/healthz mode readwrite, db writable)`);
+  await repoint(ctx.stack, t.writeDoor, `${epj.container}:${epj.port}`);
+  proof.observed(`${t.writeDoor} → ${epj.container}:${epj.port}`, { kind: 'repointed', link: t.writeDoor, container: epj.container, port: epj.port });
+  // the EPJ says which site it is on /healthz (its EPJ_SITE, the site's id in upper case in the reference image)
+  const site = epj.site.toUpperCase();
   const patient = await proveFrontDoorWrites(ctx, site);
   proof.observed(`POST Patient through the front door → 201 at site ${site} (Patient/${patient})`);
 }

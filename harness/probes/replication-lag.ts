@@ -1,3 +1,4 @@
+import { databaseTopology } from '../stack/topology.js';
 import pg from 'pg';
 import { describeError } from '../errors.js';
 import type { LagEvent } from '../history/events.js';
@@ -20,9 +21,9 @@ import type { RunContext } from '../run-context.js';
 export interface ReplicationProbeOptions {
   /** sampling period, ms (default 250) */
   intervalMs?: number;
-  /** the primary's admin link (default `a-db-admin`) */
+  /** the primary's admin link (default: the db-primary's, harness/stack/topology.ts) */
   primaryLink?: string;
-  /** the replica's application_name (default `b_db`) */
+  /** the replica's application_name (default: the db-replica's) */
   replica?: string;
   /** statement / connect timeout per sample, ms (default min(1000, max(100, intervalMs × 2))) */
   queryTimeoutMs?: number;
@@ -103,8 +104,10 @@ export function lagFromRow(replica: string, row: LagRow | undefined): Omit<LagEv
 
 export function startReplicationProbe(ctx: RunContext, opts: ReplicationProbeOptions = {}): ReplicationProbe {
   const intervalMs = opts.intervalMs ?? 250;
-  const primaryLink = opts.primaryLink ?? 'a-db-admin';
-  const replica = opts.replica ?? 'b_db';
+  // by default the stack's primary and the name its replica streams under (harness/stack/topology.ts)
+  const dbs = opts.primaryLink === undefined || opts.replica === undefined ? databaseTopology(ctx.stack.definition) : undefined;
+  const primaryLink = opts.primaryLink ?? dbs!.primary.adminLink;
+  const replica = opts.replica ?? dbs!.replica.applicationName;
   const queryTimeoutMs = opts.queryTimeoutMs ?? Math.min(1000, Math.max(100, intervalMs * 2));
   if (!(intervalMs > 0)) throw new RangeError(`intervalMs must be > 0, got ${intervalMs}`);
   const port = ctx.stack.linkPort(primaryLink); // an unknown link fails here, not quietly in the loop
