@@ -6,15 +6,17 @@ import { Timeline } from '../timeline/timeline.js';
 import { formatScenarioDuration } from './duration.js';
 import { stackWithOverrides, type ExperimentOverrides } from './overrides.js';
 import type { DeclaredExperiment } from './registry.js';
-import { clientsNobodyToldDoor } from './run.js';
+import { clientsNobodyToldDoor, k6ScriptOf } from './run.js';
 import { planTimeline } from './timeline.js';
 
 /**
  * The plan of an experiment, in words, with nothing started (`epj-chaos run --dry-run`): the stack, the timeline on
  * both clocks, what each fault will touch, and the checks. Everything `run` would refuse is refused here too.
  */
-export async function describePlan(e: DeclaredExperiment, overrides: ExperimentOverrides = {}): Promise<string[]> {
+export async function describePlan(e: DeclaredExperiment, overrides: ExperimentOverrides = {}, file?: string): Promise<string[]> {
   const { spec } = e;
+  // a k6 load's script and k6 itself, found before anything starts
+  const k6Script = spec.load?.k6 ? await k6ScriptOf(spec.load.k6.script, file) : undefined;
   const def = parseStackDefinition(await stackWithOverrides(spec.stack, overrides));
   const scale = overrides.timeScale ?? spec.timeScale;
   const plan = planTimeline(spec.timeline);
@@ -42,6 +44,11 @@ export async function describePlan(e: DeclaredExperiment, overrides: ExperimentO
     lines.push(`  ${formatScenarioDuration(s.at).padEnd(14)} | ${wall(s.at).padEnd(11)} ${what.join('; ')}`);
   }
   lines.push(`  ${formatScenarioDuration(plan.endMs).padEnd(14)} | ${wall(plan.endMs).padEnd(11)} end`);
+  const k6 = spec.load?.k6;
+  if (k6) {
+    const promised = Object.entries(k6.rates ?? {}).map(([fn, r]) => `${fn} ${r}/s`);
+    lines.push(`load: your k6 script ${k6Script ?? k6.script} (docs/k6.md)${promised.length ? `, promising ${promised.join(', ')}` : ', no rates promised: counts are not checked'}`);
+  }
   const staleDoor = clientsNobodyToldDoor(spec, def);
   if (staleDoor) lines.push(`clients nobody told: ${((spec.load?.clientsNobodyTold ?? 0) * 100).toFixed(0)} % more writes straight to ${staleDoor.upstream.container} through ${staleDoor.name}, which no failover repoints`);
   if (spec.abortWhen?.length) lines.push(`abort when: ${spec.abortWhen.map((a) => a.description).join('; ')}`);

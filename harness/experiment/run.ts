@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { MIN_EXPECTED_ATTEMPTS } from '../checkers/evidence.js';
 import { steadyStateVerdict } from '../checkers/steady-state.js';
@@ -10,13 +11,13 @@ import { exitSignal, onSignalExit } from '../lifecycle/exit-guard.js';
 import { startStalenessProbe, type StalenessProbe } from '../probes/staleness.js';
 import { writeJournal } from '../reporters/journal.js';
 import { renderRunReports } from '../reporters/render-run.js';
-import { readExperimentSource } from './source.js';
+import { readExperimentSource, typeScriptOf } from './source.js';
 import { collectContainerLogs, saveContainerLogs } from '../reporters/container-logs.js';
 import { startLiveProgress, type LiveProgress } from '../reporters/live-progress.js';
 import { collectProvenance } from '../reporters/provenance.js';
 import type { Provenance } from '../reporters/journal-schema.js';
 import type { RunContext } from '../run-context.js';
-import { parseStackDefinition, type ClinicalFunction, type LinkSpec, type StackDefinition, type StackDefinitionInput } from '../stack/definition.js';
+import { CLINICAL_FUNCTIONS, parseStackDefinition, type ClinicalFunction, type LinkSpec, type StackDefinition, type StackDefinitionInput } from '../stack/definition.js';
 import type { StartedStack } from '../stack/started-stack.js';
 import { sleep } from '../stack/wait/poll.js';
 import { formatDuration } from '../checkers/format.js';
@@ -24,6 +25,8 @@ import { untilScenario } from '../faults/scenario-time.js';
 import { SettleWatch } from '../timeline/settle.js';
 import { Timeline } from '../timeline/timeline.js';
 import { DEFAULT_ATTEMPT_TIMEOUT_MS, runLoad, type LoadRunResult } from '../workload/driver.js';
+import { resolveK6, runK6Load } from '../workload/k6/run-k6.js';
+import type { LoadAttempt } from '../workload/lines.js';
 import { defaultProfile, onlyFunctions, scaleProfile, WRITE_FUNCTIONS, type LoadProfile } from '../workload/profile.js';
 import { unroutedWriteDoor } from '../probes/stack-parts.js';
 import type { SiteReadBack } from '../checkers/split-brain.js';
@@ -57,6 +60,12 @@ export interface ExperimentSpec {
      * sites are read back, so `divergentWrites()` can confirm a split brain.
      */
     clientsNobodyTold?: number;
+    /**
+     * Bring your own k6 (docs/k6.md): the user's k6 script drives the clinical load instead of epj-load. `rates`
+     * are what its arrival-rate executors promise per function (the gate's window and the evidence checks count
+     * against them); the script's path is relative to the experiment's file. Needs `k6` on PATH.
+     */
+    k6?: { script: string; rates?: Partial<Record<ClinicalFunction, number>>; functionTag?: string };
   };
   /** the hypothesis that must hold before anything is injected (default: every function ≥ 99 % for 1 min) */
   steadyState?: { functions?: FunctionChoice; atLeast?: number; for?: string | number };
@@ -109,7 +118,10 @@ export async function runExperiment(title: string, given: ExperimentSpec, opts: 
   const gateFunctions = functionsOf(spec.steadyState?.functions ?? 'all').filter((fn) => definition.functions[fn]);
   const gateThreshold = spec.steadyState?.atLeast ?? 0.99;
   const gateScenarioMs = parseDuration(spec.steadyState?.for ?? '1 min', 'steadyState.for');
-  const profile = spec.load?.profile ?? defaultProfile;
+  const k6 = spec.load?.k6;
+  // with k6 the script sets the pace: what it promises stands in for the profile (the gate, the progress lines)
+  const profile = k6 ? ratesProfile(k6.rates ?? {}) : (spec.load?.profile ?? defaultProfile);
+  const k6Script = k6 ? await k6ScriptOf(k6.script, opts.file) : undefined;
   const staleShare = spec.load?.clientsNobodyTold ?? 0;
   const staleDoor = clientsNobodyToldDoor(spec, definition);
   let progress: LiveProgress | undefined;
@@ -180,7 +192,10 @@ export async function runExperiment(title: string, given: ExperimentSpec, opts: 
     history.clock.settler = async (since, kind) => {
       if ((await settle.settled(since, kind, stopLoad.signal)) === 'cap') history.record({ kind: 'note', message: `the stack had not settled ${formatDuration(Date.now() - since)} after a piece of work: the scenario clock is back at scripted pace` });
     };
-    const mainLoad = runLoad({ stack, history, patients, profile, durationMs: 0, seed, signal: stopLoad.signal, onAttempt: (a) => settle.observe(a.fn, a.start, a.ok) });
+    const onAttempt = (a: LoadAttempt) => settle.observe(a.fn, a.start, a.ok);
+    const mainLoad = k6Script
+      ? runK6Load({ stack, history, script: k6Script, endpoints: stack.endpoints.functions, patients, durationMs: 0, signal: stopLoad.signal, onAttempt, ...(k6!.rates ? { rates: k6!.rates } : {}), ...(k6!.functionTag ? { functionTag: k6!.functionTag } : {}) })
+      : runLoad({ stack, history, patients, profile, durationMs: 0, seed, signal: stopLoad.signal, onAttempt });
     // the clients nobody told: writes straight to the primary's EPJ, through a door no failover repoints
     const staleLoad = staleDoor
       ? runLoad({
@@ -395,4 +410,21 @@ export function leafSummaries(v: Verdict): string {
     .filter((x) => x.status !== 'pass')
     .map((x) => `${x.status}: ${x.summary}`)
     .join('; ');
+}
+
+/** A k6 load's promised rates as a profile (functions it does not promise at 0). */
+function ratesProfile(rates: Partial<Record<ClinicalFunction, number>>): LoadProfile {
+  return Object.freeze(Object.fromEntries(CLINICAL_FUNCTIONS.map((fn) => [fn, rates[fn] ?? 0]))) as LoadProfile;
+}
+
+/**
+ * The k6 script's path (relative to the experiment's file), checked with k6 itself before anything starts: a
+ * missing script or k6 is found here, not after the stack came up.
+ */
+export async function k6ScriptOf(script: string, experimentFile: string | undefined): Promise<string> {
+  const base = experimentFile ? path.dirname(typeScriptOf(experimentFile)) : process.cwd();
+  const file = path.resolve(base, script);
+  if (!existsSync(file)) throw new InvalidInputError(`load.k6.script: ${file} does not exist`, 'give the path of your k6 script, relative to the experiment file');
+  await resolveK6('k6');
+  return file;
 }

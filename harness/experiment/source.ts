@@ -18,8 +18,8 @@ const MAX_SOURCE_BYTES = 100_000;
  * text is better than a run that fails over it.
  */
 export async function readExperimentSource(file: string): Promise<ExperimentSource | undefined> {
-  const compiled = /^(.*)[\\/]dist[\\/](.+)\.js$/.exec(path.resolve(file));
-  const candidates = compiled ? [path.join(compiled[1]!, `${compiled[2]!}.ts`), file] : [file];
+  const original = typeScriptOf(file);
+  const candidates = original !== path.resolve(file) ? [original, file] : [file];
   for (const candidate of candidates) {
     try {
       if (!(await stat(candidate)).isFile()) continue;
@@ -39,4 +39,10 @@ function shortPath(file: string): string {
     if (rel && !rel.startsWith('..') && !path.isAbsolute(rel)) return rel;
   }
   return path.resolve(file);
+}
+
+/** The TypeScript a compiled experiment (…/dist/…/x.experiment.js) came from, where it would be; else the file itself. */
+export function typeScriptOf(file: string): string {
+  const compiled = /^(.*)[\\/]dist[\\/](.+)\.js$/.exec(path.resolve(file));
+  return compiled ? path.join(compiled[1]!, `${compiled[2]!}.ts`) : path.resolve(file);
 }

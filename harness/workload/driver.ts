@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline';
 import { AbortedError, HarnessError, InvalidInputError } from '../errors.js';
 import type { History } from '../history/history.js';
 import { CLINICAL_FUNCTIONS, type ClinicalFunction } from '../stack/definition.js';
+import { AttemptLedger } from './attempt-ledger.js';
 import { BucketAggregator } from './buckets.js';
 import { EPJ_LOAD_BIN } from './build-epj-load.js';
 import { parseLoadLine, type LoadAttempt, type LoadSummary } from './lines.js';
@@ -147,15 +148,7 @@ export async function runLoad(opts: RunLoadOptions): Promise<LoadRunResult> {
   const unsubscribe = history.subscribe((e) => {
     if (e.kind === 'phase') aggregator.addEdge(e.t);
   });
-  const slots: Partial<Record<ClinicalFunction, { first: number; last: number }>> = {};
-  const noteSlot = (fn: ClinicalFunction, start: number) => {
-    const s = slots[fn];
-    if (!s) slots[fn] = { first: start, last: start };
-    else {
-      s.first = Math.min(s.first, start);
-      s.last = Math.max(s.last, start);
-    }
-  };
+  const ledger = new AttemptLedger(history, via);
   history.record({ kind: 'load', stage: 'started', rates, timeoutMs });
   // while clinicians are being simulated, the harness also watches itself: its verdicts are only as good as it
   const watch = opts.selfWatch === false ? undefined : startSelfWatch(history, { equipment: opts.stack ? stackEquipment(opts.stack) : [] });
@@ -186,7 +179,6 @@ export async function runLoad(opts: RunLoadOptions): Promise<LoadRunResult> {
   let aborted = false;
   let summary: LoadSummary | undefined;
   let attempts = 0;
-  let writes = 0;
   let skipped = 0;
   let lineNo = 0;
   const fail = (err: Error) => {
@@ -223,31 +215,15 @@ export async function runLoad(opts: RunLoadOptions): Promise<LoadRunResult> {
     }
     if (parsed.type === 'skip') {
       skipped += 1;
-      noteSlot(parsed.skip.fn, parsed.skip.start);
+      ledger.noteSlot(parsed.skip.fn, parsed.skip.start);
       aggregator.skip(parsed.skip.fn, parsed.skip.start);
       return;
     }
     const a = parsed.attempt;
     attempts += 1;
-    noteSlot(a.fn, a.start);
+    ledger.take(a);
     aggregator.add(a);
     opts.onAttempt?.(a);
-    if (a.write) {
-      writes += 1;
-      history.record({
-        kind: 'write',
-        t: a.t,
-        start: a.start,
-        fn: a.fn,
-        writeId: a.write.writeId,
-        resourceType: a.write.resourceType,
-        outcome: a.write.outcome,
-        ...(a.write.resourceId ? { resourceId: a.write.resourceId } : {}),
-        ...(a.write.versionId ? { versionId: a.write.versionId } : {}),
-        ...(a.status ? { status: a.status } : {}),
-        ...(via[a.fn] ? { via: via[a.fn] } : {}),
-      });
-    }
   });
   const stdoutDone = new Promise<void>((resolve) => rl.once('close', resolve));
 
@@ -263,7 +239,7 @@ export async function runLoad(opts: RunLoadOptions): Promise<LoadRunResult> {
     aggregator.flushAll();
     unsubscribe();
     await watch?.stop();
-    history.record({ kind: 'load', stage: 'stopped', rates, timeoutMs, slots });
+    history.record({ kind: 'load', stage: 'stopped', rates, timeoutMs, slots: ledger.slots });
   }
 
   const tail = stderr.trim() ? `\n--- epj-load stderr (tail) ---\n${stderr.trim()}` : '';
@@ -280,7 +256,7 @@ export async function runLoad(opts: RunLoadOptions): Promise<LoadRunResult> {
   if (summary.interrupted && !aborted) {
     throw new HarnessError(`epj-load was stopped early by someone else after ${summary.durationMs} ms of ${opts.durationMs}${tail}`, 'workload-failed');
   }
-  return { summary, aborted, attempts, writes, buckets: aggregator.emitted, lateAttempts: aggregator.late, skipped };
+  return { summary, aborted, attempts, writes: ledger.writes, buckets: aggregator.emitted, lateAttempts: aggregator.late, skipped };
 }
 
 function parseError(lineNo: number, text: string, problem: string): Error {

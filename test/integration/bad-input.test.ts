@@ -168,6 +168,8 @@ const EXPERIMENTS: Case[] = [
   experimentCase('no-experiment.experiment.ts', 'declares no experiment'),
   experimentCase('unknown-target.experiment.ts', "no container of stack 'reference' matches site=c"),
   experimentCase('bad-clients-share.experiment.ts', 'load.clientsNobodyTold: a share from 0 to 1, got 2'),
+  experimentCase('k6-script-missing.experiment.ts', 'load.k6.script:', 'no-such-load.js does not exist'),
+  experimentCase('k6-not-installed.experiment.ts', "k6 not found on PATH ('k6')", 'k6 is your own install'),
 ];
 
 const CORPUS = [...SCENARIOS, ...STACKS, ...EXPERIMENTS, ...COMMAND_LINES];

@@ -94,7 +94,7 @@ export const runCommand: CommandModule<object, Args> = {
     const plans = await Promise.all(
       loaded.flatMap((l) =>
         l.experiments.map((e) =>
-          describePlan(e, overrides).catch((err: unknown) => {
+          describePlan(e, overrides, l.file).catch((err: unknown) => {
             // name the file: the plan's own message names only the step or field at fault
             if (err instanceof HarnessError) throw new InvalidInputError(`experiment file ${l.file} ('${e.title}'): ${err.message}`, err.hint);
             throw err;
