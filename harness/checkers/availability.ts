@@ -2,7 +2,7 @@ import type { History } from '../history/history.js';
 import type { ClinicalFunction } from '../stack/definition.js';
 import { bucketsByFunction, mergeBuckets, type BucketTotals } from './buckets.js';
 import { formatPercent } from './format.js';
-import { assessEvidence, attemptsAcrossStalledEdges, type HarnessBounds } from './evidence.js';
+import { assessEvidence, attemptsAcrossStalledEdges, type Evidence, type HarnessBounds } from './evidence.js';
 import { DEFAULT_THRESHOLD, forFunction, type PerFunction } from './per-function.js';
 import { phaseOfBucket, phasesOf, type Phase } from './phases.js';
 import { composeVerdicts, type Verdict } from './verdict.js';
@@ -77,17 +77,10 @@ export function availabilityVerdict(history: History, opts: AvailabilityVerdictO
     if (evidence.problem) return { checker, status: 'unknown', summary: `${a.fn} ${where}: ${evidence.problem}`, details };
     const holds = (availability: number) => (opts.atMost ? availability <= threshold : availability >= threshold);
     const ok = holds(a.availability);
-    let because = '';
-    if (evidence.doubt) {
-      // the harness's doubt leaves the verdict standing only when its worst cases fall on the same side
-      const edges = phase ? [phase.start, phase.end] : [];
-      const range = availabilityRange(a.successes, a.attempts, evidence.doubt.skipped, attemptsAcrossStalledEdges(history, a.fn, evidence.doubt, edges));
-      const within = `${formatPercent(range.low)} to ${formatPercent(range.high)} at worst`;
-      if (holds(range.low) !== ok || holds(range.high) !== ok) {
-        return { checker, status: 'unknown', summary: `${a.fn} ${where}: ${evidence.doubt.reason}, and that could change the verdict (${within})`, details };
-      }
-      because = `; ${evidence.doubt.reason}, which cannot change it (${within})`;
-    }
+    const edges = phase ? [phase.start, phase.end] : [];
+    const judged = weighDoubt(history, a, evidence, edges, holds);
+    if (judged.unknown) return { checker, status: 'unknown', summary: `${a.fn} ${where}: ${judged.unknown}`, details };
+    const because = judged.note ? `; ${judged.note}` : '';
     const sign = opts.atMost ? (ok ? '≤' : '>') : ok ? '≥' : '<';
     return {
       checker,
@@ -129,4 +122,29 @@ export function availabilityRange(successes: number, attempts: number, unsent: n
     low: ratio(successes - dropSuccesses, attempts - dropSuccesses + add),
     high: ratio(successes + add, attempts - dropFailures + add),
   };
+}
+
+/**
+ * Whether what the harness's lateness leaves open could change an availability verdict: the skipped arrivals given
+ * their neighbours' outcome are counted, the rest of unknown outcome and the attempts a stall may have moved across
+ * `edges` are weighed at both worst cases. `unknown`: the reason, when they could; `note`: what was weighed.
+ */
+export function weighDoubt(
+  history: History,
+  a: { fn: ClinicalFunction; successes: number; attempts: number; availability: number | null },
+  evidence: Evidence,
+  edges: number[],
+  holds: (availability: number) => boolean,
+): { unknown?: string; note?: string } {
+  const { successes, failures } = evidence.imputed;
+  const imputedNote = successes + failures > 0 ? `${successes + failures} arrival(s) epj-load skipped given their neighbours' outcome` : '';
+  const unsent = evidence.doubt?.skipped ?? 0;
+  const moved = evidence.doubt ? attemptsAcrossStalledEdges(history, a.fn, evidence.doubt, edges) : 0;
+  if (!evidence.doubt && !imputedNote) return {};
+  const range = availabilityRange(a.successes + successes, a.attempts + successes + failures, unsent, moved);
+  const ok = a.availability !== null && holds(a.availability);
+  const span = range.low === range.high ? formatPercent(range.low) : `${formatPercent(range.low)} to ${formatPercent(range.high)} at worst`;
+  const why = [evidence.doubt?.reason, imputedNote].filter(Boolean).join('; ');
+  if (holds(range.low) !== ok || holds(range.high) !== ok) return { unknown: `${why}, and that could change the verdict (${span})` };
+  return { note: `${why}, which cannot change it (${span})` };
 }

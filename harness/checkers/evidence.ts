@@ -1,6 +1,7 @@
 import type { History } from '../history/history.js';
 import type { ClinicalFunction } from '../stack/definition.js';
-import { bucketEnd } from './buckets.js';
+import { bucketEnd, coalesceBuckets } from './buckets.js';
+import type { RequestBucketEvent } from '../history/events.js';
 import { formatDuration } from './format.js';
 
 /**
@@ -69,8 +70,8 @@ export function expectedAttempts(history: History, fn: ClinicalFunction, from: n
 /**
  * What the harness's own lateness leaves open in a window, short of making it unjudgeable: a checker asks whether
  * its verdict could change within these, and says `unknown` only when it could.
- *   - `skipped`: arrivals epj-load was itself too late to send — attempts that belong in the window with an
- *     unknown outcome;
+ *   - `skipped`: arrivals epj-load was itself too late to send whose outcome cannot be told from their
+ *     neighbours (see `imputeSkipped`) — attempts that belong in the window with an unknown outcome;
  *   - `stalls`: Node event-loop stalls above the bound. They delay what the harness stamps (phase edges, a fault's
  *     applied instant, the clock's changes of pace), never the attempts, which epj-load stamps itself.
  */
@@ -84,6 +85,8 @@ export interface Doubt {
 export interface Evidence {
   /** the window cannot be judged at all */
   problem?: string;
+  /** skipped arrivals in the window given their neighbours' outcome (`imputeSkipped`) */
+  imputed: { successes: number; failures: number };
   /** it can, unless the verdict would change within this doubt */
   doubt?: Doubt;
 }
@@ -94,19 +97,30 @@ export function assessEvidence(history: History, q: EvidenceQuery): Evidence {
   const min = q.minExpectedAttempts ?? MIN_EXPECTED_ATTEMPTS;
   const span = formatDuration(q.to - q.from);
   const expected = expectedAttempts(history, q.fn, q.from, q.to);
+  const imputed = { successes: 0, failures: 0 };
   if (expected !== null && expected < min) {
-    return { problem: `only ${expected.toFixed(1)} attempts of ${q.fn} expected in ${span} (fewer than ${min}): too few to judge; lengthen the window or raise the rate` };
+    return { imputed, problem: `only ${expected.toFixed(1)} attempts of ${q.fn} expected in ${span} (fewer than ${min}): too few to judge; lengthen the window or raise the rate` };
   }
   const buckets = history.ofKind('requests').filter((b) => b.fn === q.fn && bucketEnd(b) > q.from && b.bucket < q.to);
-  const skipped = buckets.filter((b) => b.bucket >= q.from).reduce((n, b) => n + (b.skipped ?? 0), 0);
+  const skippedInWindow = buckets.filter((b) => b.bucket >= q.from).reduce((n, b) => n + (b.skipped ?? 0), 0);
+  // a skipped arrival whose neighbours all show one outcome takes it; the rest are of unknown outcome
+  let skipped = 0;
+  if (skippedInWindow > 0) {
+    for (const b of imputeSkipped(coalesceBuckets(history.ofKind('requests').filter((x) => x.fn === q.fn)))) {
+      if (b.bucket < q.from || b.bucket >= q.to) continue;
+      imputed.successes += b.imputedSuccesses;
+      imputed.failures += b.imputedFailures;
+      skipped += b.skipped ?? 0;
+    }
+  }
   // only a window cut at phase edges counts its attempts exactly; elsewhere a bucket is in or out by its start.
   // Skipped arrivals are accounted for (the doubt below), so only arrivals gone without a trace are lost.
-  if (expected !== null && q.exactEdges && q.attempts !== undefined && q.attempts + skipped < Math.floor(expected) - 1) {
-    return { problem: `${q.fn}: ${q.attempts} attempts in ${span} where the load's schedule promised ${expected.toFixed(1)}: arrivals were lost` };
+  if (expected !== null && q.exactEdges && q.attempts !== undefined && q.attempts + skippedInWindow < Math.floor(expected) - 1) {
+    return { imputed, problem: `${q.fn}: ${q.attempts} attempts in ${span} where the load's schedule promised ${expected.toFixed(1)}: arrivals were lost` };
   }
   if (q.exactEdges) {
     const straddler = buckets.find((b) => (b.bucket < q.from && bucketEnd(b) > q.from) || (b.bucket < q.to && bucketEnd(b) > q.to));
-    if (straddler) return { problem: `${q.fn}: a bucket (${new Date(straddler.bucket).toISOString()}) straddles the window's edge, so its attempts cannot be attributed exactly` };
+    if (straddler) return { imputed, problem: `${q.fn}: a bucket (${new Date(straddler.bucket).toISOString()}) straddles the window's edge, so its attempts cannot be attributed exactly` };
   }
   const samples = history
     .ofKind('harness')
@@ -115,27 +129,29 @@ export function assessEvidence(history: History, q: EvidenceQuery): Evidence {
   // the harness's own equipment first: with its Toxiproxy gone every other symptom follows from that
   for (const h of samples) {
     const down = h.equipmentDown?.[0];
-    if (down) return { problem: `the harness's own ${down.part} did not answer at ${new Date(h.t).toISOString()} (${down.error}): what clients saw there is not the EPJ's doing` };
+    if (down) return { imputed, problem: `the harness's own ${down.part} did not answer at ${new Date(h.t).toISOString()} (${down.error}): what clients saw there is not the EPJ's doing` };
   }
   let saturatedMs = 0;
   for (const h of samples) {
     saturatedMs = h.cpuPressure !== null && h.cpuPressure > bounds.maxCpuPressure ? saturatedMs + h.intervalMs : 0;
     if (saturatedMs > bounds.maxCpuSaturatedMs) {
-      return { problem: `the host's CPUs were saturated for ${(saturatedMs / 1000).toFixed(1)} s (tasks waiting for a CPU the whole time) up to ${new Date(h.t).toISOString()}: a slow harness would look like a slow EPJ` };
+      return { imputed, problem: `the host's CPUs were saturated for ${(saturatedMs / 1000).toFixed(1)} s (tasks waiting for a CPU the whole time) up to ${new Date(h.t).toISOString()}: a slow harness would look like a slow EPJ` };
     }
   }
 
   const reasons: string[] = [];
   if (skipped > bounds.maxSkippedArrivals) {
-    reasons.push(`the load generator fell behind its schedule: ${skipped} arrival(s) of ${q.fn} not sent in ${span} because epj-load was itself late (a starved CPU)`);
+    reasons.push(
+      `the load generator fell behind its schedule: ${skipped} arrival(s) of ${q.fn} not sent in ${span} because epj-load was itself late (a starved CPU), where the attempts around them disagree`,
+    );
   }
   const stalls = samples.filter((h) => h.eventLoopDelayMs.max > bounds.maxEventLoopDelayMs).map((h) => ({ t: h.t, intervalMs: h.intervalMs, maxMs: h.eventLoopDelayMs.max }));
   const worst = stalls.reduce<(typeof stalls)[number] | undefined>((w, s) => (!w || s.maxMs > w.maxMs ? s : w), undefined);
   if (worst) {
     reasons.push(`the harness's event loop stalled ${Math.round(worst.maxMs)} ms (bound ${bounds.maxEventLoopDelayMs} ms) at ${new Date(worst.t).toISOString()}, so the instants it stamped there may be late by that much`);
   }
-  if (reasons.length === 0) return {};
-  return { doubt: { skipped: skipped > bounds.maxSkippedArrivals ? skipped : 0, stalls, reason: reasons.join('; ') } };
+  if (reasons.length === 0) return { imputed };
+  return { imputed, doubt: { skipped: skipped > bounds.maxSkippedArrivals ? skipped : 0, stalls, reason: reasons.join('; ') } };
 }
 
 /**
@@ -169,4 +185,36 @@ export function shiftOfStalls(history: History, doubt: Doubt, from: number, to: 
     scenarioMs += s.maxMs * (measured ? 1 : history.clock.scale);
   }
   return { wallMs, scenarioMs };
+}
+
+/** A bucket with its skipped arrivals resolved where they can be: `skipped` is what is left of unknown outcome. */
+export type ImputedBucket = RequestBucketEvent & { imputedSuccesses: number; imputedFailures: number };
+
+/**
+ * Arrivals epj-load skipped (it was itself late) are imputed the outcome their neighbours agree on: when every
+ * recorded attempt of the function in the skip's bucket and in the buckets right before and after it had one
+ * outcome, the EPJ was in that state on both sides of the skip, and a flip and back inside that stretch would be a
+ * transient shorter than what the checkers resolve (they judge availability per bucket). The imputed arrivals are
+ * added to the bucket's attempts (and successes). Where the neighbours disagree — a transition, where the verdict is
+ * decided — the skip stays of unknown outcome, and the checkers weigh it at both worst cases.
+ *
+ * `buckets`: one function's, coalesced (one per bucket start), in any order.
+ */
+export function imputeSkipped(buckets: readonly RequestBucketEvent[]): ImputedBucket[] {
+  const sorted = [...buckets].sort((a, b) => a.bucket - b.bucket);
+  const outcome = (b: RequestBucketEvent | undefined): 'ok' | 'failed' | undefined =>
+    !b || b.attempts === 0 ? undefined : b.successes === b.attempts ? 'ok' : b.successes === 0 ? 'failed' : undefined;
+  return sorted.map((b, i): ImputedBucket => {
+    const k = b.skipped ?? 0;
+    if (k === 0) return { ...b, imputedSuccesses: 0, imputedFailures: 0 };
+    const prev = sorted[i - 1];
+    const next = sorted[i + 1];
+    const adjacent = prev !== undefined && next !== undefined && bucketEnd(prev) >= b.bucket && next.bucket <= bucketEnd(b);
+    const own = outcome(b);
+    if (!adjacent || own === undefined || outcome(prev) !== own || outcome(next) !== own) return { ...b, imputedSuccesses: 0, imputedFailures: 0 };
+    const { skipped: _resolved, ...rest } = b;
+    return own === 'ok'
+      ? { ...rest, attempts: b.attempts + k, successes: b.successes + k, imputedSuccesses: k, imputedFailures: 0 }
+      : { ...rest, attempts: b.attempts + k, imputedSuccesses: 0, imputedFailures: k };
+  });
 }

@@ -3,7 +3,7 @@ import type { FaultEvent, RequestBucketEvent } from '../history/events.js';
 import type { History } from '../history/history.js';
 import type { ClinicalFunction } from '../stack/definition.js';
 import { bucketAvailability, bucketEnd, coalesceBuckets } from './buckets.js';
-import { assessEvidence, shiftOfStalls, type HarnessBounds } from './evidence.js';
+import { assessEvidence, imputeSkipped, shiftOfStalls, type HarnessBounds } from './evidence.js';
 import { formatDuration, formatPercent } from './format.js';
 import { DEFAULT_THRESHOLD, forFunction, type PerFunction } from './per-function.js';
 import { composeVerdicts, type Verdict } from './verdict.js';
@@ -309,7 +309,8 @@ export function rtoVerdict(history: History, opts: RtoVerdictOptions = {}): Verd
     const doubt = assessEvidence(history, { fn: r.fn, from: r.appliedAt, to: judgedUntil, minExpectedAttempts: 0, bounds: opts.harnessBounds }).doubt;
     if (!doubt) return { checker, status, summary, details };
     const fault = faults.get(r.faultId)!;
-    const own = coalesceBuckets(history.ofKind('requests').filter((b) => b.fn === r.fn));
+    // skipped arrivals whose neighbours agree take their outcome (harness/checkers/evidence.ts); the rest are weighed
+    const own = imputeSkipped(coalesceBuckets(history.ofKind('requests').filter((b) => b.fn === r.fn)));
     const late = doubt.skipped > 0 ? rtoOver(history, fault, r.fn, { ...opts, holdMs: r.holdMs }, skippedAs(own, 'failed')) : r;
     const early = doubt.skipped > 0 ? rtoOver(history, fault, r.fn, { ...opts, holdMs: r.holdMs }, skippedAs(own, 'succeeded')) : r;
     const shift = shiftOfStalls(history, doubt, r.appliedAt, late.recoveredAt ?? judgedUntil);

@@ -1,7 +1,7 @@
 import type { History } from '../history/history.js';
 import type { ClinicalFunction } from '../stack/definition.js';
 import { bucketAvailability, bucketEnd, coalesceBuckets, mergeBuckets } from './buckets.js';
-import { availabilityRange } from './availability.js';
+import { weighDoubt } from './availability.js';
 import { assessEvidence, type HarnessBounds } from './evidence.js';
 import { formatPercent } from './format.js';
 import { DEFAULT_THRESHOLD, forFunction, type PerFunction } from './per-function.js';
@@ -41,16 +41,10 @@ export function steadyStateVerdict(history: History, hypothesis: SteadyStateHypo
     const evidence = assessEvidence(history, { fn, from: from ?? totals.from ?? 0, to: to ?? totals.to ?? 0, attempts: totals.attempts, bounds: hypothesis.harnessBounds });
     if (evidence.problem) return { checker, status: 'unknown', summary: `${fn}: ${evidence.problem}`, details };
     const ok = totals.availability >= threshold;
-    let because = '';
-    if (evidence.doubt) {
-      // the window is cut at bucket starts, not at instants the harness stamped: only skipped arrivals can move it
-      const range = availabilityRange(totals.successes, totals.attempts, evidence.doubt.skipped, 0);
-      const within = `${formatPercent(range.low)} to ${formatPercent(range.high)} at worst`;
-      if (range.low >= threshold !== ok || range.high >= threshold !== ok) {
-        return { checker, status: 'unknown', summary: `${fn}: ${evidence.doubt.reason}, and that could change the verdict (${within})`, details };
-      }
-      because = `; ${evidence.doubt.reason}, which cannot change it (${within})`;
-    }
+    // the window is cut at bucket starts, not at instants the harness stamped: only skipped arrivals can move it
+    const judged = weighDoubt(history, { fn, ...totals }, evidence, [], (x) => x >= threshold);
+    if (judged.unknown) return { checker, status: 'unknown', summary: `${fn}: ${judged.unknown}`, details };
+    const because = judged.note ? `; ${judged.note}` : '';
     return {
       checker,
       status: ok ? 'pass' : 'fail',
