@@ -161,7 +161,10 @@ export async function runExperiment(title: string, given: ExperimentSpec, opts: 
   // takes the stack down, and exits: the journal of an interrupted run says so
   const unregisterJournal = onSignalExit('write the experiment journal', async () => {
     result.status = 'interrupted';
-    await keepContainerLogs(await journal());
+    const file = await journal();
+    await keepContainerLogs(file);
+    // an interrupted run is reported too: what was measured until then, and that it was cut short
+    await renderRunReports(file, overrides.reporters, log);
   });
   // what the containers said, beside the journal, read before the stack goes down: an attached stack's from this
   // run's start, a stack of the run's own from its boot

@@ -103,6 +103,8 @@ describe('experiment runner: every way a run can end', function () {
       const stages = journal.events.filter((e) => e.kind === 'fault').map((e) => e.stage);
       expect(stages).to.include('applied').and.to.include('healed');
       // an interrupted run keeps its containers' logs too: they were read before the stack went down
+      // and its reports, which say it was interrupted
+      expect(await readFile(path.join(dir, runDir!, 'summary.md'), 'utf8')).to.match(/\*\*Status:\*\* interrupted/);
       const logs = await readdir(path.join(dir, runDir!, 'logs'));
       for (const c of parseStackDefinition(referenceStack()).containers) expect(logs).to.include(`${c.name}.log`);
     } finally {
