@@ -8,7 +8,7 @@ import type { Reporter } from './reporter.js';
 export const SUMMARY_FILE = 'summary.md';
 
 /** Text in a Markdown table cell: pipes escaped, line breaks flattened, so a reason cannot break the table. */
-function cell(text: string): string {
+export function cell(text: string): string {
   return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 }
 

@@ -28,7 +28,8 @@ const statusCell = (s: string): string => `<span class="st st-${esc(s)}">${esc(I
 const iso = (t: number): string => new Date(t).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 const scen = (ms: number): string => `${ms < 0 ? '−' : '+'}${humanDuration(Math.abs(ms))}`;
 
-function table(head: string[], rows: string[][], cls = ''): string {
+/** A scrolling table; `head` is text (escaped here), `rows` are HTML cells (escaped by the caller). */
+export function table(head: string[], rows: string[][], cls = ''): string {
   return `<div class="tw"><table${cls ? ` class="${cls}"` : ''}><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
     .map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`)
     .join('')}</tbody></table></div>`;

@@ -1,0 +1,142 @@
+import { availabilityByPhase } from '../checkers/availability.js';
+import { stalenessByPhase } from '../checkers/staleness.js';
+import type { History } from '../history/history.js';
+import { journalHistory, type JournalFile, type JournalVerdict } from '../reporters/journal-schema.js';
+import { checkRows, leaves, lostWriteRows } from '../reporters/report-data.js';
+import { MergeableHistogram } from '../workload/histogram.js';
+import type { FloorName } from './floors.js';
+
+/**
+ * What one journal says of each measure the comparison knows, read from the journal alone (docs/compare.md, "How
+ * each measure is read"). A measure has a stable key across runs and releases: the function, the fault's id, the
+ * phase's name, the reader — never an instant or a summary's wording.
+ */
+export type MeasureKind = FloorName | 'lostWrites';
+
+export interface MeasureValue {
+  key: string;
+  kind: MeasureKind;
+  label: string;
+  /** ms, a ratio 0..1 or a count; +Infinity for an RTO that never came (the function did not recover) */
+  value: number;
+}
+
+export interface CheckValue {
+  name: string;
+  status: JournalVerdict['status'];
+  reason: string;
+}
+
+const rec = (x: unknown): Record<string, unknown> | null => (typeof x === 'object' && x !== null && !Array.isArray(x) ? (x as Record<string, unknown>) : null);
+const finite = (x: unknown): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
+
+/** Every check (top-level verdict) with its status and reason (report-data's checkRows). */
+export function checksOf(journal: JournalFile): CheckValue[] {
+  return checkRows(journal);
+}
+
+/**
+ * A fault's name that is the same in every run of the experiment: a fault id carries a process-wide sequence
+ * number (`site-power#73`), so it is named by the timeline step that injected it (its `scheduled` event's `step`),
+ * else by its kind and, when the run applied that kind more than once, its place among them (`site-power #2`).
+ */
+function stableFaultNames(journal: JournalFile): Map<string, string> {
+  const kinds = new Map<string, string>();
+  const steps = new Map<string, string>();
+  for (const e of journal.events as unknown as { kind: string; id: string; fault: string; stage: string; step?: string }[]) {
+    if (e.kind !== 'fault') continue;
+    if (!kinds.has(e.id)) kinds.set(e.id, e.fault);
+    if (e.stage === 'scheduled' && e.step) steps.set(e.id, e.step);
+  }
+  const names = new Map<string, string>();
+  for (const [id, kind] of kinds) {
+    const same = [...kinds].filter(([, k]) => k === kind).map(([i]) => i);
+    const step = steps.get(id);
+    names.set(id, step ? `${kind} (step ${step})` : same.length > 1 ? `${kind} #${same.indexOf(id) + 1}` : kind);
+  }
+  return names;
+}
+
+/**
+ * RTO per function and fault, from the rto verdicts' details (harness/checkers/rto.ts, as report-data's rtoRows
+ * reads them): the scripted and the measured part apart (scenario time); the wall RTO only when a verdict has no
+ * split. `rtoMs: null` is "did not recover": +Infinity in both parts.
+ */
+function rtoMeasures(journal: JournalFile): MeasureValue[] {
+  const out: MeasureValue[] = [];
+  const faults = stableFaultNames(journal);
+  for (const v of journal.verdicts.flatMap(leaves)) {
+    const d = rec(v.details);
+    if (!d || !('rtoMs' in d) || typeof d.fn !== 'string') continue;
+    const id = typeof d.faultId === 'string' ? d.faultId : null;
+    const fault = (id && faults.get(id)) ?? (typeof d.fault === 'string' ? d.fault : '?');
+    const at = `rto|${d.fn}|${fault}`;
+    const label = `RTO ${d.fn} after ${fault}`;
+    const rto = finite(d.rtoMs);
+    const split = rec(d.rtoSplit);
+    const scripted = finite(split?.scriptedMs);
+    const measured = finite(split?.measuredMs);
+    if (rto === null || (scripted !== null && measured !== null)) {
+      out.push({ key: `${at}|scripted`, kind: 'rto', label: `${label}: scripted part`, value: scripted ?? Infinity });
+      out.push({ key: `${at}|measured`, kind: 'rto', label: `${label}: measured part`, value: measured ?? Infinity });
+    } else out.push({ key: `${at}|wall`, kind: 'rto', label: `${label} (wall)`, value: rto });
+  }
+  return out;
+}
+
+/**
+ * Availability per function and phase (and over the whole run): the availability checker's own computation
+ * (availabilityByPhase) over the journal's `requests` events and phase events. A phase that occurs more than once
+ * is told apart by its occurrence (#2, #3).
+ */
+function availabilityMeasures(history: History): MeasureValue[] {
+  const report = availabilityByPhase(history);
+  const out: MeasureValue[] = [];
+  const seen = new Map<string, number>();
+  for (const p of report.phases) {
+    const n = (seen.get(p.name) ?? 0) + 1;
+    seen.set(p.name, n);
+    const where = n === 1 ? `in ${p.name}` : `in ${p.name} #${n}`;
+    for (const f of p.functions) {
+      if (f.availability !== null) out.push({ key: `availability|${f.fn}|${where}`, kind: 'availability', label: `availability ${f.fn} ${where}`, value: f.availability });
+    }
+  }
+  for (const f of report.wholeRun) {
+    if (f.availability !== null) out.push({ key: `availability|${f.fn}|run`, kind: 'availability', label: `availability ${f.fn} over the whole run`, value: f.availability });
+  }
+  return out;
+}
+
+/** The peak staleness of each reader over the whole run (the staleness checker's stalenessByPhase), wall ms. */
+function stalenessMeasures(history: History): MeasureValue[] {
+  return stalenessByPhase(history)
+    .wholeRun.filter((r) => r.peakMs !== null)
+    .map((r) => ({ key: `staleness|${r.reader}|${r.via}`, kind: 'staleness', label: `peak staleness ${r.reader} (${r.via})`, value: r.peakMs! }));
+}
+
+/** p50 and p99 per function over the whole run, from the journal's mergeable histograms (latency.byFunction). */
+function latencyMeasures(journal: JournalFile): MeasureValue[] {
+  const out: MeasureValue[] = [];
+  for (const [fn, sparse] of Object.entries(journal.latency.byFunction)) {
+    if (sparse.count === 0) continue;
+    const h = MergeableHistogram.fromSparse(sparse);
+    out.push({ key: `latency|${fn}|p50`, kind: 'latencyP50', label: `latency p50 ${fn}`, value: h.percentile(0.5) });
+    out.push({ key: `latency|${fn}|p99`, kind: 'latencyP99', label: `latency p99 ${fn}`, value: h.percentile(0.99) });
+  }
+  return out;
+}
+
+/** The lost writes counted by the lost-writes check (report-data's lostWriteRows); absent when no such check ran. */
+function lostWriteMeasures(journal: JournalFile): MeasureValue[] {
+  const nodes = (v: JournalVerdict): JournalVerdict[] => [v, ...(v.children ?? []).flatMap(nodes)];
+  const checked = journal.verdicts.flatMap(nodes).some((v) => Array.isArray(rec(v.details)?.lost));
+  return checked ? [{ key: 'lost-writes', kind: 'lostWrites', label: 'lost writes', value: lostWriteRows(journal).length }] : [];
+}
+
+/** Every measure of a journal, in a fixed order (RTO, availability, latency, staleness, lost writes); a key once. */
+export function measuresOf(journal: JournalFile): MeasureValue[] {
+  const history = journalHistory(journal);
+  const all = [...rtoMeasures(journal), ...availabilityMeasures(history), ...latencyMeasures(journal), ...stalenessMeasures(history), ...lostWriteMeasures(journal)];
+  const keys = new Set<string>();
+  return all.filter((m) => !keys.has(m.key) && keys.add(m.key));
+}
