@@ -3,6 +3,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { describeError, EXIT, exitCodeOf, HarnessError } from '../errors.js';
 import { cleanCommand } from './commands/clean.js';
+import { matrixCommand } from './commands/matrix.js';
 import { compareCommand } from './commands/compare.js';
 import { doctorCommand } from './commands/doctor.js';
 import { headlineCommand } from './commands/headline.js';
@@ -12,7 +13,7 @@ import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
 import { stackCommand } from './commands/stack.js';
 
-const COMMAND_WORDS = new Set(['stack', 'up', 'status', 'down', 'run', 'images', 'build', 'doctor', 'clean', 'headline', 'report', 'compare']);
+const COMMAND_WORDS = new Set(['stack', 'up', 'status', 'down', 'run', 'images', 'build', 'doctor', 'clean', 'headline', 'report', 'compare', 'matrix']);
 
 /** The command words that lead argv (`stack up `), for pointing at the right --help. */
 function commandWords(args: string[]): string {
@@ -38,6 +39,7 @@ await yargs(hideBin(process.argv))
   .command(headlineCommand)
   .command(reportCommand)
   .command(compareCommand)
+  .command(matrixCommand)
   .demandCommand(1, 'name a command (see --help)')
   .strict()
   .recommendCommands()

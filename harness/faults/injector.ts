@@ -1,6 +1,6 @@
 import { onSignalExit } from '../lifecycle/exit-guard.js';
 import type { RunContext } from '../run-context.js';
-import { Fault } from './fault.js';
+import { Fault, type EffectWindow } from './fault.js';
 import { createFault, type FaultSpec } from './registry.js';
 
 /**
@@ -22,11 +22,11 @@ export class FaultInjector {
   }
 
   /** Prepares (resolves targets) and injects; the fault is tracked before it is applied, so a partial inject is healed too. */
-  async inject(fault: Fault | FaultSpec, scheduledAt?: number): Promise<Fault> {
+  async inject(fault: Fault | FaultSpec, scheduledAt?: number, onFirstEffect?: (effect: EffectWindow) => void): Promise<Fault> {
     const f = fault instanceof Fault ? fault : createFault(fault);
     await f.prepare(this.ctx);
     this.faults.push(f);
-    await f.inject(this.ctx, scheduledAt);
+    await f.inject(this.ctx, scheduledAt, onFirstEffect);
     return f;
   }
 

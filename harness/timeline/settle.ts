@@ -84,6 +84,19 @@ export class SettleWatch {
     return true;
   }
 
+  /** True when every function seen has answered its latest attempts started since `since` with successes (settled back). */
+  isBack(since: number, kind: WorkKind = 'restore'): boolean {
+    if (!this.isSettled(since, kind)) return false;
+    for (const r of this.recent.values()) {
+      for (let i = r.starts.length - 1; i >= 0; i--) {
+        if (r.starts[i]! < since) continue;
+        if (!r.oks[i]) return false;
+        break; // the latest run is one outcome (isSettled): its newest says which
+      }
+    }
+    return true;
+  }
+
   /** Resolves when settled since `since`, at the cap, or when aborted; says which. */
   async settled(since: number, kind: WorkKind = 'break', signal?: AbortSignal): Promise<'settled' | 'cap' | 'aborted'> {
     const deadline = since + this.capMs;

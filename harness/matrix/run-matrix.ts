@@ -1,0 +1,279 @@
+import { availabilityVerdict } from '../checkers/availability.js';
+import { checkLostWrites } from '../checkers/lost-writes.js';
+import { appliedFaults, rtoOf } from '../checkers/rto.js';
+import { stalenessByPhase } from '../checkers/staleness.js';
+import { describeError } from '../errors.js';
+import type { EffectWindow, Fault } from '../faults/fault.js';
+import { createFault } from '../faults/registry.js';
+import { FaultInjector } from '../faults/injector.js';
+import { Clock } from '../history/clock.js';
+import { History } from '../history/history.js';
+import { exitSignal } from '../lifecycle/exit-guard.js';
+import { readOnlyFrontDoor } from '../probes/stack-parts.js';
+import { collectProvenance } from '../reporters/provenance.js';
+import type { Provenance } from '../reporters/journal-schema.js';
+import { startStalenessProbe, type StalenessProbe } from '../probes/staleness.js';
+import type { RunContext } from '../run-context.js';
+import { CLINICAL_FUNCTIONS, parseStackDefinition, type ClinicalFunction, type StackDefinition, type StackDefinitionInput } from '../stack/definition.js';
+import type { StartedStack } from '../stack/started-stack.js';
+import { upStack } from '../stack/up.js';
+import { sleep } from '../stack/wait/poll.js';
+import { SettleWatch } from '../timeline/settle.js';
+import { DEFAULT_ATTEMPT_TIMEOUT_MS, runLoad, type LoadRunResult } from '../workload/driver.js';
+import { defaultProfile, type LoadProfile } from '../workload/profile.js';
+import { readBack } from '../workload/readback.js';
+import { seedPatients, type SeededPatient } from '../workload/seed.js';
+import type { MatrixCell } from './cells.js';
+import type { CellResult, FunctionInCell } from './result.js';
+
+/**
+ * The failure-mode matrix on ONE stack (docs/matrix.md): under a steady clinical load, each cell is baseline →
+ * fault → heal → recovery, then the stack is restored for the next: healed (Toxiproxy proven clean), every
+ * component ready again, every function answering again. A stack that cannot be restored is rebuilt, and the cell
+ * says so. One history holds the whole matrix — each cell's phases are named after it — so every number comes
+ * from the same checkers the experiments use.
+ */
+export interface MatrixOptions {
+  stack: StackDefinitionInput;
+  cells: readonly MatrixCell[];
+  /**
+   * per cell, wall ms (defaults: 2 s baseline, 5 s of fault of which the last attempt timeout is set apart as
+   * pending at the heal, recovery until every function is back or 15 s)
+   */
+  baselineMs?: number;
+  faultMs?: number;
+  recoveryCapMs?: number;
+  profile?: LoadProfile;
+  patients?: number;
+  signal?: AbortSignal;
+  log?: (line: string) => void;
+}
+
+export interface MatrixRun {
+  runIds: string[];
+  history: History;
+  definition: StackDefinition;
+  results: CellResult[];
+  wallMs: number;
+  /** image ids, tool versions, commit and host, gathered while Docker was at hand */
+  provenance: Provenance;
+}
+
+const RESTORE_TIMEOUT_MS = 30_000;
+/** after the last cell, what every attempt started in it needs to be recorded (the load's grace) */
+const FLUSH_MS = 3_500;
+
+interface Span {
+  cell: MatrixCell;
+  startedAt: number;
+  fault?: Fault;
+  failed?: string;
+  baselineMs: number;
+  faultMs: number;
+  recoveryMs: number;
+  restoreMs: number;
+  /** when the stack was ready for the next cell */
+  endedAt?: number;
+}
+
+/** One stack with its load, probe and injector: what a rebuild replaces. */
+interface Session {
+  stack: StartedStack;
+  ctx: RunContext;
+  injector: FaultInjector;
+  probe: StalenessProbe | undefined;
+  settle: SettleWatch;
+  stopLoad: AbortController;
+  load: Promise<LoadRunResult>;
+  patients: SeededPatient[];
+}
+
+export async function runMatrix(opts: MatrixOptions): Promise<MatrixRun> {
+  const definition = parseStackDefinition(opts.stack);
+  const baselineMs = opts.baselineMs ?? 2000;
+  const faultMs = opts.faultMs ?? 5000;
+  const recoveryCapMs = opts.recoveryCapMs ?? 15_000;
+  const profile = opts.profile ?? defaultProfile;
+  const log = opts.log ?? (() => {});
+  const signal = opts.signal ? AbortSignal.any([opts.signal, exitSignal()]) : exitSignal();
+  const functions = CLINICAL_FUNCTIONS.filter((fn) => definition.functions[fn] && profile[fn] > 0);
+  const history = new History(new Clock(1));
+  const started = Date.now();
+  const runIds: string[] = [];
+  const lost = new Map<string, number>();
+  const rebuiltAfter = new Set<string>();
+  let provenance: Promise<Provenance> | undefined;
+  const spans: Span[] = [];
+
+  const open = async (): Promise<Session> => {
+    const stack = await upStack(opts.stack, { signal });
+    runIds.push(stack.runId);
+    log(`stack ${definition.name} up (run ${stack.runId})`);
+    provenance ??= collectProvenance({ definition, docker: stack.docker });
+    const patients = await seedPatients(stack.functionUrl(functions.find((fn) => fn !== 'read-only-lookup') ?? functions[0]!), { patients: opts.patients ?? 300 });
+    const ctx: RunContext = { stack, history, signal };
+    // back means 2 s of successes from every function (the experiments' clock waits 5 s: it reports a duration)
+    const settle = new SettleWatch({ capMs: recoveryCapMs, stableMs: { break: 1000, restore: 2000 } });
+    const stopLoad = new AbortController();
+    const load = runLoad({ stack, history, patients, profile, durationMs: 0, signal: stopLoad.signal, onAttempt: (a) => settle.observe(a.fn, a.start, a.ok) });
+    load.catch(() => {}); // awaited in close()
+    const probe = await startStalenessProbe(ctx).catch((err: unknown) => {
+      history.record({ kind: 'note', message: `staleness not measured: ${describeError(err)}` });
+      return undefined;
+    });
+    const injector = await FaultInjector.start(ctx);
+    return { stack, ctx, injector, probe, settle, stopLoad, load, patients };
+  };
+
+  /** Heals, stops the load and the probe, reads back what was acknowledged on this stack, takes it down. */
+  const close = async (s: Session, from: number, cells: readonly Span[]) => {
+    try {
+      await s.injector.close();
+    } finally {
+      await sleep(FLUSH_MS).catch(() => {});
+      s.stopLoad.abort();
+      await Promise.allSettled([s.probe?.stop(), s.load]);
+      try {
+        const writes = history.ofKind('write').filter((w) => w.t >= from);
+        const byType: Record<string, string[]> = {};
+        for (const w of writes) (byType[w.resourceType] ??= []).push(w.writeId);
+        const present = Object.keys(byType).length > 0 ? await readBack(s.stack.functionUrl('clinical-note'), byType) : [];
+        // a lost write belongs to the cell it was acknowledged in
+        for (const l of checkLostWrites(writes, present).lost) {
+          const cell = [...cells].reverse().find((c) => c.startedAt <= l.acknowledgedAt);
+          if (cell) lost.set(cell.cell.id, (lost.get(cell.cell.id) ?? 0) + 1);
+        }
+      } catch (err) {
+        history.record({ kind: 'note', message: `read-back failed on run ${s.stack.runId}: ${describeError(err)}` });
+        for (const c of cells) lost.set(c.cell.id, Number.NaN);
+      }
+      await s.stack.down();
+    }
+  };
+
+  let session = await open();
+  let sessionFrom = Date.now();
+  let sessionCells: Span[] = [];
+  try {
+    for (const [i, cell] of opts.cells.entries()) {
+      if (signal.aborted) break;
+      log(`cell ${i + 1}/${opts.cells.length}: ${cell.id}`);
+      const span: Span = { cell, startedAt: Date.now(), baselineMs: 0, faultMs: 0, recoveryMs: 0, restoreMs: 0 };
+      spans.push(span);
+      sessionCells.push(span);
+      let t = Date.now();
+      let since = t;
+      history.record({ kind: 'phase', name: `${cell.id} · baseline` });
+      await sleep(baselineMs, signal);
+      span.baselineMs = Date.now() - t;
+      t = Date.now();
+      try {
+        span.fault = createFault(cell.fault);
+        // as in an experiment's timeline (harness/timeline/timeline.ts): attempts that started between asking for the
+        // fault and its proof are a phase of their own, so the fault's phase holds only attempts it certainly met
+        let effect: EffectWindow | undefined;
+        await session.injector.inject(span.fault, undefined, (e) => (effect = e));
+        const applied = effect ?? { from: appliedAt(history, span.fault) ?? Date.now(), certainFrom: appliedAt(history, span.fault) ?? Date.now() };
+        if (applied.certainFrom > applied.from) history.record({ kind: 'phase', name: `${cell.id} · taking hold`, t: applied.from });
+        history.record({ kind: 'phase', name: `${cell.id} · fault`, t: applied.certainFrom });
+        await sleep(Math.max(0, faultMs - DEFAULT_ATTEMPT_TIMEOUT_MS), signal);
+        // attempts started within one attempt timeout before the heal may be answered by it: a phase of their own
+        history.record({ kind: 'phase', name: `${cell.id} · pending at the heal` });
+        await sleep(Math.min(faultMs, DEFAULT_ATTEMPT_TIMEOUT_MS), signal);
+        span.faultMs = Date.now() - t;
+        t = Date.now();
+        await span.fault.heal(session.ctx);
+        since = span.fault.healedAt ?? Date.now();
+        history.record({ kind: 'phase', name: `${cell.id} · recovery`, t: since });
+        // recovery lasts until every function answers again (2 s of successes), at most the cap
+        await untilBack(session, since, recoveryCapMs, signal);
+        span.recoveryMs = Date.now() - t;
+      } catch (err) {
+        span.failed = describeError(err);
+        history.record({ kind: 'note', message: `cell ${cell.id}: ${span.failed}` });
+        since = Date.now();
+      }
+      // restore: everything healed and ready again, and every function answering; else a fresh stack
+      t = Date.now();
+      history.record({ kind: 'phase', name: `${cell.id} · restore` });
+      const restored = await restore(session, since, recoveryCapMs, signal).catch((err: unknown) => describeError(err));
+      if (restored !== true && !signal.aborted) {
+        log(`cell ${cell.id}: the stack could not be restored (${restored}): rebuilding it`);
+        history.record({ kind: 'note', message: `after ${cell.id} the stack could not be restored (${restored}): rebuilt` });
+        rebuiltAfter.add(cell.id);
+        await close(session, sessionFrom, sessionCells);
+        session = await open();
+        sessionFrom = Date.now();
+        sessionCells = [];
+      }
+      span.restoreMs = Date.now() - t;
+      span.endedAt = Date.now();
+    }
+    history.record({ kind: 'phase', name: 'end' });
+  } finally {
+    await close(session, sessionFrom, sessionCells);
+  }
+
+  const results = spans.map((s) => cellResult(history, definition, functions, s, lost.get(s.cell.id), rebuiltAfter.has(s.cell.id)));
+  return { runIds, history, definition, results, wallMs: Date.now() - started, provenance: await (provenance ?? collectProvenance({ definition, docker: null })) };
+}
+
+/** Every fault healed (proven by the injector), every component ready again, every function answering again since `since`. */
+async function restore(s: Session, since: number, capMs: number, signal: AbortSignal): Promise<true | string> {
+  await s.injector.healAll();
+  await s.stack.awaitHealthy(RESTORE_TIMEOUT_MS, signal);
+  return untilBack(s, since, capMs, signal);
+}
+
+/** Waits until every function has answered its latest attempts since `since` with successes; else says why not. */
+async function untilBack(s: Session, since: number, capMs: number, signal: AbortSignal): Promise<true | string> {
+  const deadline = Date.now() + capMs;
+  while (!s.settle.isBack(since)) {
+    if (signal.aborted) return 'interrupted';
+    if (Date.now() > deadline) return `not every function answered again within ${Math.round(capMs / 1000)} s`;
+    await sleep(100, signal).catch(() => {});
+  }
+  return true;
+}
+
+function appliedAt(history: History, fault: Fault | undefined): number | undefined {
+  return fault ? appliedFaults(history).find((f) => f.id === fault.id)?.t : undefined;
+}
+
+function healedAtOf(history: History, fault: Fault): number | undefined {
+  return history.ofKind('fault').find((f) => f.id === fault.id && f.stage === 'healed')?.t;
+}
+
+function cellResult(
+  history: History,
+  definition: StackDefinition,
+  functions: ClinicalFunction[],
+  s: Span,
+  lost: number | undefined,
+  rebuilt: boolean,
+): CellResult {
+  const base = {
+    cell: { id: s.cell.id, target: s.cell.target, takesAwayFrom: s.cell.takesAwayFrom, kind: s.cell.fault.kind },
+    restore: rebuilt ? ('rebuilt' as const) : ('restored' as const),
+    timings: { baselineMs: s.baselineMs, faultMs: s.faultMs, recoveryMs: s.recoveryMs, restoreMs: s.restoreMs },
+  };
+  const applied = s.fault ? appliedFaults(history).find((f) => f.id === s.fault!.id) : undefined;
+  if (s.failed || !applied) {
+    return { ...base, status: 'failed', reason: s.failed ?? 'the fault was never applied', functions: {}, lostWrites: null, stalenessPeakMs: null };
+  }
+  const phase = `${s.cell.id} · fault`;
+  const verdict = availabilityVerdict(history, { phases: [phase], functions, threshold: 0.99 });
+  const healedAt = healedAtOf(history, s.fault!);
+  const recoveryEnd = s.endedAt;
+  const out: Partial<Record<ClinicalFunction, FunctionInCell>> = {};
+  for (const fn of functions) {
+    const leaf = verdict.children?.find((c) => c.checker === `availability ${fn} in ${phase}`);
+    const d = leaf?.details as { availability: number | null; attempts: number } | undefined;
+    const r = rtoOf(history, applied, fn, { holdMs: 1000, ...(recoveryEnd !== undefined ? { until: recoveryEnd } : {}) });
+    const rtoMs = r.status !== 'recovered' ? null : r.withoutOutage ? 0 : Math.max(0, (r.recoveredAt ?? 0) - (healedAt ?? applied.t));
+    out[fn] = { availability: d?.availability ?? null, attempts: d?.attempts ?? 0, rtoMs, ...(leaf?.status === 'unknown' ? { unknown: leaf.summary } : {}) };
+  }
+  const door = readOnlyFrontDoor(definition);
+  const staleness = door ? stalenessByPhase(history, { readers: [door.container] }).phases.find((p) => p.name === phase)?.readers[0]?.peakMs ?? null : null;
+  return { ...base, status: 'measured', functions: out, lostWrites: lost === undefined ? 0 : Number.isNaN(lost) ? null : lost, stalenessPeakMs: staleness };
+}

@@ -1,0 +1,61 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { matrixCells } from '../../harness/matrix/cells.js';
+import { hiddenDependencies } from '../../harness/matrix/hidden-dependencies.js';
+import { runMatrix } from '../../harness/matrix/run-matrix.js';
+import { writeMatrix } from '../../harness/matrix/write.js';
+import { readJournal } from '../../harness/reporters/journal-schema.js';
+import { CLINICAL_FUNCTIONS, parseStackDefinition } from '../../harness/stack/definition.js';
+import { referenceStack } from '../../harness/stack/reference-stack.js';
+import { INTEGRATION_FUNCTIONS } from '../../harness/workload/profile.js';
+import { NOTHING, runObjects } from '../support/docker-objects.js';
+
+/** A reduced failure-mode matrix on the reference stack: a handful of cells on one stack, restored between them. */
+describe('failure-mode matrix on the reference stack (reduced)', function () {
+  this.timeout(300_000);
+
+  it("gives the expected table: A's database kill breaks A's EPJ and not Opslags-EPJ; the integration engine's loss exactly its four functions", async () => {
+    const def = parseStackDefinition(referenceStack());
+    const primary = def.containers.find((c) => c.role === 'db-primary')!.name;
+    const engine = def.containers.find((c) => c.role === 'integration-engine')!.name;
+    const cells = matrixCells(def, { faults: ['container-kill'], targets: [primary, engine] });
+    const lines: string[] = [];
+    const run = await runMatrix({ stack: referenceStack(), cells, log: (l) => lines.push(l) });
+    const dir = await mkdtemp(path.join(tmpdir(), 'epj-chaos-matrix-'));
+    const out = await writeMatrix(run, { reportDir: dir });
+    console.log(out.table.replace(/^/gm, '      '));
+    for (const r of run.results) console.log(`      ${r.cell.id}: ${Object.entries(r.timings).map(([k, v]) => `${k} ${v} ms`).join(', ')}`);
+    const byCell = Object.fromEntries(run.results.map((r) => [r.cell.id, r]));
+
+    const dbKill = byCell[`container-kill ${primary}`]!;
+    expect(dbKill.status, dbKill.reason).to.equal('measured');
+    for (const fn of ['journal-lookup', 'clinical-note', ...INTEGRATION_FUNCTIONS] as const) {
+      expect(dbKill.functions[fn]!.availability, `${fn} with ${primary} killed`).to.be.below(0.05);
+      expect(dbKill.functions[fn]!.rtoMs, `${fn} back after the heal`).to.be.a('number');
+    }
+    expect(dbKill.functions['read-only-lookup']!.availability, 'Opslags-EPJ with A’s database killed').to.be.at.least(0.99);
+
+    const engineKill = byCell[`container-kill ${engine}`]!;
+    expect(engineKill.status, engineKill.reason).to.equal('measured');
+    for (const fn of CLINICAL_FUNCTIONS) {
+      const a = engineKill.functions[fn]!.availability!;
+      if ((INTEGRATION_FUNCTIONS as readonly string[]).includes(fn)) expect(a, `${fn} without the integration engine`).to.be.below(0.05);
+      else expect(a, `${fn} without the integration engine`).to.be.at.least(0.99);
+    }
+    // one stack, restored between the cells, and no hidden dependency in these
+    expect(run.runIds).to.have.length(1);
+    for (const r of run.results) expect(r.restore).to.equal('restored');
+    expect(hiddenDependencies(def, run.results)).to.deep.equal([]);
+    expect(await runObjects(run.runIds[0]!)).to.deep.equal(NOTHING);
+    // what it leaves: the journal (readable like any), matrix.json with every cell, matrix.html with the grid
+    const json = JSON.parse(await readFile(path.join(out.dir, 'matrix.json'), 'utf8')) as { schemaVersion: number; cells: { cell: { id: string } }[] };
+    expect(json.schemaVersion).to.equal(1);
+    expect(json.cells.map((c) => c.cell.id)).to.deep.equal(cells.map((c) => c.id));
+    expect((await readJournal(path.join(out.dir, 'journal.json'))).experiment).to.match(/^Failure-mode matrix of stack 'reference' \(2 cells\)$/);
+    const html = await readFile(path.join(out.dir, 'matrix.html'), 'utf8');
+    expect(html).to.contain(`<code>container-kill ${engine}</code>`).and.to.match(/<td class="m down">0\.0 ✖/);
+    await rm(dir, { recursive: true, force: true });
+  });
+});
