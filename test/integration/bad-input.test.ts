@@ -144,6 +144,8 @@ const COMMAND_LINES: Case[] = [
   cli(['run', '--attach', 'Not_Valid'], "--attach 'Not_Valid' is not a run id"),
   cli(['run', '--keep-stack'], "--keep-stack keeps one experiment's stack, but", 'name one experiment file'),
   cli(['run', scenarioFile('empty.json'), '--seed', '7'], '--keep-stack, --attach and --seed apply to experiments'),
+  cli(['run', 'experiments/wan-partition.experiment.ts', '--baseline', 'no/such/baseline'], 'no/such/baseline: no such journal, run directory or reports directory'),
+  cli(['run', scenarioFile('empty.json'), '--baseline', 'reports'], '--baseline applies to experiments, not to a scenario .json'),
   cli(['run', '--reporter', 'bogus'], "--reporter: unknown reporter 'bogus'", 'known: html, junit, markdown, console'),
   cli(['run', '--reporter', ','], '--reporter: name at least one reporter'),
   cli(['report', 'no/such/run'], 'no/such/run: no such journal, run directory or reports directory'),

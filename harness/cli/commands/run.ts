@@ -15,6 +15,10 @@ import { describePlan } from '../../experiment/dry-run.js';
 import { libraryFiles, loadExperimentFiles } from '../../experiment/load.js';
 import { OVERRIDE_ENV, overridesToEnv, parseSeed, PROGRESS_SETTINGS, type ExperimentOverrides, type ProgressSetting } from '../../experiment/overrides.js';
 import { attachableStack } from '../../experiment/stack-source.js';
+import { compareTargets, regressions } from '../../compare/compare.js';
+import { compareSummary } from '../../compare/console.js';
+import { writeComparison } from '../../compare/write.js';
+import { journalsOf } from '../../reporters/journal-files.js';
 import { PROJECT_ROOT } from '../../images/catalog.js';
 import { oneValue, replicationFlag, runIdFlag } from './stack.js';
 
@@ -30,6 +34,7 @@ interface Args {
   attach?: string;
   seed?: number;
   reporter?: string[];
+  baseline?: string;
 }
 
 export const runCommand: CommandModule<object, Args> = {
@@ -48,6 +53,7 @@ export const runCommand: CommandModule<object, Args> = {
       .option('keep-stack', { type: 'boolean', describe: 'leave the experiment\'s stack running afterwards (its run id and the `stack down` command are printed); one experiment only' })
       .option('attach', { type: 'string', requiresArg: true, coerce: runIdFlag('attach'), describe: 'run on the stack `epj-chaos stack up` left running with this run id, instead of the experiment\'s own; it is left running' })
       .option('seed', { type: 'string', requiresArg: true, coerce: seedFlag, describe: 'seed of the load (which patients, what contents), to replay a run' })
+      .option('baseline', { type: 'string', requiresArg: true, coerce: oneValue('baseline'), describe: 'then compare this run with a stored one (a run or reports directory, e.g. the release in production): exit 1 when something got worse (docs/compare.md)' })
       .option('reporter', { type: 'string', requiresArg: true, coerce: reporterFlag, describe: `reports written beside each journal, comma-separated (default: all of ${reporterNames().join(', ')}; docs/reports.md)` })
       .check((a) => {
         const files = a.files ?? [];
@@ -56,6 +62,7 @@ export const runCommand: CommandModule<object, Args> = {
         const other = files.filter((f) => !/\.(json|ts|js|mjs)$/.test(f));
         if (other.length > 0) return `'${other[0]}' is neither an experiment (.ts, .js) nor a scenario (.json)`;
         if (json.length > 0 && (a.grep || a.stack || a['time-scale'] !== undefined || a['dry-run'])) return '--grep, --stack, --time-scale and --dry-run apply to experiments, not to a scenario .json';
+        if (json.length > 0 && a.baseline) return '--baseline applies to experiments, not to a scenario .json';
         if (json.length > 0 && (a['keep-stack'] || a.attach || a.seed !== undefined)) return '--keep-stack, --attach and --seed apply to experiments, not to a scenario .json';
         if (a.stack && a.replication) return '--stack and --replication do not go together: a vendor definition sets its own replication';
         for (const other of ['stack', 'replication', 'keep-stack'] as const) {
@@ -70,7 +77,8 @@ export const runCommand: CommandModule<object, Args> = {
       ...(args.stack ? { stackFile: args.stack } : {}),
       ...(args.replication ? { replication: args.replication as ExperimentOverrides['replication'] } : {}),
       ...(args['time-scale'] !== undefined ? { timeScale: args['time-scale'] } : {}),
-      ...(args['report-dir'] ? { reportDir: path.resolve(args['report-dir']) } : {}),
+      // with a baseline, this run's journals go to a directory of their own, which is then compared as a whole
+      ...(args['report-dir'] ? { reportDir: path.resolve(args['report-dir']) } : args.baseline ? { reportDir: defaultRunDir() } : {}),
       ...(args['keep-stack'] ? { keepStack: true } : {}),
       ...(args.attach ? { attach: args.attach } : {}),
       ...(args.seed !== undefined ? { seed: args.seed } : {}),
@@ -106,9 +114,24 @@ export const runCommand: CommandModule<object, Args> = {
       console.log(plans.map((p) => p.join('\n')).join('\n\n'));
       return;
     }
-    process.exitCode = await runExperimentsInMocha(loaded.map((l) => path.resolve(l.file)), overrides, args.grep);
+    // a baseline that holds no journal is bad input, found before anything starts
+    if (args.baseline) await journalsOf(args.baseline);
+    const code = await runExperimentsInMocha(loaded.map((l) => path.resolve(l.file)), overrides, args.grep);
+    process.exitCode = code;
+    if (args.baseline && (code === EXIT.ok || code === EXIT.failed)) {
+      const comparison = await compareTargets(args.baseline, overrides.reportDir!);
+      const written = await writeComparison(comparison, path.join(overrides.reportDir!, 'compare'));
+      for (const line of compareSummary(comparison)) console.log(line);
+      console.log(`comparison with ${args.baseline}: ${written.join(', ')}`);
+      if (regressions(comparison).length > 0) process.exitCode = EXIT.failed;
+    }
   },
 };
+
+/** reports/run-<UTC stamp>/: one invocation's journals, kept together to be compared with a baseline */
+function defaultRunDir(now = new Date()): string {
+  return path.join(PROJECT_ROOT, 'reports', `run-${now.toISOString().replace(/[:.]/g, '-')}`);
+}
 
 /** `--reporter html,junit`: known names only (a usage error names the unknown one and the known ones). */
 export function reporterFlag(value: unknown): string[] {
