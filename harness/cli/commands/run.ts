@@ -35,6 +35,7 @@ interface Args {
   seed?: number;
   reporter?: string[];
   baseline?: string;
+  repeat?: number;
 }
 
 export const runCommand: CommandModule<object, Args> = {
@@ -53,6 +54,7 @@ export const runCommand: CommandModule<object, Args> = {
       .option('keep-stack', { type: 'boolean', describe: 'leave the experiment\'s stack running afterwards (its run id and the `stack down` command are printed); one experiment only' })
       .option('attach', { type: 'string', requiresArg: true, coerce: runIdFlag('attach'), describe: 'run on the stack `epj-chaos stack up` left running with this run id, instead of the experiment\'s own; it is left running' })
       .option('seed', { type: 'string', requiresArg: true, coerce: seedFlag, describe: 'seed of the load (which patients, what contents), to replay a run' })
+      .option('repeat', { type: 'string', requiresArg: true, coerce: repeatFlag, describe: 'run the experiments N times (1–20), so a comparison sees the run-to-run noise: medians and spreads (docs/compare.md)' })
       .option('baseline', { type: 'string', requiresArg: true, coerce: oneValue('baseline'), describe: 'then compare this run with a stored one (a run or reports directory, e.g. the release in production): exit 1 when something got worse (docs/compare.md)' })
       .option('reporter', { type: 'string', requiresArg: true, coerce: reporterFlag, describe: `reports written beside each journal, comma-separated (default: all of ${reporterNames().join(', ')}; docs/reports.md)` })
       .check((a) => {
@@ -62,7 +64,8 @@ export const runCommand: CommandModule<object, Args> = {
         const other = files.filter((f) => !/\.(json|ts|js|mjs)$/.test(f));
         if (other.length > 0) return `'${other[0]}' is neither an experiment (.ts, .js) nor a scenario (.json)`;
         if (json.length > 0 && (a.grep || a.stack || a['time-scale'] !== undefined || a['dry-run'])) return '--grep, --stack, --time-scale and --dry-run apply to experiments, not to a scenario .json';
-        if (json.length > 0 && a.baseline) return '--baseline applies to experiments, not to a scenario .json';
+        if (json.length > 0 && (a.baseline || a.repeat !== undefined)) return '--baseline and --repeat apply to experiments, not to a scenario .json';
+        if (a.repeat !== undefined && a.repeat > 1 && (a['keep-stack'] || a.seed !== undefined)) return `--repeat does not go together with --${a['keep-stack'] ? 'keep-stack' : 'seed'}: repeats are independent runs`;
         if (json.length > 0 && (a['keep-stack'] || a.attach || a.seed !== undefined)) return '--keep-stack, --attach and --seed apply to experiments, not to a scenario .json';
         if (a.stack && a.replication) return '--stack and --replication do not go together: a vendor definition sets its own replication';
         for (const other of ['stack', 'replication', 'keep-stack'] as const) {
@@ -116,7 +119,17 @@ export const runCommand: CommandModule<object, Args> = {
     }
     // a baseline that holds no journal is bad input, found before anything starts
     if (args.baseline) await journalsOf(args.baseline);
-    const code = await runExperimentsInMocha(loaded.map((l) => path.resolve(l.file)), overrides, args.grep);
+    // repeats are independent runs (a fresh stack and seed each), their journals side by side for the comparison
+    let code: number = EXIT.ok;
+    for (let i = 1; i <= (args.repeat ?? 1); i++) {
+      if ((args.repeat ?? 1) > 1) console.error(`repeat ${i} of ${args.repeat}`);
+      const one = await runExperimentsInMocha(loaded.map((l) => path.resolve(l.file)), overrides, args.grep);
+      if (one !== EXIT.ok && one !== EXIT.failed) {
+        code = one; // interrupted or a harness error: no more repeats
+        break;
+      }
+      code = Math.max(code, one);
+    }
     process.exitCode = code;
     if (args.baseline && (code === EXIT.ok || code === EXIT.failed)) {
       const comparison = await compareTargets(args.baseline, overrides.reportDir!);
@@ -142,6 +155,13 @@ export function reporterFlag(value: unknown): string[] {
     const e = err as HarnessError;
     throw new Error(`${e.message}${e.hint ? ` (${e.hint})` : ''}`);
   }
+}
+
+export function repeatFlag(value: unknown): number {
+  if (Array.isArray(value)) throw new Error('--repeat is given more than once');
+  const n = Number(value);
+  if (!/^\d+$/.test(String(value)) || n < 1 || n > 20) throw new Error(`--repeat must be a whole number from 1 to 20, got '${String(value)}'`);
+  return n;
 }
 
 export function seedFlag(value: unknown): number {
