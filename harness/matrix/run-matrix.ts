@@ -8,7 +8,7 @@ import { createFault } from '../faults/registry.js';
 import { FaultInjector } from '../faults/injector.js';
 import { Clock } from '../history/clock.js';
 import { History } from '../history/history.js';
-import { exitSignal } from '../lifecycle/exit-guard.js';
+import { exitSignal, onSignalExit } from '../lifecycle/exit-guard.js';
 import { readOnlyFrontDoor } from '../probes/stack-parts.js';
 import { collectProvenance } from '../reporters/provenance.js';
 import type { Provenance } from '../reporters/journal-schema.js';
@@ -47,6 +47,11 @@ export interface MatrixOptions {
   patients?: number;
   signal?: AbortSignal;
   log?: (line: string) => void;
+  /**
+   * On SIGINT/SIGTERM, after the faults are healed and before the stack goes down: what was measured so far (the
+   * cell under way counts as failed, nothing read back), for the caller to write.
+   */
+  onInterrupted?: (partial: MatrixRun) => Promise<void>;
 }
 
 export interface MatrixRun {
@@ -57,6 +62,8 @@ export interface MatrixRun {
   wallMs: number;
   /** image ids, tool versions, commit and host, gathered while Docker was at hand */
   provenance: Provenance;
+  /** cut short by SIGINT/SIGTERM */
+  interrupted?: boolean;
 }
 
 const RESTORE_TIMEOUT_MS = 30_000;
@@ -86,6 +93,7 @@ interface Session {
   stopLoad: AbortController;
   load: Promise<LoadRunResult>;
   patients: SeededPatient[];
+  unregisterInterrupted: () => void;
 }
 
 export async function runMatrix(opts: MatrixOptions): Promise<MatrixRun> {
@@ -121,8 +129,14 @@ export async function runMatrix(opts: MatrixOptions): Promise<MatrixRun> {
       history.record({ kind: 'note', message: `staleness not measured: ${describeError(err)}` });
       return undefined;
     });
+    // registered before the injector's heal, so it runs after it (the exit guard runs cleanups last-in first-out)
+    const unregisterInterrupted = onSignalExit('write the matrix measured so far', async () => {
+      if (!opts.onInterrupted) return;
+      const results = spans.map((sp) => cellResult(history, definition, functions, sp.endedAt ? sp : { ...sp, failed: sp.failed ?? 'interrupted' }, Number.NaN, rebuiltAfter.has(sp.cell.id)));
+      await opts.onInterrupted({ runIds, history, definition, results, wallMs: Date.now() - started, provenance: await (provenance ?? collectProvenance({ definition, docker: null })), interrupted: true });
+    });
     const injector = await FaultInjector.start(ctx);
-    return { stack, ctx, injector, probe, settle, stopLoad, load, patients };
+    return { stack, ctx, injector, probe, settle, stopLoad, load, patients, unregisterInterrupted };
   };
 
   /** Heals, stops the load and the probe, reads back what was acknowledged on this stack, takes it down. */
@@ -147,6 +161,7 @@ export async function runMatrix(opts: MatrixOptions): Promise<MatrixRun> {
         history.record({ kind: 'note', message: `read-back failed on run ${s.stack.runId}: ${describeError(err)}` });
         for (const c of cells) lost.set(c.cell.id, Number.NaN);
       }
+      s.unregisterInterrupted();
       await s.stack.down();
     }
   };

@@ -31,7 +31,7 @@ export async function writeMatrix(run: MatrixRun, opts: { reportDir?: string; ex
   const violations = opts.expectations ? violationsOf(opts.expectations, run.results) : [];
   const title = `Failure-mode matrix of stack '${run.definition.name}' (${run.results.length} cells)`;
   const journal = await writeJournal(
-    { experiment: title, status: violations.length > 0 ? 'failed' : 'completed', ...(run.runIds[0] ? { runId: `matrix-${run.runIds[0]}` } : {}), verdicts: [], history: run.history, definition: run.definition, provenance: run.provenance },
+    { experiment: title, status: run.interrupted ? 'interrupted' : violations.length > 0 ? 'failed' : 'completed', ...(run.runIds[0] ? { runId: `matrix-${run.runIds[0]}` } : {}), verdicts: [], history: run.history, definition: run.definition, provenance: run.provenance },
     opts.reportDir,
   );
   const dir = path.dirname(journal);

@@ -1,4 +1,5 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -6,6 +7,8 @@ import { matrixCells } from '../../harness/matrix/cells.js';
 import { hiddenDependencies } from '../../harness/matrix/hidden-dependencies.js';
 import { runMatrix } from '../../harness/matrix/run-matrix.js';
 import { writeMatrix } from '../../harness/matrix/write.js';
+import { PROJECT_ROOT } from '../../harness/images/catalog.js';
+import { pollUntil } from '../../harness/stack/wait/poll.js';
 import { readJournal } from '../../harness/reporters/journal-schema.js';
 import { CLINICAL_FUNCTIONS, parseStackDefinition } from '../../harness/stack/definition.js';
 import { referenceStack } from '../../harness/stack/reference-stack.js';
@@ -57,5 +60,30 @@ describe('failure-mode matrix on the reference stack (reduced)', function () {
     const html = await readFile(path.join(out.dir, 'matrix.html'), 'utf8');
     expect(html).to.contain(`<code>container-kill ${engine}</code>`).and.to.match(/<td class="m down">0\.0 ✖/);
     await rm(dir, { recursive: true, force: true });
+  });
+
+  it('interrupted (SIGINT in a cell): heals, tears down, exits 130, and writes what was measured so far', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'epj-chaos-matrix-int-'));
+    try {
+      const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'dist/harness/cli/main.js'), 'matrix', '--faults', 'container-pause', '--targets', 'b-lookup', '--report-dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (out += d));
+      const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+      await pollUntil('the first cell under way', async () => /cell 1\/\d+: /.test(out), { timeoutMs: 120_000, intervalMs: 200 });
+      await new Promise((r) => setTimeout(r, 3500)); // past the baseline, into the fault
+      child.kill('SIGINT');
+      expect(await exited, out).to.equal(130);
+      const run = /\(run ([a-z0-9]+)\)/.exec(out)![1]!;
+      expect(await runObjects(run)).to.deep.equal(NOTHING);
+      expect(out).to.match(/interrupted: the 1 cell\(s\) measured so far are in /);
+      const [matrixDir] = await readdir(dir);
+      const json = JSON.parse(await readFile(path.join(dir, matrixDir!, 'matrix.json'), 'utf8')) as { cells: { status: string; reason?: string }[] };
+      expect(json.cells).to.have.length(1);
+      expect(json.cells[0]).to.include({ status: 'failed', reason: 'interrupted' });
+      expect((await readJournal(path.join(dir, matrixDir!, 'journal.json'))).status).to.equal('interrupted');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -58,8 +58,17 @@ export const matrixCommand: CommandModule<object, Args> = {
       console.log(`${cells.length} cells`);
       return;
     }
-    const run = await runMatrix({ stack, cells, log: (line) => console.error(line) });
-    const out = await writeMatrix(run, { ...(args['report-dir'] ? { reportDir: args['report-dir'] } : {}), ...(expectations ? { expectations } : {}) });
+    const where = { ...(args['report-dir'] ? { reportDir: args['report-dir'] } : {}), ...(expectations ? { expectations } : {}) };
+    const run = await runMatrix({
+      stack,
+      cells,
+      log: (line) => console.error(line),
+      onInterrupted: async (partial) => {
+        const out = await writeMatrix(partial, where);
+        console.error(`interrupted: the ${partial.results.length} cell(s) measured so far are in ${out.dir}`);
+      },
+    });
+    const out = await writeMatrix(run, where);
     console.log(out.table);
     for (const h of out.hidden) console.log(`hidden dependency: ${h.fn} (site ${h.site}) at ${(h.availability * 100).toFixed(1)} % under ${h.cell}: needs ${h.dependsOn}`);
     for (const v of out.violations) console.log(`broken promise: ${v.fn} under ${v.cell}: ${v.measured === null ? 'not measured' : `${(v.measured * 100).toFixed(1)} %`} < ${(v.expected * 100).toFixed(1)} %`);
