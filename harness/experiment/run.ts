@@ -195,7 +195,7 @@ export async function runExperiment(title: string, given: ExperimentSpec, opts: 
     history.clock.settler = async (since, kind) => {
       if ((await settle.settled(since, kind, stopLoad.signal)) === 'cap') history.record({ kind: 'note', message: `the stack had not settled ${formatDuration(Date.now() - since)} after a piece of work: the scenario clock is back at scripted pace` });
     };
-    const onAttempt = (a: LoadAttempt) => settle.observe(a.fn, a.start, a.ok);
+    const onAttempt = (a: LoadAttempt) => settle.observe(a.fn, a.start, a.ok, a.cause);
     const mainLoad = k6Script
       ? runK6Load({ stack, history, script: k6Script, endpoints: stack.endpoints.functions, patients, durationMs: 0, signal: stopLoad.signal, onAttempt, ...(k6!.rates ? { rates: k6!.rates } : {}), ...(k6!.functionTag ? { functionTag: k6!.functionTag } : {}) })
       : runLoad({ stack, history, patients, profile, durationMs: 0, seed, signal: stopLoad.signal, onAttempt });

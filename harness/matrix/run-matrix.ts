@@ -93,7 +93,7 @@ interface Session {
   stopLoad: AbortController;
   load: Promise<LoadRunResult>;
   patients: SeededPatient[];
-  unregisterInterrupted: () => void;
+  unregisterSignalHandlers: () => void;
 }
 
 export async function runMatrix(opts: MatrixOptions): Promise<MatrixRun> {
@@ -115,6 +115,8 @@ export async function runMatrix(opts: MatrixOptions): Promise<MatrixRun> {
 
   const open = async (): Promise<Session> => {
     const stack = await upStack(opts.stack, { signal });
+    // on SIGINT/SIGTERM: heal (the injector's), write what was measured (below), then this, last
+    const unregisterDown = onSignalExit('take the matrix stack down', () => stack.down());
     runIds.push(stack.runId);
     log(`stack ${definition.name} up (run ${stack.runId})`);
     provenance ??= collectProvenance({ definition, docker: stack.docker });
@@ -123,7 +125,7 @@ export async function runMatrix(opts: MatrixOptions): Promise<MatrixRun> {
     // back means 2 s of successes from every function (the experiments' clock waits 5 s: it reports a duration)
     const settle = new SettleWatch({ capMs: recoveryCapMs, stableMs: { break: 1000, restore: 2000 } });
     const stopLoad = new AbortController();
-    const load = runLoad({ stack, history, patients, profile, durationMs: 0, signal: stopLoad.signal, onAttempt: (a) => settle.observe(a.fn, a.start, a.ok) });
+    const load = runLoad({ stack, history, patients, profile, durationMs: 0, signal: stopLoad.signal, onAttempt: (a) => settle.observe(a.fn, a.start, a.ok, a.cause) });
     load.catch(() => {}); // awaited in close()
     const probe = await startStalenessProbe(ctx).catch((err: unknown) => {
       history.record({ kind: 'note', message: `staleness not measured: ${describeError(err)}` });
@@ -136,7 +138,7 @@ export async function runMatrix(opts: MatrixOptions): Promise<MatrixRun> {
       await opts.onInterrupted({ runIds, history, definition, results, wallMs: Date.now() - started, provenance: await (provenance ?? collectProvenance({ definition, docker: null })), interrupted: true });
     });
     const injector = await FaultInjector.start(ctx);
-    return { stack, ctx, injector, probe, settle, stopLoad, load, patients, unregisterInterrupted };
+    return { stack, ctx, injector, probe, settle, stopLoad, load, patients, unregisterSignalHandlers: () => (unregisterInterrupted(), unregisterDown()) };
   };
 
   /** Heals, stops the load and the probe, reads back what was acknowledged on this stack, takes it down. */
@@ -161,7 +163,7 @@ export async function runMatrix(opts: MatrixOptions): Promise<MatrixRun> {
         history.record({ kind: 'note', message: `read-back failed on run ${s.stack.runId}: ${describeError(err)}` });
         for (const c of cells) lost.set(c.cell.id, Number.NaN);
       }
-      s.unregisterInterrupted();
+      s.unregisterSignalHandlers();
       await s.stack.down();
     }
   };

@@ -1,4 +1,5 @@
 import type { WorkKind } from '../history/clock.js';
+import type { FailureCause } from '../history/events.js';
 import type { ClinicalFunction } from '../stack/definition.js';
 import { sleep } from '../stack/wait/poll.js';
 
@@ -9,10 +10,12 @@ import { sleep } from '../stack/wait/poll.js';
  *
  * Settled: every function the load drives has, among the attempts that started after the work ended, a run of
  * completed attempts with one outcome (all up or all down) that is at least `sameOutcomes` long and whose starts
- * span at least `stableMs`. After work that restores (a heal, a boot, a failover) that span is longer: a function
- * still failing a second after the switch came back may be reconnecting, and its recovery is measured work. A
- * recovery slower than the span is read at scripted pace (docs/architecture.md, "Time"). A function that keeps
- * flapping holds the clock at 1:1 until `capMs`, so a scripted wait is never stretched by more than that.
+ * span at least `stableMs`. After work that restores (a heal, a boot, a failover) that span is longer, and a run of
+ * failures settles only if the EPJ ANSWERED them (an HTTP error, a refused connection): timeouts and resets after a
+ * switch came back are an EPJ still reconnecting, and its recovery is measured work however long it takes (a busy
+ * run's EPJ took 7 s; read at scripted pace, its 0.4 s beyond a 5-s span became 4 min at 600×). A function down by
+ * design answers its errors and settles. A function that keeps flapping, or keeps timing out, holds the clock at
+ * 1:1 until `capMs`, so a scripted wait is never stretched by more than that.
  */
 export interface SettleOptions {
   /** consecutive completed attempts of one outcome that make a function settled (default 5) */
@@ -29,7 +32,12 @@ interface Recent {
   /** start instants and outcomes of the latest completed attempts, in completion order */
   starts: number[];
   oks: boolean[];
+  /** whether each got an answer (success, or an error the EPJ gave) rather than a timeout or a reset */
+  answered: boolean[];
 }
+
+/** failures that got no answer from the EPJ */
+const UNANSWERED: ReadonlySet<FailureCause> = new Set(['timeout', 'reset', 'not-sent']);
 
 /** enough for a 5-s span at the fastest function's rate (45/s) */
 const KEEP = 512;
@@ -48,15 +56,17 @@ export class SettleWatch {
     this.intervalMs = opts.intervalMs ?? 100;
   }
 
-  /** Feed of completed attempts (harness/workload/driver.ts `onAttempt`). */
-  observe(fn: ClinicalFunction, start: number, ok: boolean): void {
+  /** Feed of completed attempts (harness/workload/driver.ts `onAttempt`); `cause` of a failure, when known. */
+  observe(fn: ClinicalFunction, start: number, ok: boolean, cause?: FailureCause | null): void {
     let r = this.recent.get(fn);
-    if (!r) this.recent.set(fn, (r = { starts: [], oks: [] }));
+    if (!r) this.recent.set(fn, (r = { starts: [], oks: [], answered: [] }));
     r.starts.push(start);
     r.oks.push(ok);
+    r.answered.push(ok || !UNANSWERED.has(cause ?? 'other'));
     if (r.starts.length > KEEP) {
       r.starts.splice(0, r.starts.length - KEEP);
       r.oks.splice(0, r.oks.length - KEEP);
+      r.answered.splice(0, r.answered.length - KEEP);
     }
   }
 
@@ -68,6 +78,7 @@ export class SettleWatch {
       // the latest run of one outcome among attempts started since the work ended, newest completion first
       let n = 0;
       let outcome: boolean | undefined;
+      let unanswered = false;
       let earliest = Infinity;
       let latest = -Infinity;
       for (let i = r.starts.length - 1; i >= 0; i--) {
@@ -76,10 +87,13 @@ export class SettleWatch {
         if (outcome === undefined) outcome = r.oks[i];
         else if (r.oks[i] !== outcome) break;
         n++;
+        unanswered ||= !r.answered[i];
         earliest = Math.min(earliest, start);
         latest = Math.max(latest, start);
       }
       if (n < this.sameOutcomes || latest - earliest < span) return false;
+      // after restoring work, silence is not an answer: the stack may still be coming back
+      if (kind === 'restore' && outcome === false && unanswered) return false;
     }
     return true;
   }

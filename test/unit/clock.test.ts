@@ -116,6 +116,18 @@ describe('settle watch', () => {
     expect(w.isSettled(0, 'restore')).to.equal(true);
   });
 
+  it('after restoring work, a run of timeouts is not settled (still reconnecting); a run of answered errors is', () => {
+    const w = new SettleWatch({ sameOutcomes: 3, stableMs: { break: 1000, restore: 5000 } });
+    // 7 s of timeouts after the switch came back: the EPJ reconnecting, as a busy run measured
+    for (let start = 0; start <= 7000; start += 250) w.observe('journal-lookup', start, false, 'timeout');
+    expect(w.isSettled(0, 'restore')).to.equal(false);
+    expect(w.isSettled(0, 'break')).to.equal(true); // breaking work: failing is what it was for
+    // a function down by design answers its errors (the integration engine still off): settled
+    for (let start = 0; start <= 7000; start += 250) w.observe('admission', start, false, 'http-5xx');
+    for (let start = 7250; start <= 12_250; start += 250) w.observe('journal-lookup', start, true);
+    expect(w.isSettled(0, 'restore')).to.equal(true);
+  });
+
   it('gives up at its cap', async () => {
     const w = new SettleWatch({ capMs: 150, intervalMs: 20 });
     w.observe('admission', Date.now(), true);
