@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { MIN_EXPECTED_ATTEMPTS } from '../checkers/evidence.js';
@@ -190,6 +191,8 @@ export async function runExperiment(title: string, given: ExperimentSpec, opts: 
     }
     const ctx: RunContext = { stack, history, signal };
     const stopLoad = new AbortController();
+    // every piece of measured work waits on it while the stack settles, and a site's boot runs several at once
+    setMaxListeners(0, stopLoad.signal);
     // measured work lasts until the stack has settled after it (harness/timeline/settle.ts), judged from the load
     const settle = new SettleWatch();
     history.clock.settler = async (since, kind) => {
