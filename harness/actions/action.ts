@@ -1,3 +1,4 @@
+import type { WorkKind } from '../history/clock.js';
 import { describeError } from '../errors.js';
 import type { ActionEffect } from '../history/events.js';
 import type { RunContext } from '../run-context.js';
@@ -9,6 +10,11 @@ import type { RunContext } from '../run-context.js';
  */
 export interface OperatorAction {
   name: string;
+  /**
+   * what it does to the stack, for the scenario clock (harness/history/clock.ts): `act` (default: a failover, a
+   * start) or `break` (a stop: measured until the failing settles)
+   */
+  kind?: WorkKind;
   run(ctx: RunContext): Promise<void>;
 }
 
@@ -72,6 +78,6 @@ export async function recordAction(ctx: RunContext, name: string, body: (proof: 
 }
 
 /** Builds an OperatorAction whose run is recorded by recordAction. */
-export function operatorAction(name: string, body: (ctx: RunContext, proof: Proof) => Promise<void>): OperatorAction {
-  return { name, run: (ctx) => recordAction(ctx, name, (proof) => body(ctx, proof)) };
+export function operatorAction(name: string, body: (ctx: RunContext, proof: Proof) => Promise<void>, kind: WorkKind = 'act'): OperatorAction {
+  return { name, kind, run: (ctx) => recordAction(ctx, name, (proof) => body(ctx, proof)) };
 }

@@ -11,10 +11,12 @@ export type ClockMark = 'scripted' | 'measured';
 
 /**
  * What a piece of work does to the stack: `break` (a kill, a toxic) — functions fail within their timeout; `restore`
- * (a heal, a boot, a failover) — functions come back only as fast as the stack reconnects, which is the point of
- * measuring it, so the settler waits longer for it (harness/timeline/settle.ts).
+ * (a heal, a boot) — what the fault broke comes back only as fast as the stack reconnects, which is the point of
+ * measuring it, so the settler waits longer for it, and for timeouts to end (harness/timeline/settle.ts); `act` (an
+ * operator's failover or start) — a restore whose reach the harness does not know, so functions that keep timing
+ * out (down by design, or at a site it gave up) do not hold the clock.
  */
-export type WorkKind = 'break' | 'restore';
+export type WorkKind = 'break' | 'restore' | 'act';
 
 export interface ClockSegment {
   /** wall epoch ms where the segment starts */

@@ -23,7 +23,7 @@ export interface SettleOptions {
   /** the longest the clock waits for the stack to settle (default 20 s) */
   capMs?: number;
   /** the span of attempt starts one outcome must hold for, after work that breaks / restores (default 1 s / 5 s) */
-  stableMs?: Record<WorkKind, number>;
+  stableMs?: { break: number; restore: number };
   /** poll interval (default 100 ms) */
   intervalMs?: number;
 }
@@ -47,7 +47,7 @@ export class SettleWatch {
   private readonly sameOutcomes: number;
   private readonly capMs: number;
   private readonly intervalMs: number;
-  private readonly stableMs: Record<WorkKind, number>;
+  private readonly stableMs: { break: number; restore: number };
 
   constructor(opts: SettleOptions = {}) {
     this.stableMs = opts.stableMs ?? { break: 1000, restore: 5000 };
@@ -73,7 +73,7 @@ export class SettleWatch {
   /** True when every function seen has settled since wall instant `since`. */
   isSettled(since: number, kind: WorkKind = 'break'): boolean {
     if (this.recent.size === 0) return true; // no load, nothing to watch
-    const span = this.stableMs[kind];
+    const span = this.stableMs[kind === 'break' ? 'break' : 'restore'];
     for (const r of this.recent.values()) {
       // the latest run of one outcome among attempts started since the work ended, newest completion first
       let n = 0;
