@@ -24,7 +24,7 @@ import { collectProvenance } from '../harness/reporters/provenance.js';
 import { CLINICAL_FUNCTIONS, type ClinicalFunction } from '../harness/stack/definition.js';
 import { referenceStack } from '../harness/stack/reference-stack.js';
 import { mulberry32 } from '../harness/util/prng.js';
-import { MergeableHistogram } from '../harness/workload/histogram.js';
+import { syntheticRequests } from '../test/support/synthetic-requests.js';
 
 const CHROMIUM = process.env.EPJ_CHAOS_CHROMIUM ?? '/usr/bin/chromium';
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -71,19 +71,7 @@ async function syntheticJournal(seconds: number, rateFactor: number): Promise<Jo
     for (const fn of CLINICAL_FUNCTIONS) {
       const attempts = Math.max(1, Math.round(BASE_RATE[fn] * rateFactor));
       const failing = faults.some((f) => s >= f.from && s < f.to && f.down.includes(fn));
-      const h = new MergeableHistogram();
-      for (let i = 0; i < attempts; i++) h.record(failing ? 2000 : 4 + rand() * rand() * 300);
-      push(s + 1, {
-        kind: 'requests',
-        fn,
-        bucket: T0 + s * 1000,
-        widthMs: 1000,
-        attempts,
-        successes: failing ? 0 : attempts,
-        failures: failing ? { timeout: attempts } : {},
-        latencyMs: { p50: h.percentile(0.5), p95: h.percentile(0.95), p99: h.percentile(0.99), max: h.max },
-        latencyHistogram: h.toSparse(),
-      });
+      push(s + 1, syntheticRequests(fn, T0 + s * 1000, attempts, failing, () => 4 + rand() * rand() * 300));
     }
     const cut = s >= faults[1]!.from && s < faults[1]!.to;
     push(s + 0.5, { kind: 'staleness', reader: 'b-db', via: 'sql', link: 'b-db-admin', heartbeatAt: T0 + (cut ? faults[1]!.from * 1000 : s * 1000 + 100), stalenessMs: cut ? (s - faults[1]!.from) * 1000 + 400 : 400, unreachable: false });

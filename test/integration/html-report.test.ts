@@ -7,6 +7,7 @@ import { expect } from 'chai';
 import { chromium, type Browser } from 'playwright-core';
 import type { HistoryEvent } from '../../harness/history/events.js';
 import { History } from '../../harness/history/history.js';
+import { syntheticRequests } from '../support/synthetic-requests.js';
 import { PROJECT_ROOT } from '../../harness/images/catalog.js';
 import { htmlReporter } from '../../harness/reporters/html/index.js';
 import { esc, jsonForScript } from '../../harness/reporters/html/escape.js';
@@ -84,22 +85,7 @@ export function constructedJournal(): JournalFile {
   for (const fn of ['journal-lookup', 'read-only-lookup', 'admission', 'clinical-note'] as ClinicalFunction[]) {
     for (let s = 0; s < 60; s++) {
       const [a, b] = down[fn] ?? [Infinity, -Infinity];
-      const failing = s >= a && s < b;
-      const attempts = 10;
-      const successes = failing ? 0 : 10;
-      const h = new MergeableHistogram();
-      for (let i = 0; i < attempts; i++) h.record(failing ? 2000 : 5 + rand() * 40);
-      push(s + 1, {
-        kind: 'requests',
-        fn,
-        bucket: T0 + s * 1000,
-        widthMs: 1000,
-        attempts,
-        successes,
-        failures: failing ? { timeout: attempts } : {},
-        latencyMs: { p50: h.percentile(0.5), p95: h.percentile(0.95), p99: h.percentile(0.99), max: h.max },
-        latencyHistogram: h.toSparse(),
-      });
+      push(s + 1, syntheticRequests(fn, T0 + s * 1000, 10, s >= a && s < b, () => 5 + rand() * 40));
     }
   }
   for (let s = 0; s < 60; s += 1) {
