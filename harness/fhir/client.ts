@@ -1,6 +1,10 @@
+import { matchEntries } from './search-paging.js';
+import { writtenIdentity } from './written-identity.js';
+
 /**
  * A small FHIR R4 REST client (fetch): enough for the clinical functions, with the outcome of every call kept —
  * status, resource id, version — because the harness measures exactly which writes were acknowledged.
+ * docs/fhir-conformance.md says what it expects of a server, and why.
  */
 
 export type Resource = { resourceType: string; id?: string; meta?: { versionId?: string }; [k: string]: unknown };
@@ -61,21 +65,27 @@ export class FhirClient {
     };
   }
 
-  /** Creates a resource; throws FhirError unless the server acknowledged it with an id. */
+  /**
+   * Creates a resource; throws FhirError unless the server acknowledged it (2xx: 201, or 200 when If-None-Exist
+   * matched) and named it, in the body or in `Location`. With no body (`Prefer: return=minimal`, or a server's
+   * default), what was sent comes back with the server's id and version.
+   */
   async create<T extends Resource>(resource: T, ifNoneExist?: string): Promise<T & { id: string }> {
     const res = await this.request<T>('POST', resource.resourceType, resource, ifNoneExist ? { 'if-none-exist': ifNoneExist } : {});
-    if (!res.ok || !res.body?.id) throw new FhirError(res.status, res.body, `POST ${resource.resourceType}`);
-    return res.body as T & { id: string };
+    const written = res.ok ? writtenIdentity(res, resource.resourceType) : undefined;
+    if (!written) throw new FhirError(res.status, res.body, `POST ${resource.resourceType}`);
+    if (res.body?.resourceType === resource.resourceType && res.body.id === written.id) return res.body as T & { id: string };
+    return { ...resource, id: written.id, ...(written.versionId ? { meta: { ...resource.meta, versionId: written.versionId } } : {}) };
   }
 
   async read<T extends Resource>(type: string, id: string): Promise<FhirResponse<T>> {
     return this.request<T>('GET', `${type}/${encodeURIComponent(id)}`);
   }
 
-  /** Search; returns the matching resources (first page). */
+  /** Search; returns the resources of the first page (paging: harness/fhir/search-paging.ts). */
   async search<T extends Resource>(type: string, params: Record<string, string>): Promise<T[]> {
-    const res = await this.request<{ entry?: { resource: T }[] }>('GET', `${type}?${new URLSearchParams(params)}`);
+    const res = await this.request<{ entry?: { resource: T; search?: { mode?: string } }[] }>('GET', `${type}?${new URLSearchParams(params)}`);
     if (!res.ok) throw new FhirError(res.status, res.body, `GET ${type}`);
-    return (res.body?.entry ?? []).map((e) => e.resource);
+    return matchEntries(res.body?.entry).map((e) => e.resource);
   }
 }

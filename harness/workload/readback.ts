@@ -1,5 +1,6 @@
 import { HarnessError } from '../errors.js';
 import { WRITE_ID_SYSTEM } from '../fhir/resources.js';
+import { matchEntries, nextPageUrl } from '../fhir/search-paging.js';
 import { assertLoopback } from './loopback.js';
 
 export interface ReadBackEntry {
@@ -13,15 +14,20 @@ export interface ReadBackOptions {
   batchSize?: number;
   /** searches in flight at once (default 4) */
   concurrency?: number;
+  /** deadline of each page request, ms (default 30 000) */
   timeoutMs?: number;
+  /** pages one search may take before the read-back gives up as incomplete (default 100: one match per page) */
+  maxPages?: number;
   signal?: AbortSignal;
 }
 
 /**
  * Which of the given writes are present at a site: `identifier=urn:epj-chaos:write-id|a,…` OR-searches of ≤ 100
- * ids per request, per resource type. A resource carrying several write ids (an admitted, then discharged
- * Encounter) yields one entry per requested id it carries. Any search that does not answer 200 with a complete
- * Bundle fails the whole read-back: a partial answer would report present writes as lost.
+ * ids per request, per resource type, following `link[relation=next]` through every page (rebased onto `baseUrl`,
+ * loopback only: harness/fhir/search-paging.ts). A resource carrying several write ids (an admitted, then discharged
+ * Encounter) yields one entry per requested id it carries. Any page that does not answer 200 with a Bundle, fewer
+ * matches than a `Bundle.total` the server gave, or more than `maxPages` pages fail the whole read-back: a partial
+ * answer would report present writes as lost.
  */
 export async function readBack(
   baseUrl: string,
@@ -68,38 +74,70 @@ export async function readBackSites(
 type Bundle = {
   resourceType?: string;
   total?: number;
-  entry?: { resource?: { resourceType?: string; id?: string; identifier?: { system?: string; value?: string }[] } }[];
+  link?: { relation?: string; url?: string }[];
+  entry?: {
+    search?: { mode?: string };
+    resource?: { resourceType?: string; id?: string; identifier?: { system?: string; value?: string }[] };
+  }[];
 };
 
 async function search(base: string, type: string, ids: string[], opts: ReadBackOptions): Promise<ReadBackEntry[]> {
+  // _count=1000: every match on one page where the server allows it (our EPJ's maximum, fixtures/epj/conditional.go)
   const query = new URLSearchParams({ identifier: ids.map((id) => `${WRITE_ID_SYSTEM}|${id}`).join(','), _count: '1000' });
-  const url = `${base}/${type}?${query}`;
-  const signals = [AbortSignal.timeout(opts.timeoutMs ?? 30_000), ...(opts.signal ? [opts.signal] : [])];
-  let res: Response;
-  try {
-    res = await fetch(url, { headers: { accept: 'application/fhir+json' }, signal: AbortSignal.any(signals) });
-  } catch (err) {
-    throw new HarnessError(`read-back of ${ids.length} ${type} writes at ${base} failed: ${(err as Error).message}`, 'readback-failed');
-  }
-  const text = await res.text();
-  if (res.status !== 200) {
-    throw new HarnessError(`read-back of ${ids.length} ${type} writes at ${base} answered ${res.status}: ${text.slice(0, 300)}`, 'readback-failed');
-  }
-  const bundle = JSON.parse(text) as Bundle;
-  const entries = bundle.entry ?? [];
-  if (bundle.resourceType !== 'Bundle' || (bundle.total !== undefined && bundle.total > entries.length)) {
-    throw new HarnessError(`read-back of ${type} at ${base}: incomplete search result (${entries.length} of ${bundle.total})`, 'readback-failed');
-  }
+  const what = `read-back of ${ids.length} ${type} writes at ${base}`;
+  const maxPages = Math.max(1, opts.maxPages ?? 100);
   const wanted = new Set(ids);
-  const out: ReadBackEntry[] = [];
-  for (const e of entries) {
-    const r = e.resource;
-    if (!r?.id) continue;
-    for (const ident of r.identifier ?? []) {
-      if (ident.system === WRITE_ID_SYSTEM && ident.value && wanted.has(ident.value)) {
-        out.push({ writeId: ident.value, resourceId: r.id, resourceType: r.resourceType ?? type });
+  const found = new Map<string, ReadBackEntry>();
+  const visited = new Set<string>();
+  let url: string | undefined = `${base}/${type}?${query}`;
+  let matches = 0;
+  let total: number | undefined;
+  for (let page = 1; url; page++) {
+    if (page > maxPages) throw new HarnessError(`${what}: incomplete search result (more than ${maxPages} pages)`, 'readback-failed');
+    if (visited.has(url)) throw new HarnessError(`${what}: page ${page} links back to an earlier page (${url})`, 'readback-failed');
+    visited.add(url);
+    const bundle = await fetchPage(assertLoopback(url, 'read-back'), what, opts);
+    // Bundle.total is optional (bundle.html); when given, it is the number of matches over all pages
+    if (page === 1 && typeof bundle.total === 'number') total = bundle.total;
+    const entries = matchEntries(bundle.entry);
+    matches += entries.length;
+    for (const e of entries) {
+      const r = e.resource;
+      if (!r?.id) continue;
+      for (const ident of r.identifier ?? []) {
+        if (ident.system === WRITE_ID_SYSTEM && ident.value && wanted.has(ident.value)) {
+          const entry = { writeId: ident.value, resourceId: r.id, resourceType: r.resourceType ?? type };
+          found.set(`${entry.writeId}\u0000${entry.resourceType}/${entry.resourceId}`, entry); // a resource seen on two pages counts once
+        }
       }
     }
+    url = nextPageUrl(bundle, url, base, type);
   }
-  return out;
+  if (total !== undefined && total > matches) {
+    throw new HarnessError(`read-back of ${type} at ${base}: incomplete search result (${matches} of ${total})`, 'readback-failed');
+  }
+  return [...found.values()];
+}
+
+async function fetchPage(url: string, what: string, opts: ReadBackOptions): Promise<Bundle> {
+  const signals = [AbortSignal.timeout(opts.timeoutMs ?? 30_000), ...(opts.signal ? [opts.signal] : [])];
+  let res: Response;
+  let text: string;
+  try {
+    res = await fetch(url, { headers: { accept: 'application/fhir+json' }, signal: AbortSignal.any(signals) });
+    text = await res.text();
+  } catch (err) {
+    throw new HarnessError(`${what} failed: ${(err as Error).message}`, 'readback-failed');
+  }
+  if (res.status !== 200) {
+    throw new HarnessError(`${what} answered ${res.status}: ${text.slice(0, 300)}`, 'readback-failed');
+  }
+  let bundle: Bundle;
+  try {
+    bundle = JSON.parse(text) as Bundle;
+  } catch {
+    throw new HarnessError(`${what}: the answer is not JSON: ${text.slice(0, 300)}`, 'readback-failed');
+  }
+  if (bundle?.resourceType !== 'Bundle') throw new HarnessError(`${what}: the answer is not a Bundle`, 'readback-failed');
+  return bundle;
 }

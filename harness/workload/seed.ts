@@ -2,6 +2,7 @@ import { HarnessError, InvalidInputError } from '../errors.js';
 import { syntheticPatient } from '../fhir/resources.js';
 import { syntheticCpr } from '../fhir/synthetic-cpr.js';
 import type { Resource } from '../fhir/client.js';
+import { entryIdentity, entryStatus, type TransactionResponseEntry } from '../fhir/written-identity.js';
 import { prngFor, type Prng } from '../util/prng.js';
 import { assertLoopback } from './loopback.js';
 
@@ -208,25 +209,23 @@ async function postBundle(base: string, groups: Group[], opts: SeedOptions): Pro
   const entries = groups.flatMap((g) => g.entries.map((e) => ({ ...e, request: { method: 'POST', url: e.resource.resourceType } })));
   const signals = [AbortSignal.timeout(opts.timeoutMs ?? 120_000), ...(opts.signal ? [opts.signal] : [])];
   let res: Response;
+  let text: string;
   try {
-    res = await fetch(`${base}/`, {
+    // a transaction is POSTed to [base] itself (http.html#transaction); a base without a path is sent as `POST /`
+    res = await fetch(base, {
       method: 'POST',
       headers: { 'content-type': 'application/fhir+json', accept: 'application/fhir+json' },
       body: JSON.stringify({ resourceType: 'Bundle', type: 'transaction', entry: entries }),
       signal: AbortSignal.any(signals),
     });
+    text = await res.text();
   } catch (err) {
     throw new HarnessError(`seeding at ${base}: the transaction of ${entries.length} entries failed: ${(err as Error).message}`, 'seed-failed');
   }
-  const text = await res.text();
   if (res.status !== 200) {
     throw new HarnessError(`seeding at ${base}: the transaction answered ${res.status}: ${text.slice(0, 500)}`, 'seed-failed');
   }
-  const body = JSON.parse(text) as { entry?: { fullUrl?: string; response?: { status?: string } }[] };
-  const ids = (body.entry ?? []).map((e) => e.fullUrl?.split('/').pop());
-  if (ids.length !== entries.length || ids.some((id) => !id)) {
-    throw new HarnessError(`seeding at ${base}: the transaction response has ${ids.length} entries with ids for ${entries.length} sent`, 'seed-failed');
-  }
+  const ids = transactionIds(text, entries.map((e) => e.resource.resourceType), base);
   const out: SeededPatient[] = [];
   let i = 0;
   for (const g of groups) {
@@ -236,4 +235,29 @@ async function postBundle(base: string, groups: Group[], opts: SeedOptions): Pro
     i += g.entries.length;
   }
   return out;
+}
+
+/**
+ * The server-assigned id of every entry of a transaction-response: one entry per request entry, in the same order
+ * (http.html#transaction-response), each 2xx in `response.status`, named by `response.location` (or `fullUrl`, or
+ * the returned resource: harness/fhir/written-identity.ts). Anything else fails the seeding.
+ */
+export function transactionIds(responseText: string, sentTypes: readonly string[], base: string): string[] {
+  const fail = (why: string) => new HarnessError(`seeding at ${base}: ${why}`, 'seed-failed');
+  let body: { resourceType?: unknown; entry?: TransactionResponseEntry[] };
+  try {
+    body = JSON.parse(responseText) as typeof body;
+  } catch {
+    throw fail(`the transaction response is not JSON: ${responseText.slice(0, 300)}`);
+  }
+  if (body?.resourceType !== 'Bundle') throw fail('the transaction response is not a Bundle');
+  const entries = body.entry ?? [];
+  if (entries.length !== sentTypes.length) throw fail(`the transaction response has ${entries.length} entries for ${sentTypes.length} sent`);
+  return entries.map((e, i) => {
+    const status = entryStatus(e);
+    if (!(status >= 200 && status < 300)) throw fail(`transaction response entry ${i} (${sentTypes[i]}) has status ${String(e.response?.status)}`);
+    const id = entryIdentity(e, sentTypes[i]!)?.id;
+    if (!id) throw fail(`transaction response entry ${i} names no ${sentTypes[i]} (response.location, fullUrl or resource)`);
+    return id;
+  });
 }

@@ -243,17 +243,43 @@ func synth(req *http.Request, status int, header http.Header, body string) *http
 type bundle struct {
 	ResourceType string `json:"resourceType"`
 	Entry        []struct {
+		Search struct {
+			Mode string `json:"mode"`
+		} `json:"search"`
 		Resource struct {
-			ID string `json:"id"`
+			ResourceType string `json:"resourceType"`
+			ID           string `json:"id"`
 		} `json:"resource"`
 	} `json:"entry"`
 }
 
+// firstMatch is the id of the first resource of type rtype the search matched: a searchset may also hold included
+// resources and an OperationOutcome (R4 search.html: search.mode include/outcome), and a server may omit the mode.
+func (b *bundle) firstMatch(rtype string) string {
+	for _, e := range b.Entry {
+		if (e.Search.Mode == "" || e.Search.Mode == "match") && e.Resource.ResourceType == rtype && e.Resource.ID != "" {
+			return e.Resource.ID
+		}
+	}
+	return ""
+}
+
+// fhirBase is the FHIR base URL a type-level request went to: the URL without its last path segment (the type) and
+// query. A server's base may have a path (HAPI FHIR: /fhir), so the chain's later requests must keep it.
+func fhirBase(u *url.URL) string {
+	b := *u
+	b.RawQuery, b.Fragment, b.RawFragment = "", "", ""
+	b.Path = b.Path[:max(0, strings.LastIndexByte(b.Path, '/'))]
+	b.RawPath = ""
+	return b.String()
+}
+
 // lookup is the journal lookup: Patient by CPR, then the patient's encounters, notes and active prescriptions.
-// It succeeds only if all four requests answer 2xx with a Bundle (and the CPR finds a patient).
+// It succeeds only if all four requests answer 2xx with a Bundle (and the CPR finds a patient). Each search reads
+// its first page only, as a chart view does: a server that pages (R4 http.html#paging) is not asked for more.
 func (tr *epjTransport) lookup(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
-	base := req.URL.Scheme + "://" + req.URL.Host
+	base := fhirBase(req.URL)
 	u := *req.URL
 	u.Fragment = ""
 	resp, body, err := tr.get(ctx, u.String())
@@ -267,10 +293,11 @@ func (tr *epjTransport) lookup(req *http.Request) (*http.Response, error) {
 	if json.Unmarshal(body, &b) != nil || b.ResourceType != "Bundle" {
 		return synth(req, http.StatusBadGateway, nil, `{"step":"Patient","problem":"not a Bundle"}`), nil
 	}
-	if len(b.Entry) == 0 || b.Entry[0].Resource.ID == "" {
+	patientID := b.firstMatch("Patient")
+	if patientID == "" {
 		return synth(req, http.StatusNotFound, nil, `{"step":"Patient","problem":"no patient with this CPR"}`), nil
 	}
-	pid := url.QueryEscape(b.Entry[0].Resource.ID)
+	pid := url.QueryEscape(patientID)
 	for _, path := range []string{"/Encounter?patient=" + pid, "/DocumentReference?patient=" + pid, "/MedicationRequest?patient=" + pid + "&status=active"} {
 		resp, body, err := tr.get(ctx, base+path)
 		if err != nil {
@@ -285,7 +312,7 @@ func (tr *epjTransport) lookup(req *http.Request) (*http.Response, error) {
 			return synth(req, http.StatusBadGateway, nil, `{"step":"`+step+`","problem":"not a Bundle"}`), nil
 		}
 	}
-	return synth(req, http.StatusOK, nil, `{"patient":"`+b.Entry[0].Resource.ID+`"}`), nil
+	return synth(req, http.StatusOK, nil, `{"patient":"`+patientID+`"}`), nil
 }
 
 // discharge reads the encounter (for its current version and body), then PUTs it finished with If-Match.

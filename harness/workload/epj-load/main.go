@@ -197,8 +197,12 @@ func durationOr(d, alt time.Duration) time.Duration {
 	return alt
 }
 
-var locationRe = regexp.MustCompile(`/([A-Za-z]+)/([A-Za-z0-9\-.]{1,64})(?:/_history/([0-9]+))?$`)
-var etagRe = regexp.MustCompile(`^W/"([0-9]+)"$`)
+// A Location names the written resource as [base]/[type]/[id]/_history/[vid], absolute or relative, on whatever base
+// the server believes it has (R4 http.html#create); a versionId is a FHIR id, not necessarily a number.
+var locationRe = regexp.MustCompile(`(?:^|/)([A-Z][A-Za-z]+)/([A-Za-z0-9\-.]{1,64})(?:/_history/([A-Za-z0-9\-.]{1,64}))?/?$`)
+
+// An ETag carries the version, weak (W/"3", R4 http.html#versioning) or, from some servers, strong ("3").
+var etagRe = regexp.MustCompile(`^(?:W/)?"([A-Za-z0-9\-.]{1,64})"$`)
 
 // line turns one vegeta result into the NDJSON record of the attempt, or of a skipped arrival.
 func (r *runner) line(fn string, res *vegeta.Result) (lineOut, *skipOut) {
@@ -254,7 +258,11 @@ func (r *runner) line(fn string, res *vegeta.Result) (lineOut, *skipOut) {
 	if h.writeID != "" {
 		w := &writeOut{WriteID: h.writeID, ResourceType: h.resourceType}
 		if cause == "" {
-			w.ResourceID, w.VersionID = resourceIdentity(res)
+			updated := ""
+			if h.op == opDischarge {
+				updated = h.encounterID // an update's resource is the one its URL names, even if the answer does not say
+			}
+			w.ResourceID, w.VersionID = resourceIdentity(res, h.resourceType, updated)
 			if w.ResourceID == "" {
 				cause = "other"
 				l.Detail = "2xx without a resource id"
@@ -292,40 +300,64 @@ func msBetween(from, to time.Time) float64 {
 	return math.Round(float64(to.Sub(from).Microseconds())) / 1000
 }
 
-func resourceIdentity(res *vegeta.Result) (id, version string) {
+// resourceIdentity is the id and version a 2xx write answer names. R4 lets a server answer a create or update with
+// the resource, with no body (Prefer: return=minimal, or its default) or with an OperationOutcome (Prefer:
+// return=OperationOutcome), so the body counts only when it is the resource written; Location (SHALL on create) and
+// ETag fill in the rest, and an update falls back on the id its URL named.
+func resourceIdentity(res *vegeta.Result, resourceType, updatedID string) (id, version string) {
 	var body struct {
-		ID   string `json:"id"`
-		Meta struct {
+		ResourceType string `json:"resourceType"`
+		ID           string `json:"id"`
+		Meta         struct {
 			VersionID string `json:"versionId"`
 		} `json:"meta"`
 	}
-	if json.Unmarshal(res.Body, &body) == nil {
+	if json.Unmarshal(res.Body, &body) == nil && body.ResourceType == resourceType {
 		id, version = body.ID, body.Meta.VersionID
 	}
-	if m := locationRe.FindStringSubmatch(res.Headers.Get("Location")); m != nil {
-		if id == "" {
-			id = m[2]
-		}
+	location := res.Headers.Get("Location")
+	if i := strings.IndexAny(location, "?#"); i >= 0 {
+		location = location[:i]
+	}
+	if m := locationRe.FindStringSubmatch(strings.TrimSpace(location)); m != nil && m[1] == resourceType && (id == "" || id == m[2]) {
+		id = m[2]
 		if version == "" {
 			version = m[3]
 		}
 	}
-	if m := etagRe.FindStringSubmatch(res.Headers.Get("ETag")); version == "" && m != nil {
+	if id == "" {
+		id = updatedID
+	}
+	if m := etagRe.FindStringSubmatch(strings.TrimSpace(res.Headers.Get("ETag"))); version == "" && id != "" && m != nil {
 		version = m[1]
 	}
 	return id, version
 }
 
+// diagnostics is the text of an OperationOutcome (R4 operationoutcome.html: diagnostics, else details.text, else
+// the issue code), or the body as it came.
 func diagnostics(body []byte) string {
 	var oo struct {
-		Issue []struct {
+		ResourceType string `json:"resourceType"`
+		Issue        []struct {
+			Code        string `json:"code"`
 			Diagnostics string `json:"diagnostics"`
+			Details     struct {
+				Text string `json:"text"`
+			} `json:"details"`
 		} `json:"issue"`
 	}
 	if json.Unmarshal(body, &oo) == nil && len(oo.Issue) > 0 {
 		parts := make([]string, 0, len(oo.Issue))
 		for _, i := range oo.Issue {
-			parts = append(parts, i.Diagnostics)
+			switch {
+			case i.Diagnostics != "":
+				parts = append(parts, i.Diagnostics)
+			case i.Details.Text != "":
+				parts = append(parts, i.Details.Text)
+			default:
+				parts = append(parts, i.Code)
+			}
 		}
 		return strings.Join(parts, "; ")
 	}
