@@ -25,6 +25,8 @@ export async function describePlan(e: DeclaredExperiment, overrides: ExperimentO
   const lines = [
     `experiment: ${e.title}`,
     `stack: ${def.name} (replication ${replicationModeOf(def)})`,
+    ...(def.template ? [`  options: ${Object.entries(def.template.options).map(([k, v]) => `${k}=${String(v)}`).join(', ')}`] : []),
+    ...(def.loadScale !== 1 ? [`  load scale: ${def.loadScale}× the experiment's profile`] : []),
     ...def.sites.map((s) => `  site ${s.id} (${s.name}): ${def.containers.filter((c) => c.site === s.id).map((c) => `${c.name} [${c.role}]`).join(', ')}`),
     `time scale: ${scale}× (one scenario minute = ${(60 / scale).toFixed(3)} s of wall time)`,
     `steady state before injecting: ${spec.steadyState?.functions ?? 'all'} ≥ ${((spec.steadyState?.atLeast ?? 0.99) * 100).toFixed(2)} % for ${spec.steadyState?.for ?? '1 min'}`,

@@ -1,7 +1,7 @@
 import { InvalidInputError } from '../errors.js';
 import { parseReporterList } from '../reporters/registry.js';
-import { REPLICATION_MODES, referenceStack, type ReplicationMode } from '../stack/reference-stack.js';
-import { readJsonFile } from '../stack/load-definition.js';
+import { REPLICATION_MODES, type ReplicationMode } from '../stack/reference-stack.js';
+import { readJsonFile, resolveDefinition, withSettings } from '../stack/load-definition.js';
 import type { StackDefinitionInput } from '../stack/definition.js';
 import { attachableStack } from './stack-source.js';
 
@@ -14,6 +14,8 @@ import { attachableStack } from './stack-source.js';
 export interface ExperimentOverrides {
   stackFile?: string;
   replication?: ReplicationMode;
+  /** the stack's declared options set anew (`--set name=value`, harness/stack/options.ts), as typed */
+  settings?: Record<string, string>;
   timeScale?: number;
   reportDir?: string;
   /** run on this running stack (its run id) instead of bringing one up; it is not taken down afterwards */
@@ -34,6 +36,7 @@ export type ProgressSetting = (typeof PROGRESS_SETTINGS)[number];
 export const OVERRIDE_ENV = {
   stackFile: 'EPJ_CHAOS_STACK',
   replication: 'EPJ_CHAOS_REPLICATION',
+  settings: 'EPJ_CHAOS_SET',
   timeScale: 'EPJ_CHAOS_TIME_SCALE',
   reportDir: 'EPJ_CHAOS_REPORT_DIR',
   attach: 'EPJ_CHAOS_ATTACH',
@@ -50,6 +53,7 @@ export function overridesToEnv(o: ExperimentOverrides): Record<string, string> {
   const env: Record<string, string> = {};
   if (o.stackFile) env[OVERRIDE_ENV.stackFile] = o.stackFile;
   if (o.replication) env[OVERRIDE_ENV.replication] = o.replication;
+  if (o.settings && Object.keys(o.settings).length > 0) env[OVERRIDE_ENV.settings] = JSON.stringify(o.settings);
   if (o.timeScale !== undefined) env[OVERRIDE_ENV.timeScale] = String(o.timeScale);
   if (o.reportDir) env[OVERRIDE_ENV.reportDir] = o.reportDir;
   if (o.attach) env[OVERRIDE_ENV.attach] = o.attach;
@@ -81,6 +85,8 @@ export function overridesFromEnv(env: NodeJS.ProcessEnv = process.env): Experime
   if (stack) o.stackFile = stack;
   const replication = env[OVERRIDE_ENV.replication];
   if (replication) o.replication = oneOf(OVERRIDE_ENV.replication, 'replication mode', replication, REPLICATION_MODES);
+  const settings = env[OVERRIDE_ENV.settings];
+  if (settings) o.settings = parseSettingsVariable(settings);
   const scale = env[OVERRIDE_ENV.timeScale];
   if (scale) {
     const n = Number(scale);
@@ -92,9 +98,8 @@ export function overridesFromEnv(env: NodeJS.ProcessEnv = process.env): Experime
   const attach = env[OVERRIDE_ENV.attach];
   if (attach) {
     if (!/^[a-z0-9]{4,16}$/.test(attach)) throw new InvalidInputError(`${OVERRIDE_ENV.attach}: '${attach}' is not a run id (4–16 lower-case letters or digits)`);
-    if (o.stackFile || o.replication) {
-      throw new InvalidInputError(`${OVERRIDE_ENV.attach} cannot be combined with ${o.stackFile ? OVERRIDE_ENV.stackFile : OVERRIDE_ENV.replication}: the attached stack is already defined`);
-    }
+    const other = o.stackFile ? OVERRIDE_ENV.stackFile : o.replication ? OVERRIDE_ENV.replication : o.settings ? OVERRIDE_ENV.settings : undefined;
+    if (other) throw new InvalidInputError(`${OVERRIDE_ENV.attach} cannot be combined with ${other}: the attached stack is already defined`);
     o.attach = attach;
   }
   const keep = env[OVERRIDE_ENV.keepStack];
@@ -111,16 +116,28 @@ export function overridesFromEnv(env: NodeJS.ProcessEnv = process.env): Experime
   return o;
 }
 
+/** `EPJ_CHAOS_SET`: the `--set` settings as a JSON object of strings. */
+function parseSettingsVariable(text: string): Record<string, string> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || Object.values(parsed).some((v) => typeof v !== 'string')) {
+    throw new InvalidInputError(`${OVERRIDE_ENV.settings}: a JSON object of option names and values (strings), got '${text}'`);
+  }
+  return parsed as Record<string, string>;
+}
+
 /**
  * The stack an experiment runs on, after the overrides: an attached stack is what it is (its definition travels
- * with it); a definition file wins next; a replication mode remakes the reference stack.
+ * with it); a definition file wins next; then the stack's options set anew — `--set`, and `--replication` as the
+ * setting `replication` — keeping the experiment's own settings of the others.
  */
 export async function stackWithOverrides(stack: StackDefinitionInput, o: ExperimentOverrides): Promise<StackDefinitionInput> {
   if (o.attach) return (await attachableStack(o.attach)).definition;
-  if (o.stackFile) return (await readJsonFile(o.stackFile, 'stack definition')) as StackDefinitionInput;
-  if (o.replication) {
-    if (stack.name !== 'reference') throw new InvalidInputError(`--replication applies to the reference stack; this experiment runs on '${stack.name}'`);
-    return referenceStack({ replication: o.replication });
-  }
-  return stack;
+  const settings = { ...o.settings, ...(o.replication ? { replication: o.replication } : {}) };
+  if (o.stackFile) return resolveDefinition(await readJsonFile(o.stackFile, 'stack definition'), settings, { file: o.stackFile });
+  return withSettings(stack, settings);
 }

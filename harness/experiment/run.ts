@@ -28,7 +28,7 @@ import { Timeline } from '../timeline/timeline.js';
 import { DEFAULT_ATTEMPT_TIMEOUT_MS, runLoad, type LoadRunResult } from '../workload/driver.js';
 import { resolveK6, runK6Load } from '../workload/k6/run-k6.js';
 import type { LoadAttempt } from '../workload/lines.js';
-import { defaultProfile, onlyFunctions, scaleProfile, WRITE_FUNCTIONS, type LoadProfile } from '../workload/profile.js';
+import { atStackScale, defaultProfile, onlyFunctions, scaleProfile, WRITE_FUNCTIONS, type LoadProfile } from '../workload/profile.js';
 import { unroutedWriteDoor } from '../probes/stack-parts.js';
 import type { SiteReadBack } from '../checkers/split-brain.js';
 import type { PresentWrite } from '../checkers/lost-writes.js';
@@ -120,8 +120,9 @@ export async function runExperiment(title: string, given: ExperimentSpec, opts: 
   const gateThreshold = spec.steadyState?.atLeast ?? 0.99;
   const gateScenarioMs = parseDuration(spec.steadyState?.for ?? '1 min', 'steadyState.for');
   const k6 = spec.load?.k6;
-  // with k6 the script sets the pace: what it promises stands in for the profile (the gate, the progress lines)
-  const profile = k6 ? ratesProfile(k6.rates ?? {}) : (spec.load?.profile ?? defaultProfile);
+  // with k6 the script sets the pace: what it promises stands in for the profile (the gate, the progress lines);
+  // epj-load drives the experiment's profile at the load the stack's definition says it takes
+  const profile = k6 ? ratesProfile(k6.rates ?? {}) : atStackScale(spec.load?.profile ?? defaultProfile, definition.loadScale);
   const k6Script = k6 ? await k6ScriptOf(k6.script, opts.file) : undefined;
   const staleShare = spec.load?.clientsNobodyTold ?? 0;
   const staleDoor = clientsNobodyToldDoor(spec, definition);

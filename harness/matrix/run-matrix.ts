@@ -20,7 +20,7 @@ import { upStack } from '../stack/up.js';
 import { sleep } from '../stack/wait/poll.js';
 import { SettleWatch } from '../timeline/settle.js';
 import { DEFAULT_ATTEMPT_TIMEOUT_MS, runLoad, type LoadRunResult } from '../workload/driver.js';
-import { defaultProfile, type LoadProfile } from '../workload/profile.js';
+import { atStackScale, defaultProfile, type LoadProfile } from '../workload/profile.js';
 import { readBack } from '../workload/readback.js';
 import { seedPatients, type SeededPatient } from '../workload/seed.js';
 import type { MatrixCell } from './cells.js';
@@ -101,7 +101,7 @@ export async function runMatrix(opts: MatrixOptions): Promise<MatrixRun> {
   const baselineMs = opts.baselineMs ?? 2000;
   const faultMs = opts.faultMs ?? 5000;
   const recoveryCapMs = opts.recoveryCapMs ?? 15_000;
-  const profile = opts.profile ?? defaultProfile;
+  const profile = atStackScale(opts.profile ?? defaultProfile, definition.loadScale);
   const log = opts.log ?? (() => {});
   const signal = opts.signal ? AbortSignal.any([opts.signal, exitSignal()]) : exitSignal();
   const functions = CLINICAL_FUNCTIONS.filter((fn) => definition.functions[fn] && profile[fn] > 0);

@@ -6,7 +6,7 @@ import { databaseContainers } from './stack-parts.js';
  * How a stack replicates, as its definition says: a database started with a non-empty `synchronous_standby_names`
  * commits at its `synchronous_commit` level (PostgreSQL's default `on` when unset); anything else, or `local`/`off`,
  * is asynchronous. Read from the `-c name=value` / `--name=value` flags of the database containers' commands,
- * which is where the reference stack (harness/stack/reference-stack.ts) sets them; a stack that configures
+ * which is where the reference stack (fixtures/stacks/reference.json) sets them; a stack that configures
  * synchronous replication elsewhere reads as async, which only makes the what-if checker more cautious.
  */
 export interface ReplicationSetting {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { describeIssues, InvalidInputError } from '../errors.js';
+import { applyOptions, declaredOptions, optionValues, templateOriginSchema } from './options.js';
 
 /**
  * A stack definition says, for ANY two-site EPJ (ours or a vendor's): which containers run at which site, which
@@ -24,6 +25,8 @@ const name = z
   .string()
   .regex(/^[a-z][a-z0-9-]{0,30}$/, 'lower-case letters, digits and dashes, starting with a letter, at most 31');
 const port = z.number().int().min(1).max(65535);
+
+const scalarText = z.union([z.string(), z.number(), z.boolean()]).transform(String);
 
 const readyCommon = { timeoutMs: z.number().int().positive().default(60_000) };
 export const readyCheckSchema = z.discriminatedUnion('kind', [
@@ -51,12 +54,15 @@ export type ReadyCheck = z.infer<typeof readyCheckSchema>;
 // Objects are strict: a misspelt field (`dependOn`, `listen_port`) is refused, not silently dropped.
 export const containerSchema = z.strictObject({
   name,
+  /** what the container is for, in words (shown in reports and by `stack definition`) */
+  description: z.string().optional(),
   site: name,
   /** what the container is, e.g. db-primary, db-replica, epj, epj-standby, lookup; faults pick targets by it */
   role: name,
   image: z.string().min(1),
-  env: z.record(z.string(), z.string()).default({}),
-  command: z.array(z.string()).optional(),
+  // Docker takes text: a number or a flag written bare (or set by an option, "${workers}") is its text
+  env: z.record(z.string(), scalarText).default({}),
+  command: z.array(scalarText).optional(),
   volumes: z.array(z.strictObject({ name, path: z.string().startsWith('/') })).default([]),
   dependsOn: z
     .array(z.strictObject({ container: name, condition: z.enum(['started', 'ready']).default('ready') }))
@@ -69,6 +75,7 @@ export const LINK_KINDS = ['front-door', 'app-db', 'replication', 'integration',
 
 export const linkSchema = z.strictObject({
   name,
+  description: z.string().optional(),
   /**
    * what kind of traffic: clinicians' front door, app→db, db→db replication, app→integration engine (the national
    * endpoints some writes must reach before they commit), or the harness's own access
@@ -84,6 +91,14 @@ export type LinkSpec = z.infer<typeof linkSchema>;
 
 export const stackDefinitionSchema = z.strictObject({
   name,
+  description: z.string().optional(),
+  /**
+   * The load this stack takes, as a share of an experiment's load profile (each function's rate times this): a
+   * stack that one server of a kind serves, or a slower one, is driven at what it can take.
+   */
+  loadScale: z.number().positive().max(100).default(1),
+  /** where a definition with options came from, and the values it was resolved with (harness/stack/options.ts) */
+  template: templateOriginSchema.optional(),
   sites: z.array(z.strictObject({ id: name, name: z.string().min(1) })).min(1),
   containers: z.array(containerSchema).min(1),
   links: z.array(linkSchema).default([]),
@@ -99,7 +114,7 @@ export type StackDefinitionInput = z.input<typeof stackDefinitionSchema>;
  */
 export function parseStackDefinition(input: unknown, source?: string): StackDefinition {
   const from = source ? ` (${source})` : '';
-  const parsed = stackDefinitionSchema.safeParse(input);
+  const parsed = stackDefinitionSchema.safeParse(withDefaultOptions(input, source));
   if (!parsed.success) {
     const lines = describeIssues(parsed.error.issues, (parent) =>
       parent === 'functions' ? `unknown clinical function (known: ${CLINICAL_FUNCTIONS.join(', ')})` : 'unknown field',
@@ -112,6 +127,15 @@ export function parseStackDefinition(input: unknown, source?: string): StackDefi
     throw new InvalidInputError(`invalid stack definition '${def.name}'${from}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
   return def;
+}
+
+/** A definition that declares options, resolved with their defaults (harness/stack/options.ts); any other as it is. */
+function withDefaultOptions(input: unknown, source?: string): unknown {
+  const declared = declaredOptions(input, source ? ` (${source})` : '');
+  if (!declared) return input;
+  const def = input as Record<string, unknown>;
+  const values = optionValues(declared, {}, String(def.name));
+  return applyOptions(def, values, source ? { file: source } : {}, source ? ` (${source})` : '');
 }
 
 function crossCheck(def: StackDefinition): string[] {

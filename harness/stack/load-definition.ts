@@ -1,15 +1,76 @@
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { InvalidInputError } from '../errors.js';
-import { parseStackDefinition, type StackDefinition } from './definition.js';
-import { referenceStack, type ReferenceStackOptions } from './reference-stack.js';
+import { PROJECT_ROOT } from '../images/catalog.js';
+import { parseStackDefinition, type StackDefinition, type StackDefinitionInput } from './definition.js';
+import { applyOptions, declaredOptions, optionValues, type OptionSettings, type TemplateOrigin } from './options.js';
 
 /**
- * The reference stack, or a vendor's definition from a JSON file — validated here, before anything reaches Docker,
- * with the file named in every message.
+ * Every definition — the bundled reference stack and a vendor's file — is read the same way: JSON, its declared
+ * options set (defaults, then `--set`), validated before anything reaches Docker, with the file named in every
+ * message.
  */
-export async function loadDefinition(file: string | undefined, reference: ReferenceStackOptions): Promise<StackDefinition> {
-  if (file === undefined) return parseStackDefinition(referenceStack(reference));
-  return parseStackDefinition(await readJsonFile(file, 'stack definition'), file);
+
+/** The definitions that ship with epj-chaos (fixtures/stacks/<name>.json), by name. */
+export const BUNDLED_STACKS_DIR = path.join(PROJECT_ROOT, 'fixtures', 'stacks');
+
+export function bundledDefinitionFile(name: string): string {
+  return path.join(BUNDLED_STACKS_DIR, `${name}.json`);
+}
+
+const bundledCache = new Map<string, unknown>();
+
+/** A bundled definition's text as JSON, read once (the reference stack is made often, by every experiment file). */
+export function bundledDefinitionSource(name: string): unknown {
+  if (!bundledCache.has(name)) {
+    const file = bundledDefinitionFile(name);
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      throw new InvalidInputError(`no bundled stack definition '${name}' (${file} does not exist)`);
+    }
+    bundledCache.set(name, parseJson(text, 'stack definition', file));
+  }
+  return structuredClone(bundledCache.get(name));
+}
+
+/**
+ * A definition source with its options set: what `parseStackDefinition` reads. A setting for an option the
+ * definition does not declare is refused; a definition without options and without settings is returned as it is.
+ */
+export function resolveDefinition(source: unknown, settings: OptionSettings, origin: Omit<TemplateOrigin, 'options'>): StackDefinitionInput {
+  const where = origin.file ? ` (${origin.file})` : '';
+  const declared = declaredOptions(source, where);
+  const name = typeof (source as { name?: unknown })?.name === 'string' ? (source as { name: string }).name : '(unnamed)';
+  const values = optionValues(declared ?? {}, settings, name);
+  if (!declared) return source as StackDefinitionInput;
+  return applyOptions(source as Record<string, unknown>, values, origin, where) as StackDefinitionInput;
+}
+
+/**
+ * The same stack with some options set anew (`run --set`, `--replication`): a definition still carrying its
+ * options is resolved with them; one resolved from a template is resolved again from that template with its
+ * recorded values and the new ones; a definition without options takes no settings.
+ */
+export async function withSettings(stack: StackDefinitionInput, settings: OptionSettings): Promise<StackDefinitionInput> {
+  const given = Object.entries(settings).filter(([, v]) => v !== undefined);
+  if (given.length === 0) return stack;
+  if (declaredOptions(stack)) return resolveDefinition(stack, settings, {});
+  const origin = stack.template;
+  if (!origin) return resolveDefinition(stack, settings, {}); // refuses: it declares no options
+  const { options, ...from } = origin;
+  const source = from.bundled !== undefined ? bundledDefinitionSource(from.bundled) : await readJsonFile(from.file!, 'stack definition');
+  return resolveDefinition(source, { ...options, ...settings }, from);
+}
+
+/**
+ * The reference stack with options, or a definition from a JSON file with `--set` settings — validated here.
+ */
+export async function loadDefinition(file: string | undefined, settings: OptionSettings = {}): Promise<StackDefinition> {
+  if (file === undefined) return parseStackDefinition(resolveDefinition(bundledDefinitionSource('reference'), settings, { bundled: 'reference' }));
+  return parseStackDefinition(resolveDefinition(await readJsonFile(file, 'stack definition'), settings, { file }), file);
 }
 
 /** Reads and parses a JSON input file; a missing, unreadable, empty or malformed file is an InvalidInputError naming it. */
@@ -23,6 +84,10 @@ export async function readJsonFile(file: string, what: string): Promise<unknown>
     const why = code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'is not readable (permission denied)' : (err as Error).message;
     throw new InvalidInputError(`${what} ${file} ${why}`);
   }
+  return parseJson(text, what, file);
+}
+
+function parseJson(text: string, what: string, file: string): unknown {
   if (text.trim() === '') throw new InvalidInputError(`${what} ${file} is empty`, 'it must hold one JSON object');
   try {
     return JSON.parse(text) as unknown;

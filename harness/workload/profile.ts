@@ -53,6 +53,11 @@ export function scaleProfile(profile: LoadProfile, factor: number): LoadProfile 
   return Object.freeze(Object.fromEntries(CLINICAL_FUNCTIONS.map((fn) => [fn, round3(profile[fn] * factor)]))) as LoadProfile;
 }
 
+/** The profile a stack is driven at: an experiment's, times the load scale its definition declares (`loadScale`). */
+export function atStackScale(profile: LoadProfile, loadScale: number): LoadProfile {
+  return loadScale === 1 ? profile : scaleProfile(profile, loadScale);
+}
+
 /** A profile with only the given functions kept (the rest at 0), e.g. for a stack that serves fewer functions. */
 export function onlyFunctions(profile: LoadProfile, keep: readonly ClinicalFunction[]): LoadProfile {
   return Object.freeze(Object.fromEntries(CLINICAL_FUNCTIONS.map((fn) => [fn, keep.includes(fn) ? profile[fn] : 0]))) as LoadProfile;

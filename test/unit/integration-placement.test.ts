@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { InvalidInputError } from '../../harness/errors.js';
 import { selectLinks } from '../../harness/faults/targets.js';
 import { parseStackDefinition, type StackDefinition } from '../../harness/stack/definition.js';
-import { integrationPlacement, referenceStack } from '../../harness/stack/reference-stack.js';
+import { referenceStack } from '../../harness/stack/reference-stack.js';
 
 /** Where the reference stack's integration engine runs, and which faults reach each EPJ's calls to it. */
 
@@ -38,6 +38,6 @@ describe('reference stack: the integration engine', () => {
   });
 
   it('names an unknown placement and the ones that exist', () => {
-    expect(() => integrationPlacement('site-b')).to.throw(InvalidInputError, /unknown integration placement 'site-b'/);
+    expect(() => referenceStack({ integrations: 'site-b' })).to.throw(InvalidInputError, /option integrations=site-b: one of site-a, each-site/);
   });
 });

@@ -7,11 +7,12 @@ import { runMatrix } from '../../matrix/run-matrix.js';
 import { writeMatrix } from '../../matrix/write.js';
 import { parseStackDefinition } from '../../stack/definition.js';
 import { referenceStack, type ReplicationMode } from '../../stack/reference-stack.js';
-import { oneValue, replicationFlag } from './stack.js';
+import { oneValue, replicationFlag, SET_FLAG_HELP, setFlag } from './stack.js';
 
 interface Args {
   stack?: string;
   replication?: string;
+  set?: Record<string, string>;
   faults?: string[];
   targets?: string[];
   quick?: boolean;
@@ -38,16 +39,20 @@ export const matrixCommand: CommandModule<object, Args> = {
   builder: (y) =>
     y
       .option('stack', { type: 'string', describe: 'a stack definition (JSON) instead of the reference stack', coerce: oneValue('stack') })
-      .option('replication', { type: 'string', describe: "the reference stack's replication mode", coerce: replicationFlag('replication') })
+      .option('replication', { type: 'string', describe: "the stack's replication mode (the option `replication`, as the reference stack declares it)", coerce: replicationFlag('replication') })
+      .option('set', { type: 'string', requiresArg: true, coerce: setFlag(), describe: SET_FLAG_HELP })
       .option('faults', { type: 'string', describe: 'only these fault kinds, comma-separated', coerce: listFlag('faults') })
       .option('targets', { type: 'string', describe: "only cells on these containers, links or sites, comma-separated ('wan' for the faults between sites)", coerce: listFlag('targets') })
       .option('quick', { type: 'boolean', describe: 'one cell per fault kind (for CI)' })
       .option('list', { type: 'boolean', describe: 'print the cells and start nothing' })
       .option('expect', { type: 'string', describe: 'a file of promises ("this function survives that fault"); exit 1 when one is broken', coerce: oneValue('expect') })
-      .option('report-dir', { type: 'string', describe: 'where the matrix goes (default reports/)', coerce: oneValue('report-dir') })
-      .check((a) => (a.stack && a.replication ? '--stack and --replication do not go together: a vendor definition sets its own replication' : true)),
+      .option('report-dir', { type: 'string', describe: 'where the matrix goes (default reports/)', coerce: oneValue('report-dir') }),
   handler: async (args) => {
-    const stack = await stackWithOverrides(referenceStack(), { ...(args.stack ? { stackFile: args.stack } : {}), ...(args.replication ? { replication: args.replication as ReplicationMode } : {}) });
+    const stack = await stackWithOverrides(referenceStack(), {
+      ...(args.stack ? { stackFile: args.stack } : {}),
+      ...(args.replication ? { replication: args.replication as ReplicationMode } : {}),
+      ...(args.set ? { settings: args.set } : {}),
+    });
     const definition = parseStackDefinition(stack, args.stack);
     let cells = matrixCells(definition, { ...(args.faults ? { faults: args.faults } : {}), ...(args.targets ? { targets: args.targets } : {}) });
     if (args.quick) cells = quick(cells);

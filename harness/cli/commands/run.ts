@@ -20,13 +20,14 @@ import { compareSummary } from '../../compare/console.js';
 import { writeComparison } from '../../compare/write.js';
 import { journalsOf } from '../../reporters/journal-files.js';
 import { PROJECT_ROOT } from '../../images/catalog.js';
-import { oneValue, replicationFlag, runIdFlag } from './stack.js';
+import { oneValue, replicationFlag, runIdFlag, SET_FLAG_HELP, setFlag } from './stack.js';
 
 interface Args {
   files?: string[];
   grep?: string;
   stack?: string;
   replication?: string;
+  set?: Record<string, string>;
   'time-scale'?: number;
   'report-dir'?: string;
   'dry-run'?: boolean;
@@ -47,7 +48,8 @@ export const runCommand: CommandModule<object, Args> = {
       .positional('files', { type: 'string', array: true, describe: 'experiment files (.ts as they are, or compiled .js), or one scenario .json' })
       .option('grep', { type: 'string', describe: 'only the checks whose name (or experiment title) matches', coerce: oneValue('grep') })
       .option('stack', { type: 'string', describe: 'run on this stack definition (JSON) instead of the experiment\'s own', coerce: oneValue('stack') })
-      .option('replication', { type: 'string', describe: 'the reference stack\'s replication mode', coerce: replicationFlag('replication') })
+      .option('replication', { type: 'string', describe: 'the stack\'s replication mode (the option `replication`, as the reference stack declares it)', coerce: replicationFlag('replication') })
+      .option('set', { type: 'string', requiresArg: true, coerce: setFlag(), describe: SET_FLAG_HELP })
       .option('time-scale', { type: 'number', describe: 'scenario time runs this many times faster during scripted waits', coerce: timeScaleFlag })
       .option('report-dir', { type: 'string', describe: 'where journals go (default reports/)', coerce: oneValue('report-dir') })
       .option('dry-run', { type: 'boolean', describe: 'print the plan — stack, timeline on both clocks, what each fault touches, the checks — and start nothing' })
@@ -63,12 +65,11 @@ export const runCommand: CommandModule<object, Args> = {
         if (json.length > 0 && files.length > 1) return 'a scenario .json runs alone: name one scenario file, or experiment files only';
         const other = files.filter((f) => !/\.(json|ts|js|mjs)$/.test(f));
         if (other.length > 0) return `'${other[0]}' is neither an experiment (.ts, .js) nor a scenario (.json)`;
-        if (json.length > 0 && (a.grep || a.stack || a['time-scale'] !== undefined || a['dry-run'])) return '--grep, --stack, --time-scale and --dry-run apply to experiments, not to a scenario .json';
+        if (json.length > 0 && (a.grep || a.stack || a.set || a['time-scale'] !== undefined || a['dry-run'])) return '--grep, --stack, --set, --time-scale and --dry-run apply to experiments, not to a scenario .json';
         if (json.length > 0 && (a.baseline || a.repeat !== undefined)) return '--baseline and --repeat apply to experiments, not to a scenario .json';
         if (a.repeat !== undefined && a.repeat > 1 && (a['keep-stack'] || a.seed !== undefined)) return `--repeat does not go together with --${a['keep-stack'] ? 'keep-stack' : 'seed'}: repeats are independent runs`;
         if (json.length > 0 && (a['keep-stack'] || a.attach || a.seed !== undefined)) return '--keep-stack, --attach and --seed apply to experiments, not to a scenario .json';
-        if (a.stack && a.replication) return '--stack and --replication do not go together: a vendor definition sets its own replication';
-        for (const other of ['stack', 'replication', 'keep-stack'] as const) {
+        for (const other of ['stack', 'replication', 'set', 'keep-stack'] as const) {
           if (a.attach && a[other]) return `--attach and --${other} do not go together: ${other === 'keep-stack' ? 'an attached stack is never taken down' : 'the attached stack is already defined'}`;
         }
         return true;
@@ -79,6 +80,7 @@ export const runCommand: CommandModule<object, Args> = {
     const overrides: ExperimentOverrides = {
       ...(args.stack ? { stackFile: args.stack } : {}),
       ...(args.replication ? { replication: args.replication as ExperimentOverrides['replication'] } : {}),
+      ...(args.set ? { settings: args.set } : {}),
       ...(args['time-scale'] !== undefined ? { timeScale: args['time-scale'] } : {}),
       // with a baseline, this run's journals go to a directory of their own, which is then compared as a whole
       ...(args['report-dir'] ? { reportDir: path.resolve(args['report-dir']) } : args.baseline ? { reportDir: defaultRunDir() } : {}),

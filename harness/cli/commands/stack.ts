@@ -2,8 +2,10 @@ import type { Argv, CommandModule } from 'yargs';
 import { connectDocker } from '../../docker/client.js';
 import { listRuns, removeRun } from '../../docker/reaper.js';
 import { HarnessError } from '../../errors.js';
-import { loadDefinition } from '../../stack/load-definition.js';
-import { REPLICATION_MODES, referenceStack } from '../../stack/reference-stack.js';
+import { bundledDefinitionFile, bundledDefinitionSource, loadDefinition, resolveDefinition } from '../../stack/load-definition.js';
+import { declaredOptions, optionValues, parseSetFlags, type OptionSettings } from '../../stack/options.js';
+import { REFERENCE_STACK, REPLICATION_MODES } from '../../stack/reference-stack.js';
+import { readFileSync } from 'node:fs';
 import { StartedStack } from '../../stack/started-stack.js';
 import { upStack } from '../../stack/up.js';
 import { defaultProgressMode } from '../../util/progress.js';
@@ -11,6 +13,7 @@ import { abortOnSignals } from '../interrupt.js';
 
 interface UpArgs {
   replication?: string;
+  set?: Record<string, string>;
   'epj-port'?: number;
   'lookup-port'?: number;
   'run-id'?: string;
@@ -47,6 +50,23 @@ export function replicationFlag(flag: string) {
   };
 }
 
+/**
+ * `--set name=value`, given as often as needed: the stack's declared options (harness/stack/options.ts). Whether
+ * the stack has such an option, and whether the value fits it, is checked against the definition.
+ */
+export function setFlag(flag = 'set') {
+  return (value: unknown): Record<string, string> => {
+    const values = (Array.isArray(value) ? value : [value]).map(String);
+    try {
+      return parseSetFlags(values, `--${flag}`);
+    } catch (err) {
+      throw new Error((err as Error).message);
+    }
+  };
+}
+
+export const SET_FLAG_HELP = "set an option the stack definition declares, as name=value (again for more); `epj-chaos stack definition` lists the reference stack's";
+
 export function oneValue(flag: string) {
   return (value: unknown): string => {
     if (Array.isArray(value)) throw new Error(`--${flag} is given more than once`);
@@ -64,17 +84,18 @@ const up: CommandModule<object, UpArgs> = {
       .option('lookup-port', { type: 'string', requiresArg: true, coerce: portFlag('lookup-port'), describe: 'fixed 127.0.0.1 port for the Opslags-EPJ front door' })
       .option('run-id', { type: 'string', requiresArg: true, coerce: runIdFlag('run-id'), describe: 'run id to use (4–16 lower-case letters/digits; default random)' })
       .option('definition', { type: 'string', requiresArg: true, coerce: oneValue('definition'), describe: 'a vendor stack definition (JSON) instead of the reference stack' })
-      // the reference stack's options mean nothing for a vendor's stack: refuse them rather than ignore them
-      .conflicts('definition', ['replication', 'epj-port', 'lookup-port'])
+      .option('set', { type: 'string', requiresArg: true, coerce: setFlag(), describe: SET_FLAG_HELP })
       .check((a) => {
         if (a['epj-port'] !== undefined && a['epj-port'] === a['lookup-port']) throw new Error(`--epj-port and --lookup-port are both ${a['epj-port']}: the two front doors need two ports`);
         return true;
       }),
   handler: async (args) => {
+    // the named flags are settings of options too: a vendor's definition that does not declare them refuses them
     const def = await loadDefinition(args.definition, {
-      replication: args.replication,
-      epjPort: args['epj-port'],
-      lookupPort: args['lookup-port'],
+      ...args.set,
+      ...(args.replication !== undefined ? { replication: args.replication } : {}),
+      ...(args['epj-port'] !== undefined ? { epjPort: args['epj-port'] } : {}),
+      ...(args['lookup-port'] !== undefined ? { lookupPort: args['lookup-port'] } : {}),
     });
     const interrupt = abortOnSignals();
     try {
@@ -155,14 +176,18 @@ const down: CommandModule<object, DownArgs> = {
 
 interface DefinitionArgs {
   replication?: string;
+  set?: Record<string, string>;
+  resolved?: boolean;
 }
 
 const definition: CommandModule<object, DefinitionArgs> = {
   command: 'definition',
-  describe: 'Print the reference stack as a stack definition (JSON): the starting point for your own',
+  describe: 'Print the reference stack\'s definition file (JSON, with its options): the starting point for your own',
   builder: (y) =>
     y
       .option('replication', { type: 'string', requiresArg: true, coerce: replicationFlag('replication'), describe: `replication mode of the reference stack: ${REPLICATION_MODES.join(' | ')} (default async)` })
+      .option('set', { type: 'string', requiresArg: true, coerce: setFlag(), describe: 'print it with this option\'s default changed, as name=value (again for more)' })
+      .option('resolved', { type: 'boolean', describe: 'print the definition with its options applied: plain data, as a run records it' })
       .epilogue(
         [
           'Save it (epj-chaos stack definition > my-stack.json), edit it, and bring your stack up with',
@@ -175,21 +200,35 @@ const definition: CommandModule<object, DefinitionArgs> = {
           'pass through Toxiproxy (kind, the listenPort containers dial as toxiproxy:PORT, the upstream container and',
           'port, and publish for what the harness reaches from the host: front doors and admin links); functions —',
           'which published front door serves each clinical function. Fields are strict (a misspelt one is refused);',
-          'the schema, with defaults for what is left out, is harness/stack/definition.ts.',
+          'the schema, with defaults for what is left out, is harness/stack/definition.ts. Options: declare what a',
+          'run may change (`options`, each typed with a default), refer to one as "${name}", and keep or drop list',
+          'elements with {"$when": {...}, "$then": [...]}; set them with --set name=value (docs/stack-definitions.md).',
         ].join(' '),
       ),
-  handler: (args) => {
-    process.stdout.write(referenceDefinitionText(args.replication));
+  handler: async (args) => {
+    const settings = { ...args.set, ...(args.replication !== undefined ? { replication: args.replication } : {}) };
+    process.stdout.write(args.resolved ? resolvedReferenceText(settings) : referenceDefinitionText(settings));
   },
 };
 
 /**
- * The reference stack as a definition file. It is plain data (image names, no build contexts, paths or functions),
- * so it prints as `referenceStack()` writes it — defaults left out, as a vendor would write them — and parses back
- * to the same definition (test/unit/stack-definition-command.test.ts).
+ * The reference stack's definition file (fixtures/stacks/reference.json) as it is, or with the defaults of the
+ * options set here changed: saved and loaded again it is the same stack as the reference with those settings
+ * (test/unit/stack-definition-command.test.ts).
  */
-export function referenceDefinitionText(replication?: string): string {
-  return `${JSON.stringify(referenceStack({ replication }), null, 2)}\n`;
+export function referenceDefinitionText(settings: OptionSettings = {}): string {
+  const given = Object.entries(settings).filter(([, v]) => v !== undefined);
+  if (given.length === 0) return readFileSync(bundledDefinitionFile(REFERENCE_STACK), 'utf8');
+  const source = bundledDefinitionSource(REFERENCE_STACK) as { name: string; options: Record<string, { default: unknown }> };
+  const values = optionValues(declaredOptions(source)!, settings, source.name);
+  for (const [name] of given) source.options[name]!.default = values[name];
+  return `${JSON.stringify(source, null, 2)}\n`;
+}
+
+/** The reference stack with its options applied: the plain data a run records in its journal. */
+export function resolvedReferenceText(settings: OptionSettings = {}): string {
+  const def = resolveDefinition(bundledDefinitionSource(REFERENCE_STACK), settings, { bundled: REFERENCE_STACK });
+  return `${JSON.stringify(def, null, 2)}\n`;
 }
 
 function printEndpoints(stack: StartedStack) {
