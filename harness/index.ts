@@ -20,6 +20,8 @@ export * from './experiment/faults.js';
 
 // what the person on call does
 export { failover, failback, startLookup, stopLookup, type OperatorAction } from './actions/index.js';
+/** any runbook of the stack definition by name, e.g. a vendor's own `fence` or `restart-integrations` */
+export { runbookAction as runbook } from './runbooks/run-runbook.js';
 
 // checks and abort conditions
 export { availability, rto, lostWrites, staleness, whatIfLoss, latency, divergentWrites, type Check, type AbortCondition, type FunctionChoice } from './experiment/checks.js';

@@ -15,6 +15,10 @@ export interface OperatorAction {
    * start) or `break` (a stop: measured until the failing settles)
    */
   kind?: WorkKind;
+  /** the stack definition's runbook it performs (harness/runbooks/run-runbook.ts): the stack must have it */
+  runbook?: string;
+  /** the kind, when it depends on the stack (a runbook's own, harness/runbooks/run-runbook.ts); wins over `kind` */
+  kindIn?(ctx: RunContext): WorkKind;
   run(ctx: RunContext): Promise<void>;
 }
 

@@ -19,9 +19,16 @@ import { pollUntil } from '../stack/wait/poll.js';
  * One statement on a fresh connection through a published link, with an operator's patience. A failure names the
  * link: "Connection terminated unexpectedly" alone does not say which of a stack's databases was out of reach.
  */
-export async function sql<T extends pg.QueryResultRow>(stack: StartedStack, link: string, text: string, params: unknown[] = [], timeoutMs = 5000): Promise<T[]> {
+export async function sql<T extends pg.QueryResultRow>(
+  stack: StartedStack,
+  link: string,
+  text: string,
+  params: unknown[] = [],
+  timeoutMs = 5000,
+  as: { user?: string; database?: string } = {},
+): Promise<T[]> {
   try {
-    return await queryOnce<T>(stack.linkPort(link), 'postgres', text, params, 'postgres', { connectMs: 2000, queryMs: timeoutMs });
+    return await queryOnce<T>(stack.linkPort(link), as.user ?? 'postgres', text, params, as.database ?? 'postgres', { connectMs: 2000, queryMs: timeoutMs });
   } catch (err) {
     if (err instanceof HarnessError) throw err;
     throw new HarnessError(`SQL through link '${link}' failed: ${err instanceof Error ? err.message : String(err)}`, 'sql-failed');

@@ -1,13 +1,15 @@
 import { replicationModeOf } from '../probes/replication-mode.js';
 import { createFault } from '../faults/registry.js';
 import { targetsOf } from '../scenario/check-targets.js';
-import { parseStackDefinition } from '../stack/definition.js';
+import { parseStackDefinition, type StackDefinition } from '../stack/definition.js';
 import { Timeline } from '../timeline/timeline.js';
 import { formatScenarioDuration } from './duration.js';
 import { stackWithOverrides, type ExperimentOverrides } from './overrides.js';
 import type { DeclaredExperiment } from './registry.js';
 import { clientsNobodyToldDoor, k6ScriptOf } from './run.js';
 import { planTimeline } from './timeline.js';
+import { missingRunbooks } from '../runbooks/run-runbook.js';
+import { InvalidInputError } from '../errors.js';
 
 /**
  * The plan of an experiment, in words, with nothing started (`epj-chaos run --dry-run`): the stack, the timeline on
@@ -21,12 +23,15 @@ export async function describePlan(e: DeclaredExperiment, overrides: ExperimentO
   const scale = overrides.timeScale ?? spec.timeScale;
   const plan = planTimeline(spec.timeline);
   Timeline.plan(plan.steps);
+  const missing = missingRunbooks(plan.steps.map((s) => s.action), def);
+  if (missing.length > 0) throw new InvalidInputError(missing.join('; '), 'add the runbook to the stack definition (docs/stack-definitions.md), or run on a stack that has it');
   const wall = (scenarioMs: number) => `+${(scenarioMs / scale / 1000).toFixed(3)} s`;
   const lines = [
     `experiment: ${e.title}`,
     `stack: ${def.name} (replication ${replicationModeOf(def)})`,
     ...(def.template ? [`  options: ${Object.entries(def.template.options).map(([k, v]) => `${k}=${String(v)}`).join(', ')}`] : []),
     ...(def.loadScale !== 1 ? [`  load scale: ${def.loadScale}× the experiment's profile`] : []),
+    ...runbookLines(def),
     ...def.sites.map((s) => `  site ${s.id} (${s.name}): ${def.containers.filter((c) => c.site === s.id).map((c) => `${c.name} [${c.role}]`).join(', ')}`),
     `time scale: ${scale}× (one scenario minute = ${(60 / scale).toFixed(3)} s of wall time)`,
     `steady state before injecting: ${spec.steadyState?.functions ?? 'all'} ≥ ${((spec.steadyState?.atLeast ?? 0.99) * 100).toFixed(2)} % for ${spec.steadyState?.for ?? '1 min'}`,
@@ -55,5 +60,21 @@ export async function describePlan(e: DeclaredExperiment, overrides: ExperimentO
   if (staleDoor) lines.push(`clients nobody told: ${((spec.load?.clientsNobodyTold ?? 0) * 100).toFixed(0)} % more writes straight to ${staleDoor.upstream.container} through ${staleDoor.name}, which no failover repoints`);
   if (spec.abortWhen?.length) lines.push(`abort when: ${spec.abortWhen.map((a) => a.description).join('; ')}`);
   lines.push('checks:', ...Object.entries(spec.checks).map(([name, c]) => `  ${name}: ${c.expectation}`));
+  return lines;
+}
+
+/**
+ * The runbooks the stack brings, one line each, and every command one of them would run on this machine, in full:
+ * a host command is never run unseen (harness/runbooks/host-commands.ts).
+ */
+function runbookLines(def: StackDefinition): string[] {
+  const books = Object.entries(def.runbooks);
+  if (books.length === 0) return ['  runbooks: none (operator actions cannot run on this stack)'];
+  const lines = [`  runbooks: ${books.map(([name, r]) => `${name} (${r.steps.length} step${r.steps.length === 1 ? '' : 's'})`).join(', ')}`];
+  for (const [name, r] of books) {
+    r.steps.forEach((s, i) => {
+      if (s.host) lines.push(`  host command, runbook '${name}' step ${i + 1} '${s.name}': ${s.host.command.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')}`);
+    });
+  }
   return lines;
 }

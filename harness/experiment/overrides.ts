@@ -4,6 +4,7 @@ import { REPLICATION_MODES, type ReplicationMode } from '../stack/reference-stac
 import { readJsonFile, resolveDefinition, withSettings } from '../stack/load-definition.js';
 import type { StackDefinitionInput } from '../stack/definition.js';
 import { attachableStack } from './stack-source.js';
+import { allowHostCommandsFrom } from '../runbooks/host-commands.js';
 
 /**
  * What `epj-chaos run` may change about an experiment without editing it: another stack (a vendor's definition
@@ -138,6 +139,10 @@ function parseSettingsVariable(text: string): Record<string, string> {
 export async function stackWithOverrides(stack: StackDefinitionInput, o: ExperimentOverrides): Promise<StackDefinitionInput> {
   if (o.attach) return (await attachableStack(o.attach)).definition;
   const settings = { ...o.settings, ...(o.replication ? { replication: o.replication } : {}) };
-  if (o.stackFile) return resolveDefinition(await readJsonFile(o.stackFile, 'stack definition'), settings, { file: o.stackFile });
+  if (o.stackFile) {
+    // named on the command line (`--stack`, passed on as EPJ_CHAOS_STACK): its runbooks' host commands may run
+    allowHostCommandsFrom(o.stackFile);
+    return resolveDefinition(await readJsonFile(o.stackFile, 'stack definition'), settings, { file: o.stackFile });
+  }
   return withSettings(stack, settings);
 }

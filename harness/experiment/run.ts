@@ -34,6 +34,7 @@ import type { SiteReadBack } from '../checkers/split-brain.js';
 import type { PresentWrite } from '../checkers/lost-writes.js';
 import { InvalidInputError } from '../errors.js';
 import { readBack } from '../workload/readback.js';
+import { missingRunbooks } from '../runbooks/run-runbook.js';
 import { seedPatients } from '../workload/seed.js';
 import { functionsOf, RECORDED_AFTER_MS, type AbortCondition, type Check, type FunctionChoice } from './checks.js';
 import { parseDuration } from './duration.js';
@@ -115,6 +116,8 @@ export async function runExperiment(title: string, given: ExperimentSpec, opts: 
   const plan = planTimeline(spec.timeline);
   const timeline = Timeline.plan(plan.steps);
   const definition = parseStackDefinition(spec.stack);
+  const missing = missingRunbooks(plan.steps.map((s) => s.action), definition);
+  if (missing.length > 0) throw new InvalidInputError(missing.join('; '), 'add the runbook to the stack definition (docs/stack-definitions.md), or run on a stack that has it');
   const clock = new Clock(spec.timeScale);
   const gateFunctions = functionsOf(spec.steadyState?.functions ?? 'all').filter((fn) => definition.functions[fn]);
   const gateThreshold = spec.steadyState?.atLeast ?? 0.99;

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { describeIssues, InvalidInputError } from '../errors.js';
 import { applyOptions, declaredOptions, optionValues, templateOriginSchema } from './options.js';
+import { runbookSchema } from '../runbooks/schema.js';
+import { referencedNames } from '../runbooks/variables.js';
 
 /**
  * A stack definition says, for ANY two-site EPJ (ours or a vendor's): which containers run at which site, which
@@ -104,6 +106,11 @@ export const stackDefinitionSchema = z.strictObject({
   links: z.array(linkSchema).default([]),
   /** which published link serves each clinical function */
   functions: z.partialRecord(z.enum(CLINICAL_FUNCTIONS), z.strictObject({ link: name })).default({}),
+  /**
+   * What the person on call does for each operator action (failover, failback, start-lookup, stop-lookup, fence,
+   * or one of the vendor's own), as ordered steps the harness performs with proof (harness/runbooks/schema.ts)
+   */
+  runbooks: z.record(name, runbookSchema).default({}),
 });
 export type StackDefinition = z.infer<typeof stackDefinitionSchema>;
 export type StackDefinitionInput = z.input<typeof stackDefinitionSchema>;
@@ -177,6 +184,32 @@ function crossCheck(def: StackDefinition): string[] {
     if (l.fromSite && !sites.has(l.fromSite)) problems.push(`link '${l.name}' comes from unknown site '${l.fromSite}'`);
   }
   for (const [fn, target] of Object.entries(def.functions)) publishedLink(target.link, `function '${fn}'`);
+
+  for (const [book, r] of Object.entries(def.runbooks)) {
+    const captured = new Set<string>();
+    r.steps.forEach((step, i) => {
+      const at = `runbook '${book}' step ${i + 1} '${step.name}'`;
+      const container = (ref: string) => {
+        if (!containers.has(ref)) problems.push(`${at} names container '${ref}', which is not defined`);
+      };
+      if (step.sql) publishedLink(step.sql.link, at);
+      if (step.http) publishedLink(step.http.link, at);
+      if (step.repoint) {
+        if (!links.has(step.repoint.link)) problems.push(`${at} repoints link '${step.repoint.link}', which is not defined`);
+        container(step.repoint.to.container);
+      }
+      for (const ref of [step.exec?.container, step.container?.name, step.oneOff?.container, step.effect?.promoted]) if (ref) container(ref);
+      if (step.ready) {
+        container(step.ready.container);
+        if (containers.has(step.ready.container) && !containers.get(step.ready.container)!.ready) problems.push(`${at} waits for '${step.ready.container}' to be ready, but it has no ready check`);
+      }
+      if (step.proveWrite && !(step.proveWrite.function in def.functions)) problems.push(`${at} proves writes through '${step.proveWrite.function}', which no front door serves`);
+      for (const ref of referencedNames({ ...step, capture: undefined })) {
+        if (!captured.has(ref)) problems.push(`${at} uses {{${ref}…}}, which no earlier step captures`);
+      }
+      if (step.capture) captured.add(step.capture);
+    });
+  }
 
   const cycle = findCycle(def.containers);
   if (cycle) problems.push(`dependency cycle: ${cycle.join(' → ')}`);

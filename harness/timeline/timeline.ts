@@ -176,7 +176,7 @@ export class Timeline {
         ctx.history.record({ kind: 'action', id: `${s.action.name}#${n}`, action: s.action.name, stage: 'scheduled', t: due, scenarioMs });
         startPhase(Date.now());
         const action = s.action;
-        await clock.measure(() => action.run({ ...ctx, signal }), action.kind ?? 'act'); // an operator action is the stack's work: 1:1
+        await clock.measure(() => action.run({ ...ctx, signal }), action.kindIn?.(ctx) ?? action.kind ?? 'act'); // an operator action is the stack's work: 1:1
       } else if (s.phaseWhenApplied) {
         const applied = await this.faults.get(s.phaseWhenApplied)!.whenApplied;
         if (applied !== undefined && !signal.aborted) startPhase(applied.from, applied.certainFrom);

@@ -125,8 +125,10 @@ describe('operator actions: site A database hard-killed', function () {
     await failover().run(ctx);
     const ev = actionEvents(history, 'failover');
     expect(ev.map((e) => e.stage)).to.deep.equal(['started', 'completed']);
-    expect(ev[1]!.detail).to.match(/b-db promoted \(pg_is_in_recovery=false\) at .*epj-front → b-epj:8080 at .*201 at site B/);
-    expect(ev[1]!.detail).to.match(/received [0-9A-F]+\/[0-9A-F]+, replayed [0-9A-F]+\/[0-9A-F]+/);
+    // the runbook's proof (fixtures/stacks/reference.json): each step, in order, with the instant it was seen done
+    expect(ev[1]!.detail).to.match(/b-db promoted \(pg_is_in_recovery=false\) \(SQL on b-db-admin\) at .*epj-front → b-epj:8080\) at .*a write through the EPJ front door at site B \(POST Patient/);
+    expect(ev[1]!.detail).to.match(/"receive_lsn":"[0-9A-F]+\/[0-9A-F]+","replay_lsn":"[0-9A-F]+\/[0-9A-F]+"/);
+    expect(ev[1]!.effects?.map((e) => e.kind)).to.deep.equal(['promoted', 'repointed']);
     took(history, 'failover');
 
     expect(await recovering(stack, 'b-db-admin')).to.equal(false);

@@ -6,6 +6,7 @@ import { bundledDefinitionFile, bundledDefinitionSource, loadDefinition, resolve
 import { declaredOptions, optionValues, parseSetFlags, type OptionSettings } from '../../stack/options.js';
 import { REFERENCE_STACK, REPLICATION_MODES } from '../../stack/reference-stack.js';
 import { readFileSync } from 'node:fs';
+import { allowHostCommandsFrom } from '../../runbooks/host-commands.js';
 import { StartedStack } from '../../stack/started-stack.js';
 import { upStack } from '../../stack/up.js';
 import { defaultProgressMode } from '../../util/progress.js';
@@ -90,6 +91,8 @@ const up: CommandModule<object, UpArgs> = {
         return true;
       }),
   handler: async (args) => {
+    // named on the command line: its runbooks' host commands may run (harness/runbooks/host-commands.ts)
+    if (args.definition) allowHostCommandsFrom(args.definition);
     // the named flags are settings of options too: a vendor's definition that does not declare them refuses them
     const def = await loadDefinition(args.definition, {
       ...args.set,
