@@ -1,12 +1,11 @@
 import { InvalidInputError } from '../errors.js';
-import { writeFrontDoor } from '../probes/stack-parts.js';
 import type { ContainerSpec, LinkSpec, StackDefinition } from './definition.js';
 
 /**
- * The parts an operator works with, found by their ROLE in the stack definition (`db-primary`, `db-replica`,
- * `epj`, `epj-standby`) and by what links do (an `admin` link to a container, the `replication` link a replica
- * streams through, the front door serving a function) — never by the reference stack's names, so a failover
- * drill reads the same on a vendor's stack that declares the same roles.
+ * The databases the probes work with, found by their ROLE in the stack definition (`db-primary`, `db-replica`) and
+ * by what links do (an `admin` link to a container, the `replication` link a replica streams through) — never by
+ * the reference stack's names, so a probe reads the same on a vendor's stack that declares the same roles. (What
+ * an operator does to them is the definition's runbooks: harness/runbooks/.)
  */
 
 export interface SiteDatabase {
@@ -24,15 +23,6 @@ export interface SiteDatabase {
   applicationName: string;
 }
 
-/** An EPJ instance the operator switches between writable and fenced. */
-export interface EpjInstance {
-  container: string;
-  site: string;
-  adminLink: string;
-  /** the port its front door leads to */
-  port: number;
-}
-
 export interface DatabaseTopology {
   primary: SiteDatabase;
   replica: SiteDatabase;
@@ -40,15 +30,6 @@ export interface DatabaseTopology {
   replicationLink: LinkSpec;
   /** the reverse, from the primary's site to the replica: the old primary streams through it after a failover */
   reverseReplicationLink: LinkSpec | undefined;
-}
-
-export interface FailoverTopology extends DatabaseTopology {
-  /** the EPJ on the primary's database (role `epj`) */
-  epj: EpjInstance;
-  /** the EPJ that takes over (role `epj-standby`) */
-  standbyEpj: EpjInstance;
-  /** the front door clinicians write through: the link a failover repoints */
-  writeDoor: string;
 }
 
 function byRole(def: StackDefinition, role: string, wanted: string): ContainerSpec {
@@ -87,24 +68,4 @@ export function databaseTopology(def: StackDefinition): DatabaseTopology {
     replicationLink,
     reverseReplicationLink: def.links.find((l) => l.kind === 'replication' && l.upstream.container === replica.name && (l.fromSite ?? primary.site) === primary.site),
   };
-}
-
-/** Everything failover and failback touch. */
-export function failoverTopology(def: StackDefinition): FailoverTopology {
-  const writeDoor = writeFrontDoor(def)?.link;
-  if (!writeDoor) throw new InvalidInputError(`stack '${def.name}' serves no write function: there is nothing to fail over`);
-  const instance = (role: string, wanted: string): EpjInstance => {
-    const c = byRole(def, role, wanted);
-    const admin = adminLinkOf(def, c.name);
-    return { container: c.name, site: c.site, adminLink: admin.name, port: admin.upstream.port };
-  };
-  return { ...databaseTopology(def), epj: instance('epj', 'the EPJ on the primary'), standbyEpj: instance('epj-standby', 'the EPJ that takes over'), writeDoor };
-}
-
-/** The read-only fallback (Opslags-EPJ): the container behind the link serving `read-only-lookup`, and its admin link. */
-export function readOnlyFallback(def: StackDefinition): { container: string; adminLink: string } {
-  const link = def.functions['read-only-lookup']?.link;
-  const container = link ? def.links.find((l) => l.name === link)?.upstream.container : undefined;
-  if (!container) throw new InvalidInputError(`stack '${def.name}' serves no read-only-lookup: it has no read-only fallback to start or stop`);
-  return { container, adminLink: adminLinkOf(def, container).name };
 }
