@@ -31,6 +31,7 @@ export async function describePlan(e: DeclaredExperiment, overrides: ExperimentO
     `stack: ${def.name} (replication ${replicationModeOf(def)})`,
     ...(def.template ? [`  options: ${Object.entries(def.template.options).map(([k, v]) => `${k}=${String(v)}`).join(', ')}`] : []),
     ...(def.loadScale !== 1 ? [`  load scale: ${def.loadScale}× the experiment's profile`] : []),
+    ...(def.warmUpMs > 0 ? [`  warm-up: the load runs ${(def.warmUpMs / 1000).toFixed(1)} s before the steady state is judged`] : []),
     ...runbookLines(def),
     ...def.sites.map((s) => `  site ${s.id} (${s.name}): ${def.containers.filter((c) => c.site === s.id).map((c) => `${c.name} [${c.role}]`).join(', ')}`),
     `time scale: ${scale}× (one scenario minute = ${(60 / scale).toFixed(3)} s of wall time)`,

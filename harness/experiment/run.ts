@@ -213,7 +213,7 @@ export async function runExperiment(title: string, given: ExperimentSpec, opts: 
           history,
           patients,
           profile: scaleProfile(onlyFunctions(profile, WRITE_FUNCTIONS), staleShare),
-          endpoints: Object.fromEntries(WRITE_FUNCTIONS.map((fn) => [fn, stack!.linkUrl(staleDoor.name)])),
+          endpoints: Object.fromEntries(WRITE_FUNCTIONS.map((fn) => [fn, stack!.fhirUrl(staleDoor.name)])),
           durationMs: 0,
           seed: seed + 1,
           selfWatch: false,
@@ -226,6 +226,10 @@ export async function runExperiment(title: string, given: ExperimentSpec, opts: 
       probe = await startStalenessProbe(ctx);
       const injector = await FaultInjector.start(ctx);
       try {
+        if (definition.warmUpMs > 0) {
+          history.record({ kind: 'note', message: `warming up: the load runs ${formatDuration(definition.warmUpMs)} before the steady state is judged (the stack definition's warmUpMs)` });
+          await sleep(definition.warmUpMs, signal);
+        }
         const gate = await steadyStateGate(history, { functions: gateFunctions, threshold: gateThreshold, scenarioMs: gateScenarioMs, profile, signal });
         if (gate.status !== 'pass') {
           result.status = 'aborted';
@@ -396,7 +400,7 @@ async function readBackBothSites(stack: StartedStack, history: History, staleDoo
   const byType: Record<string, string[]> = {};
   for (const w of history.ofKind('write')) (byType[w.resourceType] ??= []).push(w.writeId);
   const sites: Record<string, PresentWrite[]> = {};
-  for (const [site, url] of [[oldSite, stack.linkUrl(staleDoor)], [newSite, stack.functionUrl('clinical-note')]] as const) {
+  for (const [site, url] of [[oldSite, stack.fhirUrl(staleDoor)], [newSite, stack.functionUrl('clinical-note')]] as const) {
     try {
       sites[site] = await readBack(url, byType);
     } catch (err) {

@@ -44,6 +44,11 @@ export function imageSteps(docker: Docker, opts: BuildImagesOptions = {}): Image
       : [{ title: `base image ${IMAGES.base} (debootstrap)`, run: (log: (l: string) => void) => ensureBaseImage(docker, opts, log) }]),
     { title: `Toxiproxy server ${TOOLS.toxiproxy} (go install)`, run: () => ensureToxiproxyBinary() },
     { title: 'EPJ service binary (go build)', run: () => buildGoBinary('fixtures/epj', 'epj') },
+    // the second "release": the same EPJ with a planted regression (fixtures/epj/regression.go), for release comparison
+    {
+      title: 'EPJ service binary with the planted regression (go build)',
+      run: () => buildGoBinary('fixtures/epj', 'epj', { into: 'regressed', ldflags: '-X main.plantedRegression=slow-reconnect' }),
+    },
     { title: 'epj-load, the vegeta load generator (go build)', run: () => buildEpjLoadBinary() },
     { title: 'reaper binary (go build)', run: () => buildGoBinary('docker/reaper', 'epj-chaos-reaper') },
     { title: 'integration engine binary (go build)', run: () => buildGoBinary('fixtures/integration-engine', 'integration-engine') },
@@ -71,6 +76,11 @@ export function imageSteps(docker: Docker, opts: BuildImagesOptions = {}): Image
       title: `image ${IMAGES.epj}`,
       run: (log) =>
         buildImage(docker, IMAGES.epj, [path.join(PROJECT_ROOT, 'docker/epj/Dockerfile'), path.join(BUILD_DIR, 'bin', 'epj')], { BASE: base }, opts, log),
+    },
+    {
+      title: `image ${IMAGES.epjRegressed}`,
+      run: (log) =>
+        buildImage(docker, IMAGES.epjRegressed, [path.join(PROJECT_ROOT, 'docker/epj/Dockerfile'), path.join(BUILD_DIR, 'bin', 'regressed', 'epj')], { BASE: base }, opts, log),
     },
     {
       title: `image ${IMAGES.integrationEngine}`,
@@ -163,9 +173,10 @@ async function ensureToxiproxyBinary(): Promise<string> {
  * integration engine (fixtures/integration-engine) and the reaper (docker/reaper), each standard library or pinned
  * modules only, so their images can be FROM the offline base or FROM scratch.
  */
-async function buildGoBinary(moduleDir: string, binary: string): Promise<string> {
+async function buildGoBinary(moduleDir: string, binary: string, variant: { into?: string; ldflags?: string } = {}): Promise<string> {
   await requireCommand('go', 'apt-get install -y golang (Go ≥ 1.22)');
-  await run('go', ['build', '-trimpath', '-ldflags=-s -w', '-o', path.join(BUILD_DIR, 'bin', binary), '.'], {
+  const out = path.join(BUILD_DIR, 'bin', ...(variant.into ? [variant.into] : []), binary);
+  await run('go', ['build', '-trimpath', `-ldflags=-s -w${variant.ldflags ? ` ${variant.ldflags}` : ''}`, '-o', out, '.'], {
     cwd: path.join(PROJECT_ROOT, moduleDir),
     env: { ...process.env, CGO_ENABLED: '0' },
   });

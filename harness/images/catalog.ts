@@ -32,6 +32,8 @@ export const IMAGES = {
   base: `epj-chaos/base:${TOOLS.debianSuite}`,
   postgres: `epj-chaos/postgres:${TOOLS.postgresMajor}`,
   epj: 'epj-chaos/epj:dev',
+  /** the same EPJ with a planted regression (a slow reconnect, fixtures/epj/regression.go): a second release to compare */
+  epjRegressed: 'epj-chaos/epj:regressed',
   /** the national endpoints the EPJ calls before it commits (fixtures/integration-engine) */
   integrationEngine: 'epj-chaos/integration-engine:dev',
   toxiproxy: `epj-chaos/toxiproxy:${TOOLS.toxiproxy.replace(/^v/, '')}`,

@@ -155,7 +155,7 @@ export async function startStalenessProbe(ctx: RunContext, opts: StalenessProbeO
     });
   }
   if (writeDoor && readers.some((r) => r.via === 'fhir')) {
-    const url = `${stack.linkUrl(writeDoor.link)}/Basic`;
+    const url = `${stack.fhirUrl(writeDoor.link)}/Basic`;
     const where = `${writeDoor.link} (${writeDoor.container})`;
     writers.push({
       channel: 'fhir',
@@ -201,7 +201,7 @@ export async function startStalenessProbe(ctx: RunContext, opts: StalenessProbeO
       const port = stack.linkPort(r.link);
       return () => readHeartbeat(port, series, sqlTimeouts).then((heartbeatAt) => record(r, { heartbeatAt }), (error: unknown) => record(r, { error }));
     }
-    const url = `${stack.linkUrl(r.link)}/${newestHeartbeatsQuery(series)}`;
+    const url = `${stack.fhirUrl(r.link)}/${newestHeartbeatsQuery(series)}`;
     return async () => {
       try {
         const res = await freshRequest(url, { headers: { accept: 'application/fhir+json' }, timeoutMs });

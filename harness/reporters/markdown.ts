@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { JournalFile } from './journal-schema.js';
-import { checkRows, describeRto, lostWriteRows, replicationModeOf, rtoRows, stackName, STATUS_WORD } from './report-data.js';
+import { checkRows, describeRto, lostWriteRows, replicationModeOf, rtoRows, stackName, stackOptions, STATUS_WORD } from './report-data.js';
 import { savedContainerLogs } from './container-logs.js';
 import type { Reporter } from './reporter.js';
 
@@ -34,6 +34,8 @@ export function renderMarkdown(journal: JournalFile, journalPath: string, contai
     `seed ${journal.seed ?? 'none'}`,
   ];
   lines.push(facts.join(' · '), '');
+  const options = stackOptions(journal);
+  if (options) lines.push(`Stack options: ${cell(options)}`, '');
   if (rows.length > 0) {
     lines.push('| Check | Verdict | Reason |', '| --- | --- | --- |');
     for (const r of rows) lines.push(`| ${cell(r.name)} | ${STATUS_WORD[r.status]} | ${cell(r.reason)} |`);

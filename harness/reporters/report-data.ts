@@ -90,6 +90,17 @@ export function lostWriteRows(journal: JournalFile): LostWriteRow[] {
   return rows;
 }
 
+/**
+ * The options the stack's definition was resolved with (`--set`, harness/stack/options.ts), as `name=value`, and
+ * where the definition came from; null when the journal's definition declared none.
+ */
+export function stackOptions(journal: JournalFile): string | null {
+  const t = (journal.definition as { template?: { bundled?: string; file?: string; options?: Record<string, unknown> } } | undefined)?.template;
+  if (!t?.options) return null;
+  const from = t.bundled ? `bundled ${t.bundled}` : t.file ? `file ${t.file}` : 'inline';
+  return `${Object.entries(t.options).map(([k, v]) => `${k}=${String(v)}`).join(', ')} (${from})`;
+}
+
 /** The stack's name as its definition says; null when the journal has no definition. */
 export function stackName(journal: JournalFile): string | null {
   const name = journal.definition?.name;

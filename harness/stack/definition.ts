@@ -70,6 +70,12 @@ export const containerSchema = z.strictObject({
     .array(z.strictObject({ container: name, condition: z.enum(['started', 'ready']).default('ready') }))
     .default([]),
   ready: readyCheckSchema.optional(),
+  /**
+   * `false`: `up` creates the container but does not start it, and its readiness is not awaited until something
+   * starts it — a standby application server that may only boot after its database is promoted (a runbook's
+   * `container` step starts it; its boot is measured failover work)
+   */
+  startAtUp: z.boolean().default(true),
 });
 export type ContainerSpec = z.infer<typeof containerSchema>;
 
@@ -88,6 +94,8 @@ export const linkSchema = z.strictObject({
   /** the site the traffic comes from; absent for clinicians and the harness */
   fromSite: name.optional(),
   publish: z.union([z.boolean(), port]).default(false),
+  /** the FHIR base path behind this link, when the server's base is not its root (HAPI FHIR: `/fhir`) */
+  basePath: z.string().regex(/^(\/[A-Za-z0-9._~-]+)+$/, 'a path like /fhir or /baseR4: segments, no trailing slash').optional(),
 });
 export type LinkSpec = z.infer<typeof linkSchema>;
 
@@ -99,6 +107,11 @@ export const stackDefinitionSchema = z.strictObject({
    * stack that one server of a kind serves, or a slower one, is driven at what it can take.
    */
   loadScale: z.number().positive().max(100).default(1),
+  /**
+   * How long the load runs before the steady-state gate starts judging (wall ms): a server that compiles its hot
+   * paths as it serves (a JVM) is slow on its first requests, which says nothing about the outage to come
+   */
+  warmUpMs: z.number().int().min(0).max(600_000).default(0),
   /** where a definition with options came from, and the values it was resolved with (harness/stack/options.ts) */
   template: templateOriginSchema.optional(),
   sites: z.array(z.strictObject({ id: name, name: z.string().min(1) })).min(1),
@@ -173,6 +186,7 @@ function crossCheck(def: StackDefinition): string[] {
     if (!sites.has(c.site)) problems.push(`container '${c.name}' is at site '${c.site}', which is not defined`);
     for (const d of c.dependsOn) {
       if (!containers.has(d.container)) problems.push(`container '${c.name}' depends on unknown container '${d.container}'`);
+      else if (!containers.get(d.container)!.startAtUp) problems.push(`container '${c.name}' depends on '${d.container}', which is not started at up (startAtUp: false)`);
       else if (d.condition === 'ready' && !containers.get(d.container)?.ready)
         problems.push(`container '${c.name}' waits for '${d.container}' to be ready, but '${d.container}' has no ready check`);
     }

@@ -63,7 +63,7 @@ export class StartedStack {
     const functions: Partial<Record<ClinicalFunction, string>> = {};
     for (const fn of CLINICAL_FUNCTIONS) {
       const link = this.definition.functions[fn]?.link;
-      if (link) functions[fn] = this.linkUrl(link);
+      if (link) functions[fn] = this.fhirUrl(link);
     }
     return { run: this.runId, stack: this.definition.name, toxiproxyApi: this.toxiproxyApi, functions, links: { ...this.hostPorts } };
   }
@@ -87,10 +87,16 @@ export class StartedStack {
     return `http://127.0.0.1:${this.linkPort(link)}`;
   }
 
+  /** The FHIR base URL behind a published link: its root, or its `basePath` (HAPI FHIR serves at /fhir). */
+  fhirUrl(link: string): string {
+    return `${this.linkUrl(link)}${this.definition.links.find((l) => l.name === link)?.basePath ?? ''}`;
+  }
+
+  /** The FHIR base URL a clinical function is served at. */
   functionUrl(fn: ClinicalFunction): string {
     const link = this.definition.functions[fn]?.link;
     if (!link) throw new HarnessError(`stack '${this.definition.name}' serves no '${fn}'`, 'no-such-function');
-    return this.linkUrl(link);
+    return this.fhirUrl(link);
   }
 
   /**
@@ -122,8 +128,11 @@ export class StartedStack {
    */
   async awaitHealthy(timeoutMs = 60_000, signal?: AbortSignal): Promise<number> {
     const t0 = Date.now();
+    // a container `up` does not start (startAtUp: false) counts once something started it
+    const lateStarters = this.definition.containers.filter((c) => !c.startAtUp);
+    const running = lateStarters.length > 0 ? new Set((await this.containers()).filter((c) => c.state === 'running').map((c) => c.name)) : new Set<string>();
     await Promise.all(
-      this.definition.containers.flatMap((c) => (c.ready ? [waitReady(c.name, c.ready, (l) => this.linkPort(l), { timeoutMs, signal })] : [])),
+      this.definition.containers.flatMap((c) => (c.ready && (c.startAtUp || running.has(c.name)) ? [waitReady(c.name, c.ready, (l) => this.linkPort(l), { timeoutMs, signal })] : [])),
     );
     return Date.now() - t0;
   }

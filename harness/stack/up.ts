@@ -250,12 +250,13 @@ class StackStarter {
       },
       NetworkingConfig: { EndpointsConfig: { [net]: { Aliases: [c.name] } } },
     });
-    await container.start();
+    // created, not started: a runbook starts it (a standby that may only boot after a promotion)
+    if (c.startAtUp) await container.start();
     return container.id;
   }
 
   private async awaitReady(c: ContainerSpec, id: string): Promise<void> {
-    if (!c.ready) return;
+    if (!c.ready || !c.startAtUp) return;
     await this.proxy; // every probe goes through a published link
     await waitReady(c.name, c.ready, (link) => this.port(link), { signal: this.opts.signal, alive: () => this.assertRunning(c.name, id) });
   }

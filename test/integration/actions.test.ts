@@ -11,6 +11,8 @@ import type { ActionEvent } from '../../harness/history/events.js';
 import { History } from '../../harness/history/history.js';
 import type { RunContext } from '../../harness/run-context.js';
 import { referenceStack } from '../../harness/stack/reference-stack.js';
+import { parseStackDefinition } from '../../harness/stack/definition.js';
+import { runbookAction } from '../../harness/runbooks/run-runbook.js';
 import type { StartedStack } from '../../harness/stack/started-stack.js';
 import { upStack } from '../../harness/stack/up.js';
 import { queryOnce } from '../../harness/stack/wait/for-postgres.js';
@@ -114,6 +116,21 @@ describe('operator actions: site A database hard-killed', function () {
       'start-lookup:started',
       'start-lookup:completed',
     ]);
+  });
+
+  it('a runbook step whose URL does not answer HTTP fails naming the step, and changes nothing', async () => {
+    // a vendor's runbook that calls an admin API where none answers: the database's admin link speaks PostgreSQL
+    const def = parseStackDefinition({
+      ...(referenceStack() as object),
+      runbooks: { 'vendor-switch': { steps: [{ name: 'ask the vendor API to switch', http: { method: 'POST', link: 'a-db-admin', path: '/api/switch', body: { to: 'b' } }, timeoutMs: 2000 }] } },
+    });
+    const vendorCtx: RunContext = { ...ctx, stack: Object.create(stack, { definition: { value: def } }) as StartedStack };
+    let error: unknown;
+    await runbookAction('vendor-switch').run(vendorCtx).catch((e: unknown) => (error = e));
+    expect(error).to.be.instanceOf(HarnessError);
+    expect((error as Error).message).to.match(/^runbook 'vendor-switch' step 1 'ask the vendor API to switch' failed: POST \/api\/switch on a-db-admin: /);
+    expect(actionEvents(history, 'vendor-switch').map((e) => e.stage)).to.deep.equal(['started', 'failed']);
+    expect(await recovering(stack, 'b-db-admin')).to.equal(true);
   });
 
   it('fails over to B after a-db is SIGKILLed: B accepts writes through the EPJ front door', async () => {

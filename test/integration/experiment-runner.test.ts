@@ -5,7 +5,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { PROJECT_ROOT } from '../../harness/images/catalog.js';
 import { pollUntil } from '../../harness/stack/wait/poll.js';
-import { availability, at, blackhole, lostWrites, referenceStack, runExperiment, type ExperimentSpec } from '../../harness/index.js';
+import { availability, at, blackhole, failover, lostWrites, referenceStack, runExperiment, type ExperimentSpec } from '../../harness/index.js';
 import { parseStackDefinition, type StackDefinitionInput } from '../../harness/stack/definition.js';
 import { runObjects, NOTHING } from '../support/docker-objects.js';
 
@@ -59,6 +59,31 @@ describe('experiment runner: every way a run can end', function () {
     expect(r.status).to.equal('aborted');
     expect(r.reason).to.match(/steady state did not hold before injecting, so nothing was injected: fail: read-only-lookup: 0\.00 % < 99\.00 %/);
     expect(r.history.ofKind('fault').filter((f) => f.stage === 'applied')).to.deep.equal([]);
+    expect(await runObjects(r.runId!)).to.deep.equal(NOTHING);
+  });
+
+  it('failed: a runbook step that fails is named, what was injected is healed, and nothing is left behind', async () => {
+    // the failover runbook of the definition, with a statement PostgreSQL does not know where it promotes
+    const broken = referenceStack() as StackDefinitionInput & { runbooks: Record<string, { steps: { name: string; sql?: { query: string } }[] }> };
+    const promote = broken.runbooks.failover!.steps.findIndex((st) => st.sql?.query.includes('pg_promote'));
+    broken.runbooks.failover!.steps[promote]!.sql!.query = 'SELECT pg_promote_now() AS ok';
+    const r = await runExperiment('runner: a runbook step that fails', quick({
+      stack: broken,
+      timeline: [
+        at('0').phase('baseline'),
+        at('1 min').phase('wan cut').inject('wan', blackhole({ crossSite: true })),
+        at('2 min').phase('failover').act(failover()),
+        at('4 min').end(),
+      ],
+    }));
+    expect(r.status).to.equal('failed');
+    const step = broken.runbooks.failover!.steps[promote]!.name;
+    expect(r.reason).to.contain(`runbook 'failover' step ${promote + 1} '${step}' failed: SQL through link '`).and.to.match(/pg_promote_now\(\) does not exist/);
+    const action = r.history.ofKind('action').find((a) => a.stage === 'failed')!;
+    expect(action.detail).to.contain(`step ${promote + 1} '${step}'`).and.to.contain('done before failing: ');
+    const faults = r.history.ofKind('fault');
+    const applied = faults.find((f) => f.stage === 'applied')!;
+    expect(faults.some((f) => f.stage === 'healed' && f.id === applied.id), 'the WAN cut healed').to.equal(true);
     expect(await runObjects(r.runId!)).to.deep.equal(NOTHING);
   });
 

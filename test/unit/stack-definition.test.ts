@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { InvalidInputError } from '../../harness/errors.js';
 import { parseStackDefinition } from '../../harness/stack/definition.js';
 import { referenceStack } from '../../harness/stack/reference-stack.js';
+import { StartedStack } from '../../harness/stack/started-stack.js';
 
 describe('stack definition', () => {
   it('accepts the reference stack for every replication mode', () => {
@@ -76,5 +77,43 @@ describe('stack definition', () => {
     expect(() => parseStackDefinition({ ...(referenceStack() as object), links: [{ name: 'x', kind: 'front-door', listenPort: 1, upstream: { container: 'a-db', port: 1 }, publish: 70000 }] })).to.throw(/links\.0\.publish/);
     // an option's value is refused before it reaches the field it sets
     expect(() => referenceStack({ epjPort: 70000 })).to.throw(/option epjPort=70000: a port from 1 to 65535/);
+  });
+});
+
+describe('stack definition: a FHIR base path, and a container started later', () => {
+  const vendor = (extra: { containers?: unknown[]; links?: unknown[] } = {}) => ({
+    name: 'acme',
+    sites: [{ id: 'a', name: 'A' }],
+    containers: [
+      { name: 'db', site: 'a', role: 'db-primary', image: 'x' },
+      { name: 'fhir', site: 'a', role: 'epj', image: 'x', ready: { kind: 'http', link: 'fhir-admin', path: '/fhir/metadata' } },
+      { name: 'fhir-standby', site: 'a', role: 'epj-standby', image: 'x', startAtUp: false },
+      ...(extra.containers ?? []),
+    ],
+    links: [
+      { name: 'front', kind: 'front-door', listenPort: 8080, upstream: { container: 'fhir', port: 8080 }, publish: true, basePath: '/fhir' },
+      { name: 'fhir-admin', kind: 'admin', listenPort: 6001, upstream: { container: 'fhir', port: 8080 }, publish: true },
+      ...(extra.links ?? []),
+    ],
+    functions: { 'clinical-note': { link: 'front' } },
+  });
+
+  it('serves each function at its link’s base path; readiness paths stay relative to the link’s root', () => {
+    const def = parseStackDefinition(vendor());
+    const stack = new StartedStack(undefined as never, 'unit1234', def, { front: 18080, 'fhir-admin': 16001 }, 18474);
+    expect(stack.functionUrl('clinical-note')).to.equal('http://127.0.0.1:18080/fhir');
+    expect(stack.endpoints.functions['clinical-note']).to.equal('http://127.0.0.1:18080/fhir');
+    expect(stack.linkUrl('front')).to.equal('http://127.0.0.1:18080');
+    expect(stack.fhirUrl('fhir-admin')).to.equal('http://127.0.0.1:16001');
+    expect(def.containers.map((c) => c.startAtUp)).to.deep.equal([true, true, false]);
+  });
+
+  it('refuses a base path that is not one, and a dependency on a container started later', () => {
+    expect(() => parseStackDefinition(vendor({ links: [{ name: 'other', kind: 'front-door', listenPort: 8081, upstream: { container: 'fhir', port: 8080 }, basePath: 'fhir/' }] }))).to.throw(
+      /links\.2\.basePath: a path like \/fhir/,
+    );
+    expect(() => parseStackDefinition(vendor({ containers: [{ name: 'worker', site: 'a', role: 'x', image: 'x', dependsOn: [{ container: 'fhir-standby', condition: 'started' }] }] }))).to.throw(
+      /container 'worker' depends on 'fhir-standby', which is not started at up \(startAtUp: false\)/,
+    );
   });
 });

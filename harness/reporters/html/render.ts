@@ -5,6 +5,7 @@ import type { JournalFile } from '../journal-schema.js';
 import { CHART_SCRIPT } from './charts.js';
 import { esc, jsonForScript } from './escape.js';
 import { buildReportData, humanDuration, type ReportData } from './report-data.js';
+import { stackOptions } from '../report-data.js';
 import { PAGE_CSS } from './style.js';
 
 const require = createRequire(import.meta.url);
@@ -58,7 +59,8 @@ function stackSection(journal: JournalFile, replication: string | null, logs: Re
   const tools = [`harness ${esc(p.harness.name)} ${esc(p.harness.version ?? '?')}${p.harness.commit ? ` @ <code>${esc(p.harness.commit.sha.slice(0, 10))}</code>${p.harness.commit.dirty ? ' (dirty)' : ''}` : ''}`, `node ${esc(p.tools.node)}`];
   if (p.tools.docker) tools.push(`docker ${esc(p.tools.docker.version ?? '?')}`);
   for (const [k, v] of Object.entries(p.tools.pinned ?? {})) tools.push(`${esc(k)} ${esc(v)}`);
-  return `<p><b>Stack</b> ${esc(def.name ?? '')}: sites ${sites}. Replication: <b>${esc(replication ?? 'unknown')}</b>.</p>${containers}
+  const options = stackOptions(journal);
+  return `<p><b>Stack</b> ${esc(def.name ?? '')}: sites ${sites}. Replication: <b>${esc(replication ?? 'unknown')}</b>.${options ? ` Options: <code>${esc(options)}</code>.` : ''}</p>${containers}
 <details><summary>Links (${(def.links ?? []).length})</summary>${links}</details>
 <p class="small">Versions: ${tools.join(' · ')}. Host: ${esc(p.host.os)} ${esc(p.host.kernel)} ${esc(p.host.arch)}, ${p.host.cpus} CPUs.${p.problems.length ? ` Not collected: ${p.problems.map(esc).join('; ')}.` : ''}</p>`;
 }

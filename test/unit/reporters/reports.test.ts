@@ -152,6 +152,8 @@ describe('reporters: junit.xml, summary.md, console, report, clean --reports', (
     const md = await readFile(file!, 'utf8');
     expect(md).to.contain('## Site A power cut');
     expect(md).to.contain('**Status:** failed');
+    // the options the stack was resolved with (--set), and where its definition came from
+    expect(md).to.match(/^Stack options: replication=remote_apply, integrations=site-a, .*loadScale=1 \(bundled reference\)$/m);
     for (const v of VERDICTS) expect(md).to.match(new RegExp(`^\\| ${v.checker} \\| (PASS|FAIL|UNKNOWN) \\|`, 'm'));
     expect(md).to.contain('| staleness measured | UNKNOWN | unknown: no probe answered during the fault |');
     // the pipe in the reason is escaped, so the table keeps three columns

@@ -1,0 +1,77 @@
+/**
+ * Benchmark: how much a release comparison's measures move from run to run, and whether the planted regression
+ * stands out of that noise. The drill of test/integration/release-compare.test.ts (the primary database restarts
+ * under load) runs N times on the current EPJ (epj-chaos/epj:dev) and N times on the candidate with the planted
+ * regression (epj-chaos/epj:regressed, fixtures/epj/regression.go). Prints, from the journals alone:
+ *   - the same release against itself (first half of the current runs against the second): what `compare` calls
+ *     worse there is noise that got past the spreads and floors (goal: nothing);
+ *   - current against candidate: what got worse (goal: the RTOs, by seconds);
+ *   - each measure's spread over the current runs, the noisiest first;
+ *   - the wall time.
+ * Asserts nothing.   node dist/bench/release-noise.js        BENCH_RUNS=6 node dist/bench/release-noise.js
+ */
+import { mkdtemp, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { compareSides, regressions } from '../harness/compare/compare.js';
+import { measuresOf } from '../harness/compare/measures.js';
+import { sampleOf } from '../harness/compare/noise.js';
+import { IMAGES } from '../harness/images/catalog.js';
+import { at, fault, referenceStack, rto, runExperiment } from '../harness/index.js';
+import { readJournal } from '../harness/reporters/journal-schema.js';
+import type { Side } from '../harness/compare/inputs.js';
+
+const RUNS = Math.max(2, Number(process.env.BENCH_RUNS ?? 4));
+const TITLE = 'release drill: the primary database restarts under load';
+const root = await mkdtemp(path.join(tmpdir(), 'epj-chaos-release-noise-'));
+const started = Date.now();
+
+async function runs(side: string, image: string): Promise<Side['runs']> {
+  const dir = path.join(root, side);
+  for (let i = 1; i <= RUNS; i++) {
+    const r = await runExperiment(TITLE, {
+      stack: referenceStack({ epjImage: image }),
+      timeScale: 60,
+      load: { patients: 100 },
+      steadyState: { functions: 'all', atLeast: 0.99, for: '30 s' },
+      timeline: [
+        at('0').phase('baseline'),
+        at('1 min').phase('database restarted').inject('restart', fault('container-restart', { target: { role: 'db-primary' } })),
+        at('4 min').end(),
+      ],
+      checks: { 'every function back within 10 minutes of the restart': rto({ fault: 'restart' }).within('10 min') },
+    }, { reportDir: dir });
+    console.log(`${side} run ${i}/${RUNS}: ${r.status}${r.reason ? ` (${r.reason})` : ''}`);
+  }
+  const files = (await readdir(dir, { recursive: true })).map(String).filter((f) => f.endsWith('journal.json'));
+  return Promise.all(files.map(async (f) => ({ file: path.join(dir, f), journal: await readJournal(path.join(dir, f)) })));
+}
+
+const side = (runs: Side['runs'], target: string): Side => ({ target, runs });
+const current = await runs('current', IMAGES.epj);
+const candidate = await runs('candidate', IMAGES.epjRegressed);
+const half = Math.floor(current.length / 2);
+
+const show = (what: string, rows: ReturnType<typeof regressions>) => {
+  console.log(`\n${what}: ${rows.length === 0 ? 'nothing worse' : `${rows.length} worse`}`);
+  for (const r of rows) console.log(`  ${r.kind.padEnd(12)} ${r.measure}: ${r.a} → ${r.b} (${r.delta})`);
+};
+show(`the current release against itself (${half} runs against ${current.length - half})`, regressions(compareSides(side(current.slice(0, half), 'current 1'), side(current.slice(half), 'current 2'))));
+show(`current (${current.length} runs) against the candidate with the planted regression (${candidate.length})`, regressions(compareSides(side(current, 'current'), side(candidate, 'candidate'))));
+
+// each measure's spread over the current runs, relative to its median where that means something
+const byKey = new Map<string, { label: string; unit: string; values: number[] }>();
+for (const { journal } of current) {
+  for (const m of measuresOf(journal)) {
+    const e = byKey.get(m.key) ?? { label: m.label, unit: m.kind, values: [] };
+    e.values.push(m.value);
+    byKey.set(m.key, e);
+  }
+}
+const spreads = [...byKey.values()]
+  .filter((e) => e.values.length === current.length && e.values.every(Number.isFinite))
+  .map((e) => ({ ...e, s: sampleOf(e.values) }))
+  .sort((x, y) => y.s.spread / (Math.abs(y.s.median) || 1) - x.s.spread / (Math.abs(x.s.median) || 1));
+console.log(`\nspread over the ${current.length} current runs (max − min; the noisiest first):`);
+for (const e of spreads.slice(0, 15)) console.log(`  ${e.label.padEnd(60)} median ${e.s.median.toFixed(3)} spread ${e.s.spread.toFixed(3)} (${e.unit})`);
+console.log(`\n${current.length + candidate.length} runs in ${((Date.now() - started) / 1000).toFixed(0)} s; journals in ${root}`);

@@ -1,0 +1,56 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { compareTargets, regressions } from '../../harness/compare/compare.js';
+import { IMAGES } from '../../harness/images/catalog.js';
+import { at, fault, referenceStack, rto, runExperiment, type ExperimentSpec } from '../../harness/index.js';
+import { NOTHING, runObjects } from '../support/docker-objects.js';
+
+/**
+ * Two releases of the reference EPJ, chosen by the stack option `epjImage`: the default build, and the same code
+ * with a planted regression (fixtures/epj/regression.go: after losing its database it waits 5 s before trying
+ * again). A database restart under load, once on each: `compare` must find the regressed release worse, naming the
+ * RTO checks' measures and their deltas — from the two journals alone.
+ */
+describe('release comparison: a release with a planted regression compares as worse', function () {
+  this.timeout(300_000);
+  const TITLE = 'release drill: the primary database restarts under load';
+  const drill = (epjImage: string): ExperimentSpec => ({
+    stack: referenceStack({ epjImage }),
+    timeScale: 60,
+    load: { patients: 100 },
+    steadyState: { functions: 'all', atLeast: 0.99, for: '30 s' },
+    timeline: [
+      at('0').phase('baseline'),
+      at('1 min').phase('database restarted').inject('restart', fault('container-restart', { target: { role: 'db-primary' } })),
+      at('4 min').end(),
+    ],
+    checks: { 'every function back within 10 minutes of the restart': rto({ fault: 'restart' }).within('10 min') },
+  });
+  let dir = '';
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'epj-chaos-releases-'));
+  });
+  after(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('names the functions whose recovery got slower, and by how much', async () => {
+    const current = await runExperiment(TITLE, drill(IMAGES.epj), { reportDir: path.join(dir, 'current') });
+    const candidate = await runExperiment(TITLE, drill(IMAGES.epjRegressed), { reportDir: path.join(dir, 'candidate') });
+    for (const r of [current, candidate]) {
+      expect(r.status, r.reason).to.equal('completed');
+      expect(await runObjects(r.runId!)).to.deep.equal(NOTHING);
+    }
+    const c = await compareTargets(path.join(dir, 'current'), path.join(dir, 'candidate'));
+    expect(c.experiments.map((e) => e.experiment)).to.deep.equal([TITLE]);
+    // the journals say which EPJ image each run had: the comparison is of two releases, not of two machines' moods
+    const worse = regressions(c).filter((r) => r.kind === 'rto');
+    const slower = worse.map((r) => r.measure);
+    console.log(`      worse: ${worse.map((r) => `${r.measure} ${r.a} → ${r.b} (${r.delta})`).join('; ')}`);
+    // every function the EPJ serves from its database waits out the regressed build's back-off
+    for (const fn of ['journal-lookup', 'clinical-note']) expect(slower.some((m) => m.includes(`RTO ${fn} `)), `${fn} in ${slower.join(', ')}`).to.equal(true);
+    for (const r of worse) expect(r.delta).to.match(/^\+\d/);
+  });
+});
