@@ -6,7 +6,7 @@ import path from 'node:path';
 import type Docker from 'dockerode';
 import { HarnessError } from '../errors.js';
 import { dockerStatus } from '../docker/client.js';
-import { IMAGES, PROJECT_ROOT, TOOLS } from './catalog.js';
+import { IMAGES, PROJECT_ROOT, TOOLS, VENDOR_IMAGES } from './catalog.js';
 import { buildEpjLoadBinary } from '../workload/build-epj-load.js';
 
 /**
@@ -98,6 +98,30 @@ export function imageSteps(docker: Docker, opts: BuildImagesOptions = {}): Image
       title: `image ${IMAGES.reaper}`,
       run: (log) =>
         buildImage(docker, IMAGES.reaper, [path.join(PROJECT_ROOT, 'docker/reaper/Dockerfile'), path.join(BUILD_DIR, 'bin', 'epj-chaos-reaper')], {}, opts, log),
+    },
+  ];
+}
+
+/**
+ * The HAPI FHIR vendor-example stack's image (fixtures/stacks/hapi.json): the project's Spring Boot application
+ * around HAPI's JPA server, packaged by Maven (its libraries from Maven Central; a no-op when nothing changed),
+ * then FROM the same base with Debian's JRE.
+ */
+export function hapiImageSteps(docker: Docker, opts: BuildImagesOptions = {}): ImageStep[] {
+  const app = path.join(PROJECT_ROOT, 'fixtures', 'hapi');
+  const jar = path.join(app, 'target', 'epj-chaos-hapi.jar');
+  return [
+    {
+      title: 'HAPI FHIR application (mvn package)',
+      run: async (log) => {
+        await requireCommand('mvn', 'apt-get install -y maven openjdk-17-jdk-headless');
+        await run('mvn', ['-q', '-B', 'package', '-DskipTests'], { cwd: app, log });
+        return 'built';
+      },
+    },
+    {
+      title: `image ${VENDOR_IMAGES.hapi}`,
+      run: (log) => buildImage(docker, VENDOR_IMAGES.hapi, [path.join(PROJECT_ROOT, 'docker/hapi/Dockerfile'), jar], { BASE: opts.base ?? IMAGES.base }, opts, log),
     },
   ];
 }

@@ -28,6 +28,15 @@ export const TOOLS: PinnedTools = (
   JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { epjChaos: { tools: PinnedTools } }
 ).epjChaos.tools;
 
+/**
+ * Images of the vendor-example stacks (fixtures/stacks/), built only on request (`images build --hapi`,
+ * `npm run test:vendor`): not part of the reference stack, so neither `doctor` nor a run's provenance asks for them.
+ */
+export const VENDOR_IMAGES = {
+  /** HAPI FHIR's JPA server in the project's Spring Boot application (fixtures/hapi, docker/hapi) */
+  hapi: 'epj-chaos/hapi:dev',
+} as const;
+
 export const IMAGES = {
   base: `epj-chaos/base:${TOOLS.debianSuite}`,
   postgres: `epj-chaos/postgres:${TOOLS.postgresMajor}`,
