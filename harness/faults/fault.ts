@@ -1,5 +1,6 @@
 import type { FaultEvent } from '../history/events.js';
 import type { RunContext } from '../run-context.js';
+import type { WorkKind } from '../history/clock.js';
 
 export type FaultState = 'new' | 'active' | 'healed' | 'failed';
 
@@ -40,6 +41,13 @@ export abstract class Fault {
   protected plannedApplyAt?: number;
   /** true for a fault whose `apply` waits in scenario time and marks its measured work itself (harness/history/clock.ts) */
   protected readonly marksOwnWork: boolean = false;
+  /**
+   * What applying it does to the stack, for the scenario clock (harness/history/clock.ts): `break` (default: the
+   * stack settles into the fault), or `restore` for a fault that ends in a start (a restart): what follows it is
+   * the stack coming back, measured until it has — a back-off that answers 503 for seconds is recovery, not the
+   * fault's steady state.
+   */
+  protected readonly applyWork: WorkKind = 'break';
   /** set by apply when the effect took hold before apply's own bookkeeping finished (e.g. kills done, network next) */
   protected effectAt?: number;
   /** set by apply when the effect is certain only later than apply's answer says (a kill: when the engine recorded the death) */
@@ -80,7 +88,7 @@ export abstract class Fault {
     try {
       // applying is the stack's work, at 1:1 on the scenario clock; a fault with scripted waits inside its apply
       // (site power's UPS draining) marks its own work instead
-      const detail = this.marksOwnWork ? await this.apply(ctx) : await ctx.history.clock.measure(() => this.apply(ctx), 'break');
+      const detail = this.marksOwnWork ? await this.apply(ctx) : await ctx.history.clock.measure(() => this.apply(ctx), this.applyWork);
       this.appliedAt = this.effectAt ?? Date.now();
       // a fault that says when it acted (a kill, a UPS drained long after the inject began) took hold from then
       const applied = { from: this.effectAt ?? Math.min(askedAt, this.appliedAt), certainFrom: Math.max(this.appliedAt, this.certainAt ?? this.appliedAt) };

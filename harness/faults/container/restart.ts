@@ -4,6 +4,8 @@ import type { ContainerSelector } from '../targets.js';
 /** Restart: stop (graceful, then kill) and start again — a reboot. */
 export class ContainerRestart extends ContainerFault {
   readonly kind = 'container-restart';
+  // a reboot ends with the container started: what follows is recovery, measured 1:1 until the stack has settled
+  protected override readonly applyWork = 'restore' as const;
   private startedBefore = new Map<string, string>();
 
   constructor(
