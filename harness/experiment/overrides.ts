@@ -1,7 +1,8 @@
 import { InvalidInputError } from '../errors.js';
 import { parseReporterList } from '../reporters/registry.js';
 import { REPLICATION_MODES, type ReplicationMode } from '../stack/reference-stack.js';
-import { readJsonFile, resolveDefinition, withSettings } from '../stack/load-definition.js';
+import { explicitSettings, readJsonFile, resolveDefinition, withSettings } from '../stack/load-definition.js';
+import { declaredOptions } from '../stack/options.js';
 import type { StackDefinitionInput } from '../stack/definition.js';
 import { attachableStack } from './stack-source.js';
 import { allowHostCommandsFrom } from '../runbooks/host-commands.js';
@@ -142,7 +143,11 @@ export async function stackWithOverrides(stack: StackDefinitionInput, o: Experim
   if (o.stackFile) {
     // named on the command line (`--stack`, passed on as EPJ_CHAOS_STACK): its runbooks' host commands may run
     allowHostCommandsFrom(o.stackFile);
-    return resolveDefinition(await readJsonFile(o.stackFile, 'stack definition'), settings, { file: o.stackFile });
+    const source = await readJsonFile(o.stackFile, 'stack definition');
+    // what the experiment asked of its own stack (remote_apply, …) holds on this one too, where it has that option
+    const declared = declaredOptions(source) ?? {};
+    const carried = Object.fromEntries(Object.entries(await explicitSettings(stack)).filter(([name]) => declared[name] !== undefined));
+    return resolveDefinition(source, { ...carried, ...settings }, { file: o.stackFile });
   }
   return withSettings(stack, settings);
 }

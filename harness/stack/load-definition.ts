@@ -4,7 +4,7 @@ import path from 'node:path';
 import { InvalidInputError } from '../errors.js';
 import { PROJECT_ROOT } from '../images/catalog.js';
 import { parseStackDefinition, type StackDefinition, type StackDefinitionInput } from './definition.js';
-import { applyOptions, declaredOptions, optionValues, type OptionSettings, type TemplateOrigin } from './options.js';
+import { applyOptions, declaredOptions, optionValues, type OptionSettings, type OptionValue, type TemplateOrigin } from './options.js';
 
 /**
  * Every definition — the bundled reference stack and a vendor's file — is read the same way: JSON, its declared
@@ -63,6 +63,19 @@ export async function withSettings(stack: StackDefinitionInput, settings: Option
   const { options, ...from } = origin;
   const source = from.bundled !== undefined ? bundledDefinitionSource(from.bundled) : await readJsonFile(from.file!, 'stack definition');
   return resolveDefinition(source, { ...options, ...settings }, from);
+}
+
+/**
+ * The options an experiment's stack set to other than their defaults (`referenceStack({ replication:
+ * 'remote_apply' })`), read from where it came from: what `run --stack FILE` carries over to the other stack, where
+ * that declares the same option — the remote_apply drill stays a remote_apply drill on a vendor's stack.
+ */
+export async function explicitSettings(stack: StackDefinitionInput): Promise<Record<string, OptionValue>> {
+  const origin = stack.template;
+  if (!origin) return {};
+  const source = origin.bundled !== undefined ? bundledDefinitionSource(origin.bundled) : origin.file ? await readJsonFile(origin.file, 'stack definition') : undefined;
+  const declared = declaredOptions(source) ?? {};
+  return Object.fromEntries(Object.entries(origin.options).filter(([name, value]) => declared[name] !== undefined && declared[name]!.default !== value));
 }
 
 /**

@@ -9,6 +9,7 @@ import { bundledDefinitionSource, loadDefinition, resolveDefinition, withSetting
 import { declaredOptions, parseSetFlags } from '../../harness/stack/options.js';
 import { INTEGRATION_PLACEMENTS, REPLICATION_MODES, referenceStack } from '../../harness/stack/reference-stack.js';
 import { atStackScale, defaultProfile } from '../../harness/workload/profile.js';
+import { stackWithOverrides } from '../../harness/experiment/overrides.js';
 
 /** A small vendor stack that declares options: one site, a database and an EPJ behind a front door. */
 function vendorTemplate(extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -173,6 +174,26 @@ describe('the reference stack as a definition file (fixtures/stacks/reference.js
       let refused = '';
       await loadDefinition(file, { replication: 'on' }).catch((err: Error) => (refused = err.message));
       expect(refused).to.contain("stack 'acme' has no option 'replication'");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('run --stack carries what the experiment set to the other stack where it has that option; --set wins', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'epj-chaos-options-'));
+    try {
+      const file = path.join(dir, 'acme.json');
+      const template = vendorTemplate();
+      (template.options as Record<string, unknown>).replication = { type: 'enum', values: ['async', 'remote_apply'], default: 'async' };
+      await writeFile(file, JSON.stringify(template));
+      // the failover drill's remote_apply variant: its replication holds; integrations (not declared) and the
+      // reference's default load scale (not set by the experiment) do not travel
+      const experiments = referenceStack({ replication: 'remote_apply', integrations: 'each-site' });
+      const def = parseStackDefinition(await stackWithOverrides(experiments, { stackFile: file }));
+      expect(def.template!.options).to.include({ replication: 'remote_apply', loadScale: 0.5 });
+      expect(def.template!.options).to.not.have.property('integrations');
+      const set = parseStackDefinition(await stackWithOverrides(experiments, { stackFile: file, settings: { replication: 'async' } }));
+      expect(set.template!.options.replication).to.equal('async');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
