@@ -277,7 +277,8 @@ export function rtoVerdict(history: History, opts: RtoVerdictOptions = {}): Verd
     const maxScenario = forFunction(opts.maxRtoScenarioMs, r.fn);
     const details = { ...r, maxRtoMs: maxWall ?? null, maxRtoScenarioMs: maxScenario ?? null };
     if (r.status === 'no-data') return { checker, status: 'unknown', summary: r.summary, details };
-    const judgedUntil = r.recoveredAt !== null ? r.recoveredAt + r.holdMs : (opts.until ?? Number.MAX_SAFE_INTEGER);
+    // not recovered: judged to the end of what was recorded (not to the end of time, which a summary would print)
+    const judgedUntil = r.recoveredAt !== null ? r.recoveredAt + r.holdMs : (opts.until ?? history.all().reduce((end, e) => Math.max(end, e.t), r.appliedAt));
     // A recovery is decided between the outage's last failure and the end of the hold: missing equipment or a
     // saturated host before that last failure cannot move it (a failure came after), so only that stretch is judged.
     // An RTO of 0 or no recovery is decided by the whole window.
