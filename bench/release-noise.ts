@@ -17,30 +17,20 @@ import { compareSides, regressions } from '../harness/compare/compare.js';
 import { measuresOf } from '../harness/compare/measures.js';
 import { sampleOf } from '../harness/compare/noise.js';
 import { IMAGES } from '../harness/images/catalog.js';
-import { at, fault, referenceStack, rto, runExperiment } from '../harness/index.js';
+import { runExperiment } from '../harness/index.js';
+import { releaseDrill, RELEASE_DRILL_TITLE } from '../test/support/release-drill.js';
 import { readJournal } from '../harness/reporters/journal-schema.js';
 import type { Side } from '../harness/compare/inputs.js';
 
 const RUNS = Math.max(2, Number(process.env.BENCH_RUNS ?? 4));
-const TITLE = 'release drill: the primary database restarts under load';
+const TITLE = RELEASE_DRILL_TITLE;
 const root = await mkdtemp(path.join(tmpdir(), 'epj-chaos-release-noise-'));
 const started = Date.now();
 
 async function runs(side: string, image: string): Promise<Side['runs']> {
   const dir = path.join(root, side);
   for (let i = 1; i <= RUNS; i++) {
-    const r = await runExperiment(TITLE, {
-      stack: referenceStack({ epjImage: image }),
-      timeScale: 60,
-      load: { patients: 100 },
-      steadyState: { functions: 'all', atLeast: 0.99, for: '30 s' },
-      timeline: [
-        at('0').phase('baseline'),
-        at('1 min').phase('database restarted').inject('restart', fault('container-restart', { target: { role: 'db-primary' } })),
-        at('4 min').end(),
-      ],
-      checks: { 'every function back within 10 minutes of the restart': rto({ fault: 'restart' }).within('10 min') },
-    }, { reportDir: dir });
+    const r = await runExperiment(TITLE, releaseDrill(image), { reportDir: dir });
     console.log(`${side} run ${i}/${RUNS}: ${r.status}${r.reason ? ` (${r.reason})` : ''}`);
   }
   const files = (await readdir(dir, { recursive: true })).map(String).filter((f) => f.endsWith('journal.json'));

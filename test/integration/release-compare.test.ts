@@ -4,7 +4,8 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { compareTargets, regressions } from '../../harness/compare/compare.js';
 import { IMAGES } from '../../harness/images/catalog.js';
-import { at, fault, referenceStack, rto, runExperiment, type ExperimentSpec } from '../../harness/index.js';
+import { runExperiment } from '../../harness/index.js';
+import { releaseDrill, RELEASE_DRILL_TITLE } from '../support/release-drill.js';
 import { NOTHING, runObjects } from '../support/docker-objects.js';
 
 /**
@@ -15,19 +16,8 @@ import { NOTHING, runObjects } from '../support/docker-objects.js';
  */
 describe('release comparison: a release with a planted regression compares as worse', function () {
   this.timeout(300_000);
-  const TITLE = 'release drill: the primary database restarts under load';
-  const drill = (epjImage: string): ExperimentSpec => ({
-    stack: referenceStack({ epjImage }),
-    timeScale: 60,
-    load: { patients: 100 },
-    steadyState: { functions: 'all', atLeast: 0.99, for: '30 s' },
-    timeline: [
-      at('0').phase('baseline'),
-      at('1 min').phase('database restarted').inject('restart', fault('container-restart', { target: { role: 'db-primary' } })),
-      at('4 min').end(),
-    ],
-    checks: { 'every function back within 10 minutes of the restart': rto({ fault: 'restart' }).within('10 min') },
-  });
+  const TITLE = RELEASE_DRILL_TITLE;
+  const drill = releaseDrill;
   let dir = '';
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'epj-chaos-releases-'));
