@@ -22,7 +22,8 @@ export interface OperatorAction {
   run(ctx: RunContext): Promise<void>;
 }
 
-type NewEffect = ActionEffect extends infer E ? (E extends ActionEffect ? Omit<E, 'at' | 'notBefore'> : never) : never;
+/** An effect as a step states it; the proof stamps when it was seen. */
+export type NewEffect = ActionEffect extends infer E ? (E extends ActionEffect ? Omit<E, 'at' | 'notBefore'> : never) : never;
 
 /** Collects the observed effects of an action, each stamped with the instant it was seen. */
 export class Proof {

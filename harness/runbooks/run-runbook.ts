@@ -1,11 +1,9 @@
-import type { z } from 'zod';
-import { operatorAction, type OperatorAction, type Proof } from '../actions/action.js';
+import { operatorAction, type NewEffect, type OperatorAction, type Proof } from '../actions/action.js';
 import { AbortedError, describeError, HarnessError, InvalidInputError } from '../errors.js';
-import type { ActionEffect } from '../history/events.js';
 import type { RunContext } from '../run-context.js';
 import type { StackDefinition } from '../stack/definition.js';
 import { pollUntil } from '../stack/wait/poll.js';
-import { stepKind, type repointStepSchema, type RunbookStep } from './schema.js';
+import { stepKind, type RunbookStep } from './schema.js';
 import { runContainerStep } from './steps/container.js';
 import { runExecStep } from './steps/exec.js';
 import { runHostStep } from './steps/host.js';
@@ -130,14 +128,9 @@ function runStep(step: RunbookStep, s: StepContext): Promise<StepOutcome> {
   }
 }
 
-type NewEffect = ActionEffect extends infer E ? (E extends ActionEffect ? Omit<E, 'at' | 'notBefore'> : never) : never;
-
 /** What checkers reason about: a promotion the step says it proved, and every repoint. */
 function effectOf(step: RunbookStep): NewEffect | undefined {
   if (step.effect?.promoted) return { kind: 'promoted', container: step.effect.promoted };
-  if (step.repoint) {
-    const r: z.infer<typeof repointStepSchema> = step.repoint;
-    return { kind: 'repointed', link: r.link, container: r.to.container, port: r.to.port };
-  }
+  if (step.repoint) return { kind: 'repointed', link: step.repoint.link, container: step.repoint.to.container, port: step.repoint.to.port };
   return undefined;
 }
