@@ -23,6 +23,8 @@ export interface Floor {
 export const FLOORS = {
   /** RTO per function and fault, each part (scripted, measured) and the wall RTO when there is no split */
   rto: { worse: 'higher', relative: 0.2, absolute: 500, unit: 'ms', words: 'at least 20 % and 0.5 s longer' },
+  /** an operator action's duration (a failover, a switchover, an upgrade step's runbook), started → completed */
+  actionDuration: { worse: 'higher', relative: 0.2, absolute: 500, unit: 'ms', words: 'at least 20 % and 0.5 s longer' },
   /** per function, over the whole run (latency.byFunction) */
   latencyP99: { worse: 'higher', relative: 0.2, absolute: 20, unit: 'ms', words: 'at least 20 % and 20 ms higher' },
   /** per function; a p50 moves less than a p99, so its absolute part is smaller */

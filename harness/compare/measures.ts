@@ -126,6 +126,26 @@ function latencyMeasures(journal: JournalFile): MeasureValue[] {
   return out;
 }
 
+/**
+ * How long each operator action took, started → completed (wall ms: an action is measured work, 1:1), from the
+ * `action` events; one that failed or never completed counts as infinitely long. Keyed by the action's id in the
+ * timeline (`failover#1`: the action's name and its place among actions of that name), the same in every run.
+ */
+function actionMeasures(journal: JournalFile): MeasureValue[] {
+  const started = new Map<string, number>();
+  const out: MeasureValue[] = [];
+  for (const e of journal.events as unknown as { kind: string; id: string; action: string; stage: string; t: number }[]) {
+    if (e.kind !== 'action') continue;
+    if (e.stage === 'started') started.set(e.id, e.t);
+    const from = started.get(e.id);
+    if ((e.stage === 'completed' || e.stage === 'failed') && from !== undefined) {
+      const n = e.id.slice(e.action.length + 1);
+      out.push({ key: `action|${e.id}`, kind: 'actionDuration', label: `duration of ${e.action}${n === '1' ? '' : ` #${n}`}`, value: e.stage === 'completed' ? e.t - from : Infinity });
+    }
+  }
+  return out;
+}
+
 /** The lost writes counted by the lost-writes check (report-data's lostWriteRows); absent when no such check ran. */
 function lostWriteMeasures(journal: JournalFile): MeasureValue[] {
   const nodes = (v: JournalVerdict): JournalVerdict[] => [v, ...(v.children ?? []).flatMap(nodes)];
@@ -133,10 +153,10 @@ function lostWriteMeasures(journal: JournalFile): MeasureValue[] {
   return checked ? [{ key: 'lost-writes', kind: 'lostWrites', label: 'lost writes', value: lostWriteRows(journal).length }] : [];
 }
 
-/** Every measure of a journal, in a fixed order (RTO, availability, latency, staleness, lost writes); a key once. */
+/** Every measure of a journal, in a fixed order (RTO, actions, availability, latency, staleness, lost writes); a key once. */
 export function measuresOf(journal: JournalFile): MeasureValue[] {
   const history = journalHistory(journal);
-  const all = [...rtoMeasures(journal), ...availabilityMeasures(history), ...latencyMeasures(journal), ...stalenessMeasures(history), ...lostWriteMeasures(journal)];
+  const all = [...rtoMeasures(journal), ...actionMeasures(journal), ...availabilityMeasures(history), ...latencyMeasures(journal), ...stalenessMeasures(history), ...lostWriteMeasures(journal)];
   const keys = new Set<string>();
   return all.filter((m) => !keys.has(m.key) && keys.add(m.key));
 }

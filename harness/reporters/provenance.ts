@@ -11,7 +11,7 @@ export type { Provenance } from './journal-schema.js';
 
 export interface ProvenanceOptions {
   /** the stack definition the run used: its containers' images are inspected (with the harness's Toxiproxy and reaper) */
-  definition?: { containers: readonly { image: string }[] };
+  definition?: { containers: readonly { image: string }[]; runbooks?: Record<string, { steps: readonly { upgrade?: { image: string } }[] }> };
   /** images to inspect instead (default: the definition's, else every image of the project's catalog) */
   images?: readonly string[];
   /** an engine connection to use; null: do not ask Docker (images and the engine version stay null) */
@@ -72,10 +72,16 @@ export async function collectProvenance(opts: ProvenanceOptions = {}): Promise<P
   };
 }
 
-/** The images a run of `definition` used: its containers' and the harness's own equipment every run starts. */
+/**
+ * The images a run of `definition` used: its containers', those its runbooks upgrade containers to (a release
+ * drill's candidate), and the harness's own equipment every run starts.
+ */
 export function imagesOf(opts: Pick<ProvenanceOptions, 'definition' | 'images'>): string[] {
   if (opts.images) return [...new Set(opts.images)];
-  if (opts.definition) return [...new Set([...opts.definition.containers.map((c) => c.image), IMAGES.toxiproxy, IMAGES.reaper])];
+  if (opts.definition) {
+    const upgrades = Object.values(opts.definition.runbooks ?? {}).flatMap((r) => r.steps.flatMap((s) => (s.upgrade ? [s.upgrade.image] : [])));
+    return [...new Set([...opts.definition.containers.map((c) => c.image), ...upgrades, IMAGES.toxiproxy, IMAGES.reaper])];
+  }
   return [...new Set(Object.values(IMAGES))];
 }
 

@@ -5,6 +5,7 @@ import type { StackDefinition } from '../stack/definition.js';
 import { pollUntil } from '../stack/wait/poll.js';
 import { stepKind, type RunbookStep } from './schema.js';
 import { runContainerStep } from './steps/container.js';
+import { runUpgradeStep } from './steps/upgrade.js';
 import { runExecStep } from './steps/exec.js';
 import { runHostStep } from './steps/host.js';
 import { runHttpStep } from './steps/http.js';
@@ -121,6 +122,8 @@ function runStep(step: RunbookStep, s: StepContext): Promise<StepOutcome> {
       return runContainerStep(step.container!, s);
     case 'oneOff':
       return runOneOffStep(step.oneOff!, s);
+    case 'upgrade':
+      return runUpgradeStep(step.upgrade!, s);
     case 'ready':
       return runReadyStep(step.ready!, s);
     case 'proveWrite':

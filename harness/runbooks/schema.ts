@@ -83,6 +83,19 @@ export const oneOffStepSchema = z.strictObject({
   env: z.record(z.string(), z.string()).default({}),
 });
 
+/**
+ * Replaces a container by one from another image (a release), the same in every other way, running if it was: a
+ * rolling upgrade's unit. The image is usually an option (`"${candidateEpjImage}"`), so one definition runs both
+ * releases.
+ */
+export const upgradeStepSchema = z.strictObject({
+  container: containerName,
+  image: z.string().min(1),
+  /** environment entries that differ on the new container (a server that must boot fenced) */
+  env: z.record(z.string(), z.string()).default({}),
+  stopTimeoutSeconds: z.number().int().min(0).default(30),
+});
+
 /** Waits until a container's ready check from the definition passes. */
 export const readyStepSchema = z.strictObject({ container: containerName });
 
@@ -104,7 +117,7 @@ const common = {
   record: z.boolean().default(false),
 };
 
-export const STEP_KINDS = ['sql', 'http', 'exec', 'host', 'repoint', 'container', 'oneOff', 'ready', 'proveWrite'] as const;
+export const STEP_KINDS = ['sql', 'http', 'exec', 'host', 'repoint', 'container', 'oneOff', 'upgrade', 'ready', 'proveWrite'] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 
 export const runbookStepSchema = z
@@ -117,6 +130,7 @@ export const runbookStepSchema = z
     repoint: repointStepSchema.optional(),
     container: containerStepSchema.optional(),
     oneOff: oneOffStepSchema.optional(),
+    upgrade: upgradeStepSchema.optional(),
     ready: readyStepSchema.optional(),
     proveWrite: proveWriteStepSchema.optional(),
   })

@@ -212,7 +212,7 @@ function crossCheck(def: StackDefinition): string[] {
         if (!links.has(step.repoint.link)) problems.push(`${at} repoints link '${step.repoint.link}', which is not defined`);
         container(step.repoint.to.container);
       }
-      for (const ref of [step.exec?.container, step.container?.name, step.oneOff?.container, step.effect?.promoted]) if (ref) container(ref);
+      for (const ref of [step.exec?.container, step.container?.name, step.oneOff?.container, step.upgrade?.container, step.effect?.promoted]) if (ref) container(ref);
       if (step.ready) {
         container(step.ready.container);
         if (containers.has(step.ready.container) && !containers.get(step.ready.container)!.ready) problems.push(`${at} waits for '${step.ready.container}' to be ready, but it has no ready check`);

@@ -15,6 +15,7 @@ import { checkRunId, newRunId, objectName, siteNetwork, TOXIPROXY, wanNetwork } 
 import { assertPortFree } from './ports.js';
 import { StartedStack, DEFINITION_LABEL, TOXIPROXY_API_PORT } from './started-stack.js';
 import { waitReady } from './readiness.js';
+import { containerCreateOptions } from './container-options.js';
 import { httpAnswers } from './wait/for-http.js';
 import { pollUntil } from './wait/poll.js';
 
@@ -235,21 +236,7 @@ class StackStarter {
     );
     this.checkAbort('stack up');
     const { docker, run } = this;
-    const net = this.networks.get(c.site)!;
-    const container = await docker.createContainer({
-      name: objectName(run, c.name),
-      Image: c.image,
-      Hostname: c.name,
-      Env: Object.entries(c.env).map(([k, v]) => `${k}=${v}`),
-      ...(c.command ? { Cmd: c.command } : {}),
-      Labels: { ...this.labels, [LABEL.site]: c.site, [LABEL.role]: c.role, [LABEL.component]: c.name },
-      HostConfig: {
-        NetworkMode: net,
-        Mounts: c.volumes.map((v) => ({ Type: 'volume' as const, Source: objectName(run, v.name), Target: v.path })),
-        RestartPolicy: { Name: 'no' },
-      },
-      NetworkingConfig: { EndpointsConfig: { [net]: { Aliases: [c.name] } } },
-    });
+    const container = await docker.createContainer(containerCreateOptions(run, c, this.networks.get(c.site)!, this.labels));
     // created, not started: a runbook starts it (a standby that may only boot after a promotion)
     if (c.startAtUp) await container.start();
     return container.id;

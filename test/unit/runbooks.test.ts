@@ -268,7 +268,7 @@ describe('runbooks in a stack definition: checked before anything starts', () =>
     ['a write proof through a function nobody serves', [step('x', { proveWrite: { function: 'admission' } })], "proves writes through 'admission', which no front door serves"],
     ['a variable no earlier step captures', [step('x', { sql: { link: 'db-admin', query: "SELECT '{{pos.lsn}}'" } }), step('y', { sql: { link: 'db-admin', query: 'SELECT 1' }, capture: 'pos' })], "step 1 'x' uses {{pos…}}, which no earlier step captures"],
     ['a step of two kinds', [step('x', { sql: { link: 'db-admin', query: 'SELECT 1' }, http: { link: 'app-admin', path: '/' } })], 'a step does exactly one of'],
-    ['a step of no kind', [step('x', {})], 'a step does exactly one of sql, http, exec, host, repoint, container, oneOff, ready, proveWrite'],
+    ['a step of no kind', [step('x', {})], 'a step does exactly one of sql, http, exec, host, repoint, container, oneOff, upgrade, ready, proveWrite'],
     ['a misspelt field', [step('x', { http: { link: 'app-admin', path: '/', metod: 'POST' } })], 'runbooks.failover.steps.0.http.metod: unknown field'],
   ] as const) {
     it(`names ${what}`, () => {
@@ -276,9 +276,9 @@ describe('runbooks in a stack definition: checked before anything starts', () =>
     });
   }
 
-  it('the reference stack’s runbooks hold: failover, failback, start-lookup, stop-lookup, fence', () => {
+  it('the reference stack’s runbooks hold: failover, failback, start-lookup, stop-lookup, fence, and the release drill’s upgrade-site-b, switchover, upgrade-site-a', () => {
     const def = parseStackDefinition(referenceStack());
-    expect(Object.keys(def.runbooks)).to.deep.equal(['failover', 'failback', 'start-lookup', 'stop-lookup', 'fence']);
+    expect(Object.keys(def.runbooks)).to.deep.equal(['failover', 'failback', 'start-lookup', 'stop-lookup', 'fence', 'upgrade-site-b', 'switchover', 'upgrade-site-a']);
     expect(def.runbooks['stop-lookup']!.kind).to.equal('break');
     // a failover must work with site A dark: apart from fencing (which may fail), no step needs a part of site A
     // (the front door is the harness's, repointed to B before it is asked anything)

@@ -32,6 +32,8 @@ interface RunSpec {
   replication?: 'async' | 'remote_apply';
   lookupCheck?: 'pass' | 'fail';
   harnessSha?: string;
+  /** how long the failover (an operator action) took, ms */
+  failoverMs?: number;
 }
 
 function history(spec: RunSpec, faultId: string): History {
@@ -41,6 +43,7 @@ function history(spec: RunSpec, faultId: string): History {
   // a fault id carries a process-wide sequence number, different in every run: the step names it across runs
   events.push({ kind: 'fault', id: faultId, fault: 'site-power', stage: 'scheduled', step: 'power', target: 'site-a', t: at(10) });
   events.push({ kind: 'fault', id: faultId, fault: 'site-power', stage: 'applied', target: 'site-a', t: at(10) });
+  for (const [stage, t] of [['scheduled', at(12)], ['started', at(12)], ['completed', at(12) + (spec.failoverMs ?? 1200)]] as const) events.push({ kind: 'action', id: 'failover#1', action: 'failover', stage, t });
   for (let s = 0; s < 30; s++) {
     const successes = s >= 10 && s < 20 ? (spec.faultSuccesses ?? 100) : 100;
     const hist = new MergeableHistogram();
@@ -112,7 +115,7 @@ describe('compare: two releases from their journals alone', () => {
     expect(e.noise).to.contain('single runs: no noise estimate');
     expect(e.caveats).to.deep.equal([]);
     const measures = e.rows.map((r) => r.measure);
-    for (const m of ['check “lookups stay up”', 'RTO journal-lookup after site-power (step power): measured part', 'RTO journal-lookup after site-power (step power): scripted part', 'availability journal-lookup in fault', 'latency p99 journal-lookup', 'latency p50 journal-lookup', 'peak staleness b-db (sql)', 'lost writes']) {
+    for (const m of ['check “lookups stay up”', 'RTO journal-lookup after site-power (step power): measured part', 'RTO journal-lookup after site-power (step power): scripted part', 'availability journal-lookup in fault', 'latency p99 journal-lookup', 'latency p50 journal-lookup', 'peak staleness b-db (sql)', 'lost writes', 'duration of failover']) {
       expect(measures, m).to.include(m);
     }
     expect(row(c, 'RTO journal-lookup after site-power (step power): measured part')!.judgement).to.equal('within noise');
@@ -139,7 +142,7 @@ describe('compare: two releases from their journals alone', () => {
 
   it('a planted regression (longer RTO, lower availability, a failed check) is worse, naming the check and the delta', async () => {
     const a = await journal(path.join(root, 'A'), 'a1');
-    const b = await journal(path.join(root, 'B'), 'b1', { rtoMeasuredMs: 9000, faultSuccesses: 80, lookupCheck: 'fail' });
+    const b = await journal(path.join(root, 'B'), 'b1', { rtoMeasuredMs: 9000, faultSuccesses: 80, lookupCheck: 'fail', failoverMs: 4000 });
     const c = await compareTargets(a, b);
     const worse = regressions(c);
     const names = worse.map((r) => r.measure);
@@ -151,6 +154,8 @@ describe('compare: two releases from their journals alone', () => {
     const avail = worse.find((r) => r.measure === 'availability journal-lookup in fault')!;
     expect(avail.delta).to.equal('−20.00 pp');
     expect(names).to.include('availability journal-lookup over the whole run');
+    // a failover that got slower is named by its action, with the delta
+    expect(worse.find((r) => r.measure === 'duration of failover')!.delta).to.equal('+2.8 s (+233 %)');
     // the scripted part and the latency did not move
     expect(row(c, 'RTO journal-lookup after site-power (step power): scripted part')!.judgement).to.equal('within noise');
     expect(row(c, 'latency p99 journal-lookup')!.judgement).to.equal('within noise');
