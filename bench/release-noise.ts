@@ -10,6 +10,7 @@
  *   - the wall time.
  * BENCH_DRILL=upgrade runs the library's rolling-upgrade release drill (experiments/release-drill.experiment.ts)
  * instead, with each release as its candidate.
+ * BENCH_JOURNALS=<the journals directory an earlier run printed> judges those journals again, running nothing.
  * Asserts nothing.   node dist/bench/release-noise.js        BENCH_RUNS=6 BENCH_DRILL=upgrade node dist/bench/release-noise.js
  */
 import { mkdtemp, readdir } from 'node:fs/promises';
@@ -47,13 +48,15 @@ async function drillOn(image: string): Promise<{ title: string; spec: Experiment
   return { title: upgrade.title, spec: { ...upgrade.spec, stack: await withSettings(upgrade.spec.stack, { candidateEpjImage: image }) } };
 }
 
-const root = await mkdtemp(path.join(tmpdir(), 'epj-chaos-release-noise-'));
+/** BENCH_JOURNALS=<dir of an earlier run>: judge its journals again (after a change to compare) without running */
+const REUSE = process.env.BENCH_JOURNALS;
+const root = REUSE ?? (await mkdtemp(path.join(tmpdir(), 'epj-chaos-release-noise-')));
 const started = Date.now();
 
 async function runs(side: string, image: string): Promise<Side['runs']> {
   const dir = path.join(root, side);
   const { title, spec } = await drillOn(image);
-  for (let i = 1; i <= RUNS; i++) {
+  for (let i = 1; i <= (REUSE ? 0 : RUNS); i++) {
     const r = await runExperiment(title, spec, { reportDir: dir });
     console.log(`${side} run ${i}/${RUNS}: ${r.status}${r.reason ? ` (${r.reason})` : ''}`);
   }

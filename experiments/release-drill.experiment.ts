@@ -20,10 +20,11 @@ experiment('Release drill: a rolling upgrade to the candidate release under load
     at('3 min').phase('switching over to B').act(runbook('switchover')),
     // the switchover is measured work: this comes a scenario minute after it, once B has served steadily
     at('4 min').phase('on site B'),
-    at('5 min').phase('upgrading site A').act(runbook('upgrade-site-a')),
-    at('7 min').phase('switching back to A').act(failback()),
-    at('8 min').phase('back on site A'),
-    at('10 min').end(),
+    at('6 min').phase('upgrading site A').act(runbook('upgrade-site-a')),
+    at('8 min').phase('switching back to A').act(failback()),
+    // the failback is measured work too: a scenario minute after it, A has served steadily
+    at('9 min').phase('back on site A'),
+    at('11 min').end(),
   ],
   checks: {
     'site A serves while site B is upgraded': availability(EPJ_FUNCTIONS).in('upgrading site B').atLeast(0.99),

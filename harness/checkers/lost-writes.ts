@@ -216,7 +216,11 @@ export function lostWritesVerdict(source: History | readonly WriteEvent[], prese
 
 /**
  * The acknowledged writes in [failureAt − lagMs, failureAt] (one per write id, first acknowledgement): what the
- * replication gap at the instant of failure predicts an asynchronous replica may miss.
+ * replication gap at the instant of failure predicts an asynchronous replica may miss. The upper edge is judged by
+ * when a write was sent, not when its acknowledgement was seen: a server that committed it just before it died
+ * may be heard a little later by a busy client (measured here: 90 ms after the kill, with both cores busy), and
+ * that write is still one the gap explains. The lower edge is its acknowledgement: acknowledged longer ago than
+ * the gap, it should have been replicated.
  */
 export function expectedLossWindow(source: History | readonly WriteEvent[], failureAt: number, lagMs: number): WriteEvent[] {
   const seen = new Set<string>();
@@ -224,7 +228,7 @@ export function expectedLossWindow(source: History | readonly WriteEvent[], fail
   for (const w of [...writeEventsOf(source)].sort((a, b) => a.t - b.t)) {
     if (w.outcome !== 'acknowledged' || seen.has(w.writeId)) continue;
     seen.add(w.writeId);
-    if (w.t >= failureAt - lagMs && w.t <= failureAt) inWindow.push(w);
+    if (w.t >= failureAt - lagMs && (w.start ?? w.t) <= failureAt) inWindow.push(w);
   }
   return inWindow;
 }

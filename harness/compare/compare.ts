@@ -2,10 +2,11 @@ import { InvalidInputError } from '../errors.js';
 import type { JournalFile, JournalVerdict } from '../reporters/journal-schema.js';
 import { replicationModeOf, STATUS_WORD } from '../reporters/report-data.js';
 import { provenanceCaveats, statusCaveats } from './caveats.js';
+import { beyondCountingNoise, type Counts } from './counting-noise.js';
 import { FLOORS, type FloorName, type MeasureUnit } from './floors.js';
 import { formatDelta, formatSample } from './format.js';
 import { byExperiment, loadSide, type Side } from './inputs.js';
-import { checksOf, measuresOf, type CheckValue, type MeasureKind } from './measures.js';
+import { checksOf, measuresOf, type CheckValue, type MeasureKind, type MeasureValue } from './measures.js';
 import { lostWritesJudgement } from './lost-writes.js';
 import { judge, sampleOf, type Judgement } from './noise.js';
 
@@ -114,9 +115,23 @@ function measureRowsOf(a: readonly JournalFile[], b: readonly JournalFile[]): Re
     const sb = sampleOf(xb.map((m) => m.value));
     const unit = UNIT[kind];
     const lw = kind === 'lostWrites' ? lostWritesJudgement(sa, sb, b.map(replicationModeOf)) : null;
-    const judgement = lw ? lw.judgement : judge(sa, sb, FLOORS[kind as FloorName]);
-    return { kind, measure: label, a: formatSample(sa, unit), b: formatSample(sb, unit), delta: formatDelta(sa, sb, unit), judgement, ...(lw ? { note: lw.note } : {}) };
+    let judgement = lw ? lw.judgement : judge(sa, sb, FLOORS[kind as FloorName]);
+    let note = lw?.note;
+    // an availability's difference must also be beyond its counting noise: each side's failures of its attempts
+    const ca = pooled(xa);
+    const cb = pooled(xb);
+    if ((judgement === 'worse' || judgement === 'better') && ca && cb && !beyondCountingNoise(ca, cb, judgement)) {
+      judgement = 'within noise';
+      note = `within counting noise: ${ca.failures} of ${ca.attempts} attempts failed against ${cb.failures} of ${cb.attempts}`;
+    }
+    return { kind, measure: label, a: formatSample(sa, unit), b: formatSample(sb, unit), delta: formatDelta(sa, sb, unit), judgement, ...(note ? { note } : {}) };
   });
+}
+
+/** A side's attempts and failures of a measure, summed over its runs; undefined for a measure without counts. */
+function pooled(values: readonly MeasureValue[]): Counts | undefined {
+  if (!values.every((v) => v.counts)) return undefined;
+  return values.reduce((t, v) => ({ failures: t.failures + v.counts!.failures, attempts: t.attempts + v.counts!.attempts }), { failures: 0, attempts: 0 });
 }
 
 function noiseWords(na: number, nb: number): string {

@@ -19,6 +19,8 @@ export interface MeasureValue {
   label: string;
   /** ms, a ratio 0..1 or a count; +Infinity for an RTO that never came (the function did not recover) */
   value: number;
+  /** an availability's attempts and failures, for its counting noise (harness/compare/counting-noise.ts) */
+  counts?: { failures: number; attempts: number };
 }
 
 export interface CheckValue {
@@ -98,14 +100,16 @@ function availabilityMeasures(history: History): MeasureValue[] {
     seen.set(p.name, n);
     const where = n === 1 ? `in ${p.name}` : `in ${p.name} #${n}`;
     for (const f of p.functions) {
-      if (f.availability !== null) out.push({ key: `availability|${f.fn}|${where}`, kind: 'availability', label: `availability ${f.fn} ${where}`, value: f.availability });
+      if (f.availability !== null) out.push({ key: `availability|${f.fn}|${where}`, kind: 'availability', label: `availability ${f.fn} ${where}`, value: f.availability, counts: countsOf(f) });
     }
   }
   for (const f of report.wholeRun) {
-    if (f.availability !== null) out.push({ key: `availability|${f.fn}|run`, kind: 'availability', label: `availability ${f.fn} over the whole run`, value: f.availability });
+    if (f.availability !== null) out.push({ key: `availability|${f.fn}|run`, kind: 'availability', label: `availability ${f.fn} over the whole run`, value: f.availability, counts: countsOf(f) });
   }
   return out;
 }
+
+const countsOf = (f: { attempts: number; successes: number }) => ({ failures: f.attempts - f.successes, attempts: f.attempts });
 
 /** The peak staleness of each reader over the whole run (the staleness checker's stalenessByPhase), wall ms. */
 function stalenessMeasures(history: History): MeasureValue[] {

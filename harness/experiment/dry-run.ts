@@ -10,6 +10,7 @@ import { clientsNobodyToldDoor, k6ScriptOf } from './run.js';
 import { planTimeline } from './timeline.js';
 import { missingRunbooks } from '../runbooks/run-runbook.js';
 import { InvalidInputError } from '../errors.js';
+import { checkCredentials } from '../fhir/link-credentials.js';
 
 /**
  * The plan of an experiment, in words, with nothing started (`epj-chaos run --dry-run`): the stack, the timeline on
@@ -20,6 +21,7 @@ export async function describePlan(e: DeclaredExperiment, overrides: ExperimentO
   // a k6 load's script and k6 itself, found before anything starts
   const k6Script = spec.load?.k6 ? await k6ScriptOf(spec.load.k6.script, file) : undefined;
   const def = parseStackDefinition(await stackWithOverrides(spec.stack, overrides));
+  checkCredentials(def);
   const scale = overrides.timeScale ?? spec.timeScale;
   const plan = planTimeline(spec.timeline);
   Timeline.plan(plan.steps);
@@ -33,6 +35,7 @@ export async function describePlan(e: DeclaredExperiment, overrides: ExperimentO
     ...(def.loadScale !== 1 ? [`  load scale: ${def.loadScale}× the experiment's profile`] : []),
     ...(def.warmUpMs > 0 ? [`  warm-up: the load runs ${(def.warmUpMs / 1000).toFixed(1)} s before the steady state is judged`] : []),
     ...runbookLines(def),
+    ...authLines(def),
     ...def.sites.map((s) => `  site ${s.id} (${s.name}): ${def.containers.filter((c) => c.site === s.id).map((c) => `${c.name} [${c.role}]`).join(', ')}`),
     `time scale: ${scale}× (one scenario minute = ${(60 / scale).toFixed(3)} s of wall time)`,
     `steady state before injecting: ${spec.steadyState?.functions ?? 'all'} ≥ ${((spec.steadyState?.atLeast ?? 0.99) * 100).toFixed(2)} % for ${spec.steadyState?.for ?? '1 min'}`,
@@ -62,6 +65,21 @@ export async function describePlan(e: DeclaredExperiment, overrides: ExperimentO
   if (spec.abortWhen?.length) lines.push(`abort when: ${spec.abortWhen.map((a) => a.description).join('; ')}`);
   lines.push('checks:', ...Object.entries(spec.checks).map(([name, c]) => `  ${name}: ${c.expectation}`));
   return lines;
+}
+
+/** How the harness authenticates to each link that has `auth`: names and paths, never a token. */
+function authLines(def: StackDefinition): string[] {
+  return def.links.flatMap((l) => {
+    if (!l.auth) return [];
+    const { bearerTokenEnv, tls } = l.auth;
+    const how = [
+      ...(tls ? [`https${tls.servername ? ` (server name ${tls.servername})` : ''}`] : []),
+      ...(bearerTokenEnv ? [`bearer token from $${bearerTokenEnv}`] : []),
+      ...(tls?.ca ? [`CA ${tls.ca}`] : []),
+      ...(tls?.cert ? [`client certificate ${tls.cert}`] : []),
+    ];
+    return [`  link ${l.name}: ${how.join(', ')}`];
+  });
 }
 
 /**

@@ -34,6 +34,7 @@ import type { SiteReadBack } from '../checkers/split-brain.js';
 import type { PresentWrite } from '../checkers/lost-writes.js';
 import { InvalidInputError } from '../errors.js';
 import { readBack } from '../workload/readback.js';
+import { checkCredentials } from '../fhir/link-credentials.js';
 import { missingRunbooks } from '../runbooks/run-runbook.js';
 import { seedPatients } from '../workload/seed.js';
 import { functionsOf, RECORDED_AFTER_MS, type AbortCondition, type Check, type FunctionChoice } from './checks.js';
@@ -116,6 +117,8 @@ export async function runExperiment(title: string, given: ExperimentSpec, opts: 
   const plan = planTimeline(spec.timeline);
   const timeline = Timeline.plan(plan.steps);
   const definition = parseStackDefinition(spec.stack);
+  // a bearer token not set, a certificate that cannot be read: found now, not once the stack is up
+  checkCredentials(definition);
   const missing = missingRunbooks(plan.steps.map((s) => s.action), definition);
   if (missing.length > 0) throw new InvalidInputError(missing.join('; '), 'add the runbook to the stack definition (docs/stack-definitions.md), or run on a stack that has it');
   const clock = new Clock(spec.timeScale);
@@ -185,7 +188,7 @@ export async function runExperiment(title: string, given: ExperimentSpec, opts: 
     log(`stack ${definition.name} ${acquired.attached ? 'attached' : 'up'} (run ${stack.runId})`);
     // image ids, tool versions, commit and host, gathered while Docker is at hand (never throws)
     provenance = collectProvenance({ definition: stack.definition, docker: stack.docker });
-    const patients = await seedPatients(stack.functionUrl('clinical-note'), { patients: spec.load?.patients ?? 500, seed });
+    const patients = await seedPatients(stack.functionEndpoint('clinical-note'), { patients: spec.load?.patients ?? 500, seed });
     // scenario time 0 is the timeline's start; the history begins with the load that precedes it
     result.history = history = new History(new Clock(spec.timeScale));
     const progressMode = overrides.progress ?? 'off';
@@ -204,7 +207,7 @@ export async function runExperiment(title: string, given: ExperimentSpec, opts: 
     };
     const onAttempt = (a: LoadAttempt) => settle.observe(a.fn, a.start, a.ok, a.cause);
     const mainLoad = k6Script
-      ? runK6Load({ stack, history, script: k6Script, endpoints: stack.endpoints.functions, patients, durationMs: 0, signal: stopLoad.signal, onAttempt, ...(k6!.rates ? { rates: k6!.rates } : {}), ...(k6!.functionTag ? { functionTag: k6!.functionTag } : {}) })
+      ? runK6Load({ stack, history, script: k6Script, endpoints: stack.functionEndpoints(), patients, durationMs: 0, signal: stopLoad.signal, onAttempt, ...(k6!.rates ? { rates: k6!.rates } : {}), ...(k6!.functionTag ? { functionTag: k6!.functionTag } : {}) })
       : runLoad({ stack, history, patients, profile, durationMs: 0, seed, signal: stopLoad.signal, onAttempt });
     // the clients nobody told: writes straight to the primary's EPJ, through a door no failover repoints
     const staleLoad = staleDoor
@@ -213,7 +216,7 @@ export async function runExperiment(title: string, given: ExperimentSpec, opts: 
           history,
           patients,
           profile: scaleProfile(onlyFunctions(profile, WRITE_FUNCTIONS), staleShare),
-          endpoints: Object.fromEntries(WRITE_FUNCTIONS.map((fn) => [fn, stack!.fhirUrl(staleDoor.name)])),
+          endpoints: Object.fromEntries(WRITE_FUNCTIONS.map((fn) => [fn, stack!.fhirEndpoint(staleDoor.name)])),
           durationMs: 0,
           seed: seed + 1,
           selfWatch: false,
@@ -400,9 +403,9 @@ async function readBackBothSites(stack: StartedStack, history: History, staleDoo
   const byType: Record<string, string[]> = {};
   for (const w of history.ofKind('write')) (byType[w.resourceType] ??= []).push(w.writeId);
   const sites: Record<string, PresentWrite[]> = {};
-  for (const [site, url] of [[oldSite, stack.fhirUrl(staleDoor)], [newSite, stack.functionUrl('clinical-note')]] as const) {
+  for (const [site, endpoint] of [[oldSite, stack.fhirEndpoint(staleDoor)], [newSite, stack.functionEndpoint('clinical-note')]] as const) {
     try {
-      sites[site] = await readBack(url, byType);
+      sites[site] = await readBack(endpoint, byType);
     } catch (err) {
       history.record({ kind: 'note', message: `read-back at site ${site} failed: ${describeError(err)}` });
     }
@@ -415,7 +418,7 @@ async function readBackAcknowledged(stack: StartedStack, history: History) {
   const byType: Record<string, string[]> = {};
   for (const w of history.ofKind('write')) (byType[w.resourceType] ??= []).push(w.writeId);
   if (Object.keys(byType).length === 0) return [];
-  return readBack(stack.functionUrl('clinical-note'), byType);
+  return readBack(stack.functionEndpoint('clinical-note'), byType);
 }
 
 export function leafSummaries(v: Verdict): string {

@@ -1,3 +1,4 @@
+import { FhirEndpoint } from './endpoint.js';
 import { matchEntries } from './search-paging.js';
 import { writtenIdentity } from './written-identity.js';
 
@@ -33,13 +34,22 @@ function diagnostics(outcome: unknown): string {
 }
 
 export class FhirClient {
+  readonly endpoint: FhirEndpoint;
+
   constructor(
-    readonly baseUrl: string,
+    /** a stack's endpoint (StartedStack.functionEndpoint: its URL, token and TLS), or a base URL without auth */
+    endpoint: string | FhirEndpoint,
     private readonly timeoutMs = 5000,
-  ) {}
+  ) {
+    this.endpoint = FhirEndpoint.of(endpoint, 'FHIR client');
+  }
+
+  get baseUrl(): string {
+    return this.endpoint.url;
+  }
 
   async request<T = Resource>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<FhirResponse<T>> {
-    const res = await fetch(`${this.baseUrl}/${path.replace(/^\//, '')}`, {
+    const res = await this.endpoint.fetch(`/${path.replace(/^\//, '')}`, {
       method,
       headers: {
         accept: 'application/fhir+json',

@@ -5,12 +5,17 @@
  * removes it within seconds (harness/docker/reaper-sidecar.ts), and `epj-chaos clean` reaps what is left.
  */
 
+import { setMaxListeners } from 'node:events';
+
 type Cleanup = { name: string; run: () => Promise<void> };
 
 const cleanups: Cleanup[] = [];
 let installed = false;
 let exiting = false;
 const interrupted = new AbortController();
+// every run of the process listens to it (the library's experiments, `--repeat`, a benchmark's runs): many
+// listeners are its purpose, not a leak
+setMaxListeners(0, interrupted.signal);
 
 /** Aborted the moment SIGINT/SIGTERM arrives, before the cleanups run: long waits (up, timelines) stop on it. */
 export function exitSignal(): AbortSignal {

@@ -15,6 +15,7 @@ import type { Provenance } from '../reporters/journal-schema.js';
 import { startStalenessProbe, type StalenessProbe } from '../probes/staleness.js';
 import type { RunContext } from '../run-context.js';
 import { CLINICAL_FUNCTIONS, parseStackDefinition, type ClinicalFunction, type StackDefinition, type StackDefinitionInput } from '../stack/definition.js';
+import { checkCredentials } from '../fhir/link-credentials.js';
 import type { StartedStack } from '../stack/started-stack.js';
 import { upStack } from '../stack/up.js';
 import { sleep } from '../stack/wait/poll.js';
@@ -98,6 +99,7 @@ interface Session {
 
 export async function runMatrix(opts: MatrixOptions): Promise<MatrixRun> {
   const definition = parseStackDefinition(opts.stack);
+  checkCredentials(definition); // before the first stack comes up
   const baselineMs = opts.baselineMs ?? 2000;
   const faultMs = opts.faultMs ?? 5000;
   const recoveryCapMs = opts.recoveryCapMs ?? 15_000;
@@ -120,7 +122,7 @@ export async function runMatrix(opts: MatrixOptions): Promise<MatrixRun> {
     runIds.push(stack.runId);
     log(`stack ${definition.name} up (run ${stack.runId})`);
     provenance ??= collectProvenance({ definition, docker: stack.docker });
-    const patients = await seedPatients(stack.functionUrl(functions.find((fn) => fn !== 'read-only-lookup') ?? functions[0]!), { patients: opts.patients ?? 300 });
+    const patients = await seedPatients(stack.functionEndpoint(functions.find((fn) => fn !== 'read-only-lookup') ?? functions[0]!), { patients: opts.patients ?? 300 });
     const ctx: RunContext = { stack, history, signal };
     // back means 2 s of successes from every function (the experiments' clock waits 5 s: it reports a duration)
     const settle = new SettleWatch({ capMs: recoveryCapMs, stableMs: { break: 1000, restore: 2000 } });
@@ -153,7 +155,7 @@ export async function runMatrix(opts: MatrixOptions): Promise<MatrixRun> {
         const writes = history.ofKind('write').filter((w) => w.t >= from);
         const byType: Record<string, string[]> = {};
         for (const w of writes) (byType[w.resourceType] ??= []).push(w.writeId);
-        const present = Object.keys(byType).length > 0 ? await readBack(s.stack.functionUrl('clinical-note'), byType) : [];
+        const present = Object.keys(byType).length > 0 ? await readBack(s.stack.functionEndpoint('clinical-note'), byType) : [];
         // a lost write belongs to the cell it was acknowledged in
         for (const l of checkLostWrites(writes, present).lost) {
           const cell = [...cells].reverse().find((c) => c.startedAt <= l.acknowledgedAt);

@@ -155,14 +155,14 @@ export async function startStalenessProbe(ctx: RunContext, opts: StalenessProbeO
     });
   }
   if (writeDoor && readers.some((r) => r.via === 'fhir')) {
-    const url = `${stack.fhirUrl(writeDoor.link)}/Basic`;
+    const door = stack.fhirEndpoint(writeDoor.link);
     const where = `${writeDoor.link} (${writeDoor.container})`;
     writers.push({
       channel: 'fhir',
       beat: async () => {
         try {
           const body = JSON.stringify(heartbeatResource(series, Date.now()));
-          const res = await freshRequest(url, { method: 'POST', body, headers: { 'content-type': 'application/fhir+json', accept: 'application/fhir+json' }, timeoutMs });
+          const res = await freshRequest(door, { path: 'Basic', method: 'POST', body, headers: { 'content-type': 'application/fhir+json', accept: 'application/fhir+json' }, timeoutMs });
           if (res.status !== 201 && res.status !== 200) throw new Error(`POST Basic answered ${res.status}: ${res.body.slice(0, 200)}`);
           writerState('fhir', where);
         } catch (err) {
@@ -201,10 +201,11 @@ export async function startStalenessProbe(ctx: RunContext, opts: StalenessProbeO
       const port = stack.linkPort(r.link);
       return () => readHeartbeat(port, series, sqlTimeouts).then((heartbeatAt) => record(r, { heartbeatAt }), (error: unknown) => record(r, { error }));
     }
-    const url = `${stack.fhirUrl(r.link)}/${newestHeartbeatsQuery(series)}`;
+    const door = stack.fhirEndpoint(r.link);
+    const query = newestHeartbeatsQuery(series);
     return async () => {
       try {
-        const res = await freshRequest(url, { headers: { accept: 'application/fhir+json' }, timeoutMs });
+        const res = await freshRequest(door, { path: query, headers: { accept: 'application/fhir+json' }, timeoutMs });
         if (res.status !== 200) throw new Error(`GET Basic answered ${res.status}`);
         record(r, { heartbeatAt: newestHeartbeatIn(JSON.parse(res.body)) });
       } catch (error) {

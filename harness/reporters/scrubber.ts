@@ -15,6 +15,16 @@ const MIN_SECRET_LENGTH = 6;
 /** scheme://userinfo@ — userinfo holds no '/', '@' or whitespace */
 const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@"'<>]+@/gi;
 
+/**
+ * Secrets the harness itself holds, whatever the variable they came from is called: a FHIR endpoint's bearer token
+ * (harness/fhir/link-credentials.ts). Every scrubber of this process scrubs them.
+ */
+const heldSecrets = new Set<string>();
+
+export function holdSecret(value: string): void {
+  heldSecrets.add(value);
+}
+
 export function looksSecret(name: string): boolean {
   return name.split(/[_.-]/).some((segment) => SECRET_NAME_SEGMENT.test(segment));
 }
@@ -52,9 +62,14 @@ export class Scrubber {
     this.secrets = [...all].sort((a, b) => b.length - a.length);
   }
 
-  /** A scrubber for this process's environment, read now (a test may set variables just before it runs). */
-  static fromEnvironment(env: NodeJS.ProcessEnv = process.env): Scrubber {
-    return new Scrubber(secretValues(env));
+  /**
+   * A scrubber for this process's environment, read now (a test may set variables just before it runs), with the
+   * secrets the harness holds and the values of `alsoSecret`, variables named secret elsewhere (a stack
+   * definition's bearerTokenEnv) whatever their names look like.
+   */
+  static fromEnvironment(env: NodeJS.ProcessEnv = process.env, alsoSecret: readonly string[] = []): Scrubber {
+    const named = alsoSecret.flatMap((name) => (env[name] ? [env[name]] : []));
+    return new Scrubber([...secretValues(env), ...named, ...heldSecrets]);
   }
 
   scrub(text: string): string {

@@ -3,6 +3,7 @@ import { describeIssues, InvalidInputError } from '../errors.js';
 import { applyOptions, declaredOptions, optionValues, templateOriginSchema } from './options.js';
 import { runbookSchema } from '../runbooks/schema.js';
 import { referencedNames } from '../runbooks/variables.js';
+import { AUTH_UNKNOWN_FIELD, linkAuthSchema } from './link-auth.js';
 
 /**
  * A stack definition says, for ANY two-site EPJ (ours or a vendor's): which containers run at which site, which
@@ -80,6 +81,8 @@ export const containerSchema = z.strictObject({
 export type ContainerSpec = z.infer<typeof containerSchema>;
 
 export const LINK_KINDS = ['front-door', 'app-db', 'replication', 'integration', 'admin'] as const;
+/** the kinds of link the harness itself sends requests through (so the only ones an `auth` means anything on) */
+const LINKS_THE_HARNESS_CALLS: readonly (typeof LINK_KINDS)[number][] = ['front-door', 'admin'];
 
 export const linkSchema = z.strictObject({
   name,
@@ -96,6 +99,11 @@ export const linkSchema = z.strictObject({
   publish: z.union([z.boolean(), port]).default(false),
   /** the FHIR base path behind this link, when the server's base is not its root (HAPI FHIR: `/fhir`) */
   basePath: z.string().regex(/^(\/[A-Za-z0-9._~-]+)+$/, 'a path like /fhir or /baseR4: segments, no trailing slash').optional(),
+  /**
+   * how the harness authenticates to the endpoint behind this link — a bearer token from an environment variable,
+   * TLS with a CA, a client certificate, a server name (harness/stack/link-auth.ts); only for links the harness calls
+   */
+  auth: linkAuthSchema.optional(),
 });
 export type LinkSpec = z.infer<typeof linkSchema>;
 
@@ -137,7 +145,11 @@ export function parseStackDefinition(input: unknown, source?: string): StackDefi
   const parsed = stackDefinitionSchema.safeParse(withDefaultOptions(input, source));
   if (!parsed.success) {
     const lines = describeIssues(parsed.error.issues, (parent) =>
-      parent === 'functions' ? `unknown clinical function (known: ${CLINICAL_FUNCTIONS.join(', ')})` : 'unknown field',
+      parent === 'functions'
+        ? `unknown clinical function (known: ${CLINICAL_FUNCTIONS.join(', ')})`
+        : /^links\.\d+\.auth(\.tls)?$/.test(parent)
+          ? AUTH_UNKNOWN_FIELD
+          : 'unknown field',
     );
     throw new InvalidInputError(`invalid stack definition${from}:\n${lines.map((l) => `  - ${l}`).join('\n')}`);
   }
@@ -196,6 +208,9 @@ function crossCheck(def: StackDefinition): string[] {
   for (const l of def.links) {
     if (!containers.has(l.upstream.container)) problems.push(`link '${l.name}' points at unknown container '${l.upstream.container}'`);
     if (l.fromSite && !sites.has(l.fromSite)) problems.push(`link '${l.name}' comes from unknown site '${l.fromSite}'`);
+    // auth is how the harness calls a link; containers' own connections (app-db, replication, integration) are theirs
+    if (l.auth && !LINKS_THE_HARNESS_CALLS.includes(l.kind)) problems.push(`link '${l.name}' has auth, but the harness never calls ${l.kind} links (auth goes on front-door and admin links)`);
+    else if (l.auth && l.publish === false) problems.push(`link '${l.name}' has auth, but is not published: the harness reaches only published links`);
   }
   for (const [fn, target] of Object.entries(def.functions)) publishedLink(target.link, `function '${fn}'`);
 

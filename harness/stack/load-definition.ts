@@ -4,6 +4,8 @@ import path from 'node:path';
 import { InvalidInputError } from '../errors.js';
 import { PROJECT_ROOT } from '../images/catalog.js';
 import { parseStackDefinition, type StackDefinition, type StackDefinitionInput } from './definition.js';
+import { anchorAuthPaths } from './link-auth.js';
+import { checkCredentials } from '../fhir/link-credentials.js';
 import { applyOptions, declaredOptions, optionValues, type OptionSettings, type OptionValue, type TemplateOrigin } from './options.js';
 
 /**
@@ -38,15 +40,19 @@ export function bundledDefinitionSource(name: string): unknown {
 
 /**
  * A definition source with its options set: what `parseStackDefinition` reads. A setting for an option the
- * definition does not declare is refused; a definition without options and without settings is returned as it is.
+ * definition does not declare is refused; a definition without options and without settings is returned as it is,
+ * but for relative TLS file paths of its links, which are made absolute against the directory of the file it came
+ * from (harness/stack/link-auth.ts). A definition from code has no file: its paths stay relative to the cwd.
  */
 export function resolveDefinition(source: unknown, settings: OptionSettings, origin: Omit<TemplateOrigin, 'options'>): StackDefinitionInput {
   const where = origin.file ? ` (${origin.file})` : '';
   const declared = declaredOptions(source, where);
   const name = typeof (source as { name?: unknown })?.name === 'string' ? (source as { name: string }).name : '(unnamed)';
   const values = optionValues(declared ?? {}, settings, name);
-  if (!declared) return source as StackDefinitionInput;
-  return applyOptions(source as Record<string, unknown>, values, origin, where) as StackDefinitionInput;
+  const resolved = declared ? applyOptions(source as Record<string, unknown>, values, origin, where) : source;
+  // a link's TLS files are named relative to the definition's own file (after options: a path may use one)
+  const dir = origin.file !== undefined ? path.dirname(path.resolve(origin.file)) : origin.bundled !== undefined ? BUNDLED_STACKS_DIR : undefined;
+  return (dir === undefined ? resolved : anchorAuthPaths(resolved, dir)) as StackDefinitionInput;
 }
 
 /**
@@ -79,11 +85,15 @@ export async function explicitSettings(stack: StackDefinitionInput): Promise<Rec
 }
 
 /**
- * The reference stack with options, or a definition from a JSON file with `--set` settings — validated here.
+ * The reference stack with options, or a definition from a JSON file with `--set` settings — validated here, its
+ * links' credentials too (harness/fhir/link-credentials.ts).
  */
 export async function loadDefinition(file: string | undefined, settings: OptionSettings = {}): Promise<StackDefinition> {
   if (file === undefined) return parseStackDefinition(resolveDefinition(bundledDefinitionSource('reference'), settings, { bundled: 'reference' }));
-  return parseStackDefinition(resolveDefinition(await readJsonFile(file, 'stack definition'), settings, { file }), file);
+  const def = parseStackDefinition(resolveDefinition(await readJsonFile(file, 'stack definition'), settings, { file }), file);
+  // a stack that is loaded is about to be used: its tokens and certificates, named with the file (upStack checks again)
+  checkCredentials(def, process.env, file);
+  return def;
 }
 
 /** Reads and parses a JSON input file; a missing, unreadable, empty or malformed file is an InvalidInputError naming it. */

@@ -5,7 +5,9 @@ import { LABEL, labelFilter } from '../docker/labels.js';
 import { removeRun } from '../docker/reaper.js';
 import type { ReaperLink } from '../docker/reaper-sidecar.js';
 import { HarnessError } from '../errors.js';
-import { CLINICAL_FUNCTIONS, parseStackDefinition, type ClinicalFunction, type StackDefinition } from './definition.js';
+import { FhirEndpoint } from '../fhir/endpoint.js';
+import { LinkCredentials } from '../fhir/link-credentials.js';
+import { CLINICAL_FUNCTIONS, parseStackDefinition, type ClinicalFunction, type LinkSpec, type StackDefinition } from './definition.js';
 import { TOXIPROXY } from './names.js';
 import { waitReady } from './readiness.js';
 
@@ -34,6 +36,8 @@ export interface ContainerState {
 /** A running stack: where its endpoints are, and how to take it down (safe to call twice). */
 export class StartedStack {
   private downed?: Promise<void>;
+  /** each authenticated link's credentials, read when first used (harness/fhir/link-credentials.ts) */
+  private readonly credentials = new Map<string, LinkCredentials | undefined>();
 
   constructor(
     readonly docker: Docker,
@@ -83,20 +87,61 @@ export class StartedStack {
     return p;
   }
 
+  /** The root URL of a published link: https when the link speaks TLS (`auth.tls`). */
   linkUrl(link: string): string {
-    return `http://127.0.0.1:${this.linkPort(link)}`;
+    const scheme = this.linkSpec(link)?.auth?.tls ? 'https' : 'http';
+    return `${scheme}://127.0.0.1:${this.linkPort(link)}`;
   }
 
   /** The FHIR base URL behind a published link: its root, or its `basePath` (HAPI FHIR serves at /fhir). */
   fhirUrl(link: string): string {
-    return `${this.linkUrl(link)}${this.definition.links.find((l) => l.name === link)?.basePath ?? ''}`;
+    return `${this.linkUrl(link)}${this.linkSpec(link)?.basePath ?? ''}`;
   }
 
   /** The FHIR base URL a clinical function is served at. */
   functionUrl(fn: ClinicalFunction): string {
+    return this.fhirUrl(this.functionLink(fn));
+  }
+
+  /**
+   * How the harness calls the FHIR endpoint behind a published link: its base URL with the link's credentials
+   * (harness/fhir/endpoint.ts). The credentials are read at the first call, once per link.
+   */
+  fhirEndpoint(link: string): FhirEndpoint {
+    return new FhirEndpoint(this.fhirUrl(link), this.credentialsOf(link), `link '${link}'`);
+  }
+
+  /** The FHIR endpoint a clinical function is served at, with its link's credentials. */
+  functionEndpoint(fn: ClinicalFunction): FhirEndpoint {
+    return this.fhirEndpoint(this.functionLink(fn));
+  }
+
+  /** Every clinical function the stack serves, with its FHIR endpoint: the load's targets. */
+  functionEndpoints(): Partial<Record<ClinicalFunction, FhirEndpoint>> {
+    return Object.fromEntries(CLINICAL_FUNCTIONS.flatMap((fn) => (this.definition.functions[fn] ? [[fn, this.functionEndpoint(fn)]] : [])));
+  }
+
+  /** A published link's root (not its FHIR base) with its credentials: readiness checks give paths from the root. */
+  linkEndpoint(link: string): FhirEndpoint {
+    return new FhirEndpoint(this.linkUrl(link), this.credentialsOf(link), `link '${link}'`);
+  }
+
+  private functionLink(fn: ClinicalFunction): string {
     const link = this.definition.functions[fn]?.link;
     if (!link) throw new HarnessError(`stack '${this.definition.name}' serves no '${fn}'`, 'no-such-function');
-    return this.fhirUrl(link);
+    return link;
+  }
+
+  private linkSpec(link: string): LinkSpec | undefined {
+    return this.definition.links.find((l) => l.name === link);
+  }
+
+  private credentialsOf(link: string): LinkCredentials | undefined {
+    if (!this.credentials.has(link)) {
+      const spec = this.linkSpec(link);
+      this.credentials.set(link, spec ? LinkCredentials.read(spec) : undefined);
+    }
+    return this.credentials.get(link);
   }
 
   /**
@@ -132,7 +177,9 @@ export class StartedStack {
     const lateStarters = this.definition.containers.filter((c) => !c.startAtUp);
     const running = lateStarters.length > 0 ? new Set((await this.containers()).filter((c) => c.state === 'running').map((c) => c.name)) : new Set<string>();
     await Promise.all(
-      this.definition.containers.flatMap((c) => (c.ready && (c.startAtUp || running.has(c.name)) ? [waitReady(c.name, c.ready, (l) => this.linkPort(l), { timeoutMs, signal })] : [])),
+      this.definition.containers.flatMap((c) =>
+        c.ready && (c.startAtUp || running.has(c.name)) ? [waitReady(c.name, c.ready, (l) => this.linkPort(l), { timeoutMs, signal, endpointOf: (l) => this.linkEndpoint(l) })] : [],
+      ),
     );
     return Date.now() - t0;
   }
@@ -143,6 +190,7 @@ export class StartedStack {
    */
   down(): Promise<void> {
     this.downed ??= (async () => {
+      await Promise.allSettled([...this.credentials.values()].map((c) => c?.close()));
       await removeRun(this.docker, this.runId, 0, { keepReaper: true });
       this.reaper?.release();
       await removeRun(this.docker, this.runId);

@@ -15,6 +15,7 @@ import { checkRunId, newRunId, objectName, siteNetwork, TOXIPROXY, wanNetwork } 
 import { assertPortFree } from './ports.js';
 import { StartedStack, DEFINITION_LABEL, TOXIPROXY_API_PORT } from './started-stack.js';
 import { waitReady } from './readiness.js';
+import { checkCredentials } from '../fhir/link-credentials.js';
 import { containerCreateOptions } from './container-options.js';
 import { httpAnswers } from './wait/for-http.js';
 import { pollUntil } from './wait/poll.js';
@@ -37,6 +38,8 @@ export interface UpOptions {
 export async function upStack(input: StackDefinitionInput, opts: UpOptions = {}): Promise<StartedStack> {
   const def = parseStackDefinition(input);
   const run = opts.runId === undefined ? newRunId() : checkRunId(opts.runId);
+  // a token that is not set, a certificate that cannot be read: found before Docker is asked for anything
+  checkCredentials(def);
   const docker = await connectDocker();
   await preflight(docker, def, !opts.detached);
 
@@ -76,6 +79,7 @@ class StackStarter {
   /** the reaper's call back overlaps with creating the stack; `up` returns only once it is armed */
   private reaperArmed: Promise<ReaperLink | undefined> = Promise.resolve(undefined);
   private reaperLink?: ReaperLink;
+  private probes?: StartedStack;
 
   constructor(
     private readonly docker: Docker,
@@ -245,7 +249,13 @@ class StackStarter {
   private async awaitReady(c: ContainerSpec, id: string): Promise<void> {
     if (!c.ready || !c.startAtUp) return;
     await this.proxy; // every probe goes through a published link
-    await waitReady(c.name, c.ready, (link) => this.port(link), { signal: this.opts.signal, alive: () => this.assertRunning(c.name, id) });
+    await waitReady(c.name, c.ready, (link) => this.port(link), { signal: this.opts.signal, alive: () => this.assertRunning(c.name, id), endpointOf: (link) => this.probeView().linkEndpoint(link) });
+  }
+
+  /** The stack as its readiness probes see it once its links are published: a link's URL and credentials. */
+  private probeView(): StartedStack {
+    this.probes ??= new StartedStack(this.docker, this.run, this.def, this.hostPorts, this.toxiproxyPort);
+    return this.probes;
   }
 
   private port(link: string): number {

@@ -9,7 +9,8 @@ import { AttemptLedger } from './attempt-ledger.js';
 import { BucketAggregator } from './buckets.js';
 import { EPJ_LOAD_BIN } from './build-epj-load.js';
 import { parseLoadLine, type LoadAttempt, type LoadSummary } from './lines.js';
-import { assertLoopback } from './loopback.js';
+import { FhirEndpoint } from '../fhir/endpoint.js';
+import { epjLoadAuth } from './load-auth.js';
 import { stackEquipment } from '../selfwatch/equipment.js';
 import { startSelfWatch } from '../selfwatch/selfwatch.js';
 import type { StartedStack } from '../stack/started-stack.js';
@@ -18,10 +19,10 @@ import { defaultProfile, type LoadProfile } from './profile.js';
 import type { SeededPatient } from './seed.js';
 
 export interface RunLoadOptions {
-  /** a started stack (its `endpoints.functions` are the targets) … */
+  /** a started stack (its function endpoints, with their links' credentials, are the targets) … */
   stack?: StartedStack;
-  /** … or the targets directly: clinical function → FHIR base URL (127.0.0.1 only) */
-  endpoints?: Partial<Record<ClinicalFunction, string>>;
+  /** … or the targets directly: clinical function → FHIR endpoint, or a base URL without auth (127.0.0.1 only) */
+  endpoints?: Partial<Record<ClinicalFunction, string | FhirEndpoint>>;
   history: History;
   /** from seedPatients(); the lookups pick among them, discharges among their encounters */
   patients: readonly SeededPatient[];
@@ -105,18 +106,21 @@ export async function runLoad(opts: RunLoadOptions): Promise<LoadRunResult> {
   if (!Number.isFinite(opts.durationMs) || opts.durationMs < 0) throw new InvalidInputError(`durationMs must be ≥ 0, got ${opts.durationMs}`);
   if (opts.durationMs === 0 && !opts.signal) throw new InvalidInputError('durationMs 0 (until stopped) needs a signal to stop it');
   if (opts.patients.length === 0) throw new InvalidInputError('no patients to load: seed some first (seedPatients)');
-  const endpoints = opts.endpoints ?? opts.stack?.endpoints.functions;
+  const endpoints = opts.endpoints ?? opts.stack?.functionEndpoints();
   if (!endpoints) throw new InvalidInputError('runLoad needs a stack or endpoints');
   const targets: Partial<Record<ClinicalFunction, string>> = {};
+  const targetEndpoints: Partial<Record<ClinicalFunction, FhirEndpoint>> = {};
   const rates: Partial<Record<ClinicalFunction, number>> = {};
   for (const fn of CLINICAL_FUNCTIONS) {
     const rate = profile[fn] ?? 0;
     if (!(rate > 0)) continue;
-    const url = endpoints[fn];
-    if (!url) {
+    const target = endpoints[fn];
+    if (!target) {
       throw new InvalidInputError(`the profile drives '${fn}' at ${rate}/s but no endpoint serves it`, 'set its rate to 0 (onlyFunctions) or serve it');
     }
-    targets[fn] = assertLoopback(url, `endpoint of '${fn}'`);
+    const endpoint = FhirEndpoint.of(target, `endpoint of '${fn}'`);
+    targets[fn] = endpoint.url;
+    targetEndpoints[fn] = endpoint;
     rates[fn] = rate;
   }
   if (Object.keys(rates).length === 0) throw new InvalidInputError('the load profile has no function with a rate > 0');
@@ -127,8 +131,11 @@ export async function runLoad(opts: RunLoadOptions): Promise<LoadRunResult> {
   }
   if (opts.signal?.aborted) throw new AbortedError('the workload');
 
+  // credentials: names and paths in the config, tokens only in epj-load's environment (harness/workload/load-auth.ts)
+  const { auth, env } = epjLoadAuth(targetEndpoints);
   const config = {
     targets,
+    ...(Object.keys(auth).length > 0 ? { auth } : {}),
     rates,
     durationMs: Math.round(opts.durationMs),
     timeoutMs,
@@ -153,7 +160,8 @@ export async function runLoad(opts: RunLoadOptions): Promise<LoadRunResult> {
   // while clinicians are being simulated, the harness also watches itself: its verdicts are only as good as it
   const watch = opts.selfWatch === false ? undefined : startSelfWatch(history, { equipment: opts.stack ? stackEquipment(opts.stack) : [] });
 
-  // A minimal environment: nothing of ours (tokens, proxies) reaches epj-load, and so nothing can reach the history.
+  // A minimal environment: nothing of ours (tokens, proxies) reaches epj-load, and so nothing can reach the history —
+  // but for the bearer tokens of its targets, each in its own EPJ_LOAD_TOKEN_<n>.
   const args = ['-config', '-', '-stop-on-stdin-eof'];
   // epj-load is the measuring instrument: on a saturated host it must not be the process that waits for a CPU, or
   // its own lateness would read as the EPJ's (it skips arrivals it is late for; harness/checkers/evidence.ts). As
@@ -161,7 +169,7 @@ export async function runLoad(opts: RunLoadOptions): Promise<LoadRunResult> {
   // its lag still recorded.
   const [command, argv] = process.getuid?.() === 0 ? ['nice', ['-n', String(LOAD_GENERATOR_NICENESS), binary, ...args]] : [binary, args];
   raiseHarnessPriority();
-  const child = spawn(command, argv, { env: {}, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(command, argv, { env, stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-STDERR_TAIL)));

@@ -1,7 +1,7 @@
 import { HarnessError } from '../errors.js';
 import { WRITE_ID_SYSTEM } from '../fhir/resources.js';
 import { matchEntries, nextPageUrl } from '../fhir/search-paging.js';
-import { assertLoopback } from './loopback.js';
+import { FhirEndpoint } from '../fhir/endpoint.js';
 
 export interface ReadBackEntry {
   writeId: string;
@@ -23,18 +23,18 @@ export interface ReadBackOptions {
 
 /**
  * Which of the given writes are present at a site: `identifier=urn:epj-chaos:write-id|a,…` OR-searches of ≤ 100
- * ids per request, per resource type, following `link[relation=next]` through every page (rebased onto `baseUrl`,
- * loopback only: harness/fhir/search-paging.ts). A resource carrying several write ids (an admitted, then discharged
- * Encounter) yields one entry per requested id it carries. Any page that does not answer 200 with a Bundle, fewer
+ * ids per request, per resource type, following `link[relation=next]` through every page (rebased onto the
+ * endpoint's base, its origin only: harness/fhir/search-paging.ts, harness/fhir/endpoint.ts). A resource carrying
+ * several write ids (an admitted, then discharged Encounter) yields one entry per requested id it carries. Any page that does not answer 200 with a Bundle, fewer
  * matches than a `Bundle.total` the server gave, or more than `maxPages` pages fail the whole read-back: a partial
  * answer would report present writes as lost.
  */
 export async function readBack(
-  baseUrl: string,
+  target: string | FhirEndpoint,
   writeIds: Readonly<Record<string, readonly string[]>> | ReadonlyMap<string, readonly string[]>,
   opts: ReadBackOptions = {},
 ): Promise<ReadBackEntry[]> {
-  const base = assertLoopback(baseUrl, 'read-back');
+  const base = FhirEndpoint.of(target, 'read-back');
   const size = Math.min(100, Math.max(1, opts.batchSize ?? 100));
   const byType: [string, readonly string[]][] =
     writeIds instanceof Map ? [...(writeIds as ReadonlyMap<string, readonly string[]>).entries()] : Object.entries(writeIds as Record<string, readonly string[]>);
@@ -57,13 +57,13 @@ export async function readBack(
 }
 
 /**
- * The same read-back at several sites at once — site id → a FHIR base URL that reaches that site's EPJ (the old
+ * The same read-back at several sites at once — site id → a FHIR endpoint that reaches that site's EPJ (the old
  * primary's through a door no failover repointed, the new primary's through the EPJ front door) — so a write can be
  * placed: present at one site, absent at the other, is what a split brain leaves (harness/checkers/split-brain.ts).
  * Each site's read-back fails whole, as `readBack` does.
  */
 export async function readBackSites(
-  sites: Readonly<Record<string, string>>,
+  sites: Readonly<Record<string, string | FhirEndpoint>>,
   writeIds: Readonly<Record<string, readonly string[]>> | ReadonlyMap<string, readonly string[]>,
   opts: ReadBackOptions = {},
 ): Promise<Record<string, ReadBackEntry[]>> {
@@ -81,22 +81,22 @@ type Bundle = {
   }[];
 };
 
-async function search(base: string, type: string, ids: string[], opts: ReadBackOptions): Promise<ReadBackEntry[]> {
+async function search(base: FhirEndpoint, type: string, ids: string[], opts: ReadBackOptions): Promise<ReadBackEntry[]> {
   // _count=1000: every match on one page where the server allows it (our EPJ's maximum, fixtures/epj/conditional.go)
   const query = new URLSearchParams({ identifier: ids.map((id) => `${WRITE_ID_SYSTEM}|${id}`).join(','), _count: '1000' });
-  const what = `read-back of ${ids.length} ${type} writes at ${base}`;
+  const what = `read-back of ${ids.length} ${type} writes at ${base.url}`;
   const maxPages = Math.max(1, opts.maxPages ?? 100);
   const wanted = new Set(ids);
   const found = new Map<string, ReadBackEntry>();
   const visited = new Set<string>();
-  let url: string | undefined = `${base}/${type}?${query}`;
+  let url: string | undefined = base.resolve(`${type}?${query}`);
   let matches = 0;
   let total: number | undefined;
   for (let page = 1; url; page++) {
     if (page > maxPages) throw new HarnessError(`${what}: incomplete search result (more than ${maxPages} pages)`, 'readback-failed');
     if (visited.has(url)) throw new HarnessError(`${what}: page ${page} links back to an earlier page (${url})`, 'readback-failed');
     visited.add(url);
-    const bundle = await fetchPage(assertLoopback(url, 'read-back'), what, opts);
+    const bundle = await fetchPage(base, base.assertOwn(url, 'read-back'), what, opts);
     // Bundle.total is optional (bundle.html); when given, it is the number of matches over all pages
     if (page === 1 && typeof bundle.total === 'number') total = bundle.total;
     const entries = matchEntries(bundle.entry);
@@ -111,20 +111,20 @@ async function search(base: string, type: string, ids: string[], opts: ReadBackO
         }
       }
     }
-    url = nextPageUrl(bundle, url, base, type);
+    url = nextPageUrl(bundle, url, base.url, type);
   }
   if (total !== undefined && total > matches) {
-    throw new HarnessError(`read-back of ${type} at ${base}: incomplete search result (${matches} of ${total})`, 'readback-failed');
+    throw new HarnessError(`read-back of ${type} at ${base.url}: incomplete search result (${matches} of ${total})`, 'readback-failed');
   }
   return [...found.values()];
 }
 
-async function fetchPage(url: string, what: string, opts: ReadBackOptions): Promise<Bundle> {
+async function fetchPage(base: FhirEndpoint, url: string, what: string, opts: ReadBackOptions): Promise<Bundle> {
   const signals = [AbortSignal.timeout(opts.timeoutMs ?? 30_000), ...(opts.signal ? [opts.signal] : [])];
   let res: Response;
   let text: string;
   try {
-    res = await fetch(url, { headers: { accept: 'application/fhir+json' }, signal: AbortSignal.any(signals) });
+    res = await base.fetch(url, { headers: { accept: 'application/fhir+json' }, signal: AbortSignal.any(signals) });
     text = await res.text();
   } catch (err) {
     throw new HarnessError(`${what} failed: ${(err as Error).message}`, 'readback-failed');

@@ -4,7 +4,7 @@ import { syntheticCpr } from '../fhir/synthetic-cpr.js';
 import type { Resource } from '../fhir/client.js';
 import { entryIdentity, entryStatus, type TransactionResponseEntry } from '../fhir/written-identity.js';
 import { prngFor, type Prng } from '../util/prng.js';
-import { assertLoopback } from './loopback.js';
+import { FhirEndpoint } from '../fhir/endpoint.js';
 
 /** A seeded patient, as the load generator needs it. */
 export interface SeededPatient {
@@ -55,8 +55,8 @@ const ATC = [
  * admitted (an in-progress IMP encounter) and some have a referral. All CPR numbers are synthetic (month 00) and
  * distinct within one call. With `seed`, what is seeded is the same every time (planPatients).
  */
-export async function seedPatients(baseUrl: string, opts: SeedOptions): Promise<SeededPatient[]> {
-  const base = assertLoopback(baseUrl, 'seeding');
+export async function seedPatients(target: string | FhirEndpoint, opts: SeedOptions): Promise<SeededPatient[]> {
+  const base = FhirEndpoint.of(target, 'seeding');
   const bundles = planPatients(opts);
   const out: SeededPatient[][] = new Array(bundles.length);
   let next = 0;
@@ -205,14 +205,14 @@ function patientGroup(prng: Prng, cpr: string, admitted: boolean, notes: number,
   return { cpr, entries, admitted };
 }
 
-async function postBundle(base: string, groups: Group[], opts: SeedOptions): Promise<SeededPatient[]> {
+async function postBundle(base: FhirEndpoint, groups: Group[], opts: SeedOptions): Promise<SeededPatient[]> {
   const entries = groups.flatMap((g) => g.entries.map((e) => ({ ...e, request: { method: 'POST', url: e.resource.resourceType } })));
   const signals = [AbortSignal.timeout(opts.timeoutMs ?? 120_000), ...(opts.signal ? [opts.signal] : [])];
   let res: Response;
   let text: string;
   try {
     // a transaction is POSTed to [base] itself (http.html#transaction); a base without a path is sent as `POST /`
-    res = await fetch(base, {
+    res = await base.fetch('', {
       method: 'POST',
       headers: { 'content-type': 'application/fhir+json', accept: 'application/fhir+json' },
       body: JSON.stringify({ resourceType: 'Bundle', type: 'transaction', entry: entries }),
@@ -220,12 +220,12 @@ async function postBundle(base: string, groups: Group[], opts: SeedOptions): Pro
     });
     text = await res.text();
   } catch (err) {
-    throw new HarnessError(`seeding at ${base}: the transaction of ${entries.length} entries failed: ${(err as Error).message}`, 'seed-failed');
+    throw new HarnessError(`seeding at ${base.url}: the transaction of ${entries.length} entries failed: ${(err as Error).message}`, 'seed-failed');
   }
   if (res.status !== 200) {
-    throw new HarnessError(`seeding at ${base}: the transaction answered ${res.status}: ${text.slice(0, 500)}`, 'seed-failed');
+    throw new HarnessError(`seeding at ${base.url}: the transaction answered ${res.status}: ${text.slice(0, 500)}`, 'seed-failed');
   }
-  const ids = transactionIds(text, entries.map((e) => e.resource.resourceType), base);
+  const ids = transactionIds(text, entries.map((e) => e.resource.resourceType), base.url);
   const out: SeededPatient[] = [];
   let i = 0;
   for (const g of groups) {

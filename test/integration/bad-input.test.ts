@@ -106,6 +106,11 @@ const STACKS: Case[] = [
   stack('runbook-uncaptured-variable.json', "runbook 'failover' step 1 'wait for the position' uses {{pos…}}, which no earlier step captures"),
   stack('option-when-outside-list.json', 'containers.1.env.$when: $when/$then go in a list'),
   stack('empty.json', 'is empty'),
+  // a link's auth (harness/stack/link-auth.ts): names and paths only, checked before Docker is asked anything
+  stack('auth-token-in-definition.json', 'links.0.auth.bearerToken: unknown field (auth takes bearerTokenEnv — the NAME of an environment variable'),
+  stack('auth-cert-without-key.json', 'links.0.auth.tls.key: a client certificate (cert) needs its private key (key)'),
+  stack('auth-token-variable-not-set.json', "link 'app-front': auth.bearerTokenEnv: the environment variable EPJ_CHAOS_BAD_INPUT_UNSET_TOKEN is not set"),
+  stack('auth-ca-missing.json', `link 'app-front': auth.tls.ca: ${stackFile('certs/no-such-ca.pem')} does not exist`),
   { ...stack('no-such-stack.json', 'does not exist'), name: 'a stack definition that does not exist' },
 ];
 

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -14,8 +14,8 @@ import { NOTHING, runObjects } from '../support/docker-objects.js';
  * again). A database restart under load, once on each: `compare` must find the regressed release worse, naming the
  * RTO checks' measures and their deltas — from the two journals alone.
  */
-describe('release comparison: a release with a planted regression compares as worse', function () {
-  this.timeout(300_000);
+describe('release comparison: the same release twice is no regression; a planted regression compares as worse', function () {
+  this.timeout(400_000);
   const TITLE = RELEASE_DRILL_TITLE;
   const drill = releaseDrill;
   let dir = '';
@@ -26,14 +26,28 @@ describe('release comparison: a release with a planted regression compares as wo
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('names the functions whose recovery got slower, and by how much', async () => {
-    const current = await runExperiment(TITLE, drill(IMAGES.epj), { reportDir: path.join(dir, 'current') });
-    const candidate = await runExperiment(TITLE, drill(IMAGES.epjRegressed), { reportDir: path.join(dir, 'candidate') });
-    for (const r of [current, candidate]) {
+  it('two runs of the current release: nothing worse (single runs: the floors and counting noise decide)', async () => {
+    const runs = [];
+    for (const side of ['current', 'current-again']) runs.push(await runExperiment(TITLE, drill(IMAGES.epj), { reportDir: path.join(dir, side) }));
+    for (const r of runs) {
       expect(r.status, r.reason).to.equal('completed');
       expect(await runObjects(r.runId!)).to.deep.equal(NOTHING);
     }
-    const c = await compareTargets(path.join(dir, 'current'), path.join(dir, 'candidate'));
+    const c = await compareTargets(path.join(dir, 'current'), path.join(dir, 'current-again'));
+    const worse = regressions(c);
+    expect(worse.map((r) => `${r.measure}: ${r.a} → ${r.b} (${r.delta})`)).to.deep.equal([]);
+    expect(c.experiments[0]!.rows.length, 'measures compared').to.be.above(20);
+  });
+
+  it('names the functions whose recovery got slower, and by how much', async () => {
+    const candidate = await runExperiment(TITLE, drill(IMAGES.epjRegressed), { reportDir: path.join(dir, 'candidate') });
+    expect(candidate.status, candidate.reason).to.equal('completed');
+    expect(await runObjects(candidate.runId!)).to.deep.equal(NOTHING);
+    // both runs of the current release are its side: medians and spreads
+    const current = path.join(dir, 'current-both');
+    await mkdir(current);
+    for (const side of ['current', 'current-again']) await rename(path.join(dir, side), path.join(current, side));
+    const c = await compareTargets(current, path.join(dir, 'candidate'));
     expect(c.experiments.map((e) => e.experiment)).to.deep.equal([TITLE]);
     // the journals say which EPJ image each run had: the comparison is of two releases, not of two machines' moods
     const worse = regressions(c).filter((r) => r.kind === 'rto');

@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { HarnessError, InvalidInputError } from '../../harness/errors.js';
+import { FhirEndpoint } from '../../harness/fhir/endpoint.js';
 import { History } from '../../harness/history/history.js';
 import type { RunContext } from '../../harness/run-context.js';
 import { allowHostCommandsFrom } from '../../harness/runbooks/host-commands.js';
@@ -89,6 +90,7 @@ function contextOf(def: StackDefinition, epj: FakeEpj): RunContext {
     runId: 'unit1234',
     linkPort: (l: string) => (l === 'app-admin' ? epj.port : 1),
     linkUrl: (l: string) => `http://127.0.0.1:${l === 'app-admin' ? epj.port : 1}`,
+    linkEndpoint: (l: string) => FhirEndpoint.of(`http://127.0.0.1:${l === 'app-admin' ? epj.port : 1}`),
     endpoints: { toxiproxyApi: 'http://127.0.0.1:1' },
   } as unknown as StartedStack;
   return { stack, history: new History() };

@@ -28,8 +28,8 @@ export const headlineCommand: CommandModule<object, Args> = {
     const stack = await upStack(def, { signal: interrupt.signal, progress: defaultProgressMode() });
     try {
       console.log(`stack up in ${((Date.now() - t0) / 1000).toFixed(1)} s (run ${stack.runId})`);
-      const siteA = new FhirClient(stack.functionUrl('clinical-note'));
-      const lookupB = new FhirClient(stack.functionUrl('read-only-lookup'));
+      const siteA = new FhirClient(stack.functionEndpoint('clinical-note'));
+      const lookupB = new FhirClient(stack.functionEndpoint('read-only-lookup'));
 
       const patient = await siteA.create(syntheticPatient());
       const note = await siteA.create(clinicalNote(patient.id, 'Indlagt med brystsmerter. Syntetisk testnotat.'));

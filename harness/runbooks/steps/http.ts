@@ -9,13 +9,14 @@ import type { StepContext, StepOutcome } from './step.js';
  * stopped service shows as a connection closed without an answer, not as a refusal.
  */
 export async function runHttpStep(spec: z.infer<typeof httpStepSchema>, s: StepContext): Promise<StepOutcome> {
-  const url = `${s.ctx.stack.linkUrl(spec.link)}${spec.path}`;
+  // the link's endpoint: its TLS and bearer token (harness/fhir/endpoint.ts), and its origin only
+  const endpoint = s.ctx.stack.linkEndpoint(spec.link);
   const what = `${spec.method} ${spec.path} on ${spec.link}`;
   const headers: Record<string, string> = { ...spec.headers };
   if (spec.body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
   let res: Response;
   try {
-    res = await fetch(url, {
+    res = await endpoint.fetch(spec.path, {
       method: spec.method,
       headers,
       ...(spec.body !== undefined ? { body: typeof spec.body === 'string' ? spec.body : JSON.stringify(spec.body) } : {}),

@@ -9,6 +9,6 @@ export async function runReadyStep(spec: z.infer<typeof readyStepSchema>, s: Ste
   const { stack } = s.ctx;
   const c = stack.definition.containers.find((x) => x.name === spec.container);
   if (!c?.ready) throw new HarnessError(`${spec.container} has no ready check in the stack definition`, 'runbook-invalid');
-  const ms = await waitReady(c.name, c.ready, (l) => stack.linkPort(l), { ...(s.timeoutMs ? { timeoutMs: s.timeoutMs } : {}), ...(s.ctx.signal ? { signal: s.ctx.signal } : {}) });
+  const ms = await waitReady(c.name, c.ready, (l) => stack.linkPort(l), { endpointOf: (l) => stack.linkEndpoint(l), ...(s.timeoutMs ? { timeoutMs: s.timeoutMs } : {}), ...(s.ctx.signal ? { signal: s.ctx.signal } : {}) });
   return { said: `${spec.container} ready (${c.ready.kind}) after ${ms} ms` };
 }

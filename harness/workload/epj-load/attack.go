@@ -90,6 +90,7 @@ func (p *encounterPool) take(rng *rand.Rand) string {
 
 type runner struct {
 	cfg       *Config
+	creds     map[string]*credentials // by function (auth.go); nil entries: no auth
 	schedules map[string]*schedule
 	hits      sync.Map // "h<n>" → *hit
 	seq       atomic.Uint64
@@ -171,10 +172,11 @@ func (r *runner) targeter(fn string, seed uint64) vegeta.Targeter {
 	}
 }
 
-// epjTransport carries out one attempt; see the comment at the top of this file.
+// epjTransport carries out one attempt; see the comment at the top of this file. base sends each request (with
+// the target's bearer token and TLS, auth.go).
 type epjTransport struct {
 	r    *runner
-	base *http.Transport
+	base http.RoundTripper
 }
 
 func (tr *epjTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -376,15 +378,8 @@ func classifyErrText(s string) string {
 }
 
 func (r *runner) attacker(fn string, workers uint64) *vegeta.Attacker {
-	t := &http.Transport{
-		Proxy:               nil, // loopback only: never through a proxy
-		DialContext:         (&net.Dialer{Timeout: r.cfg.timeout(), KeepAlive: 30 * time.Second}).DialContext,
-		MaxIdleConnsPerHost: int(workers),
-		IdleConnTimeout:     90 * time.Second,
-		DisableCompression:  true,
-	}
 	client := &http.Client{
-		Transport:     &epjTransport{r: r, base: t},
+		Transport:     &epjTransport{r: r, base: r.sender(fn, workers)},
 		Timeout:       r.cfg.timeout(),
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
@@ -394,4 +389,17 @@ func (r *runner) attacker(fn string, workers uint64) *vegeta.Attacker {
 		vegeta.MaxWorkers(workers),
 		vegeta.MaxBody(1<<20),
 	)
+}
+
+// sender sends fn's requests: its own connections, with its target's TLS and bearer token (auth.go).
+func (r *runner) sender(fn string, workers uint64) http.RoundTripper {
+	t := &http.Transport{
+		Proxy:               nil, // loopback only: never through a proxy
+		DialContext:         (&net.Dialer{Timeout: r.cfg.timeout(), KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConnsPerHost: int(workers),
+		IdleConnTimeout:     90 * time.Second,
+		DisableCompression:  true,
+		TLSClientConfig:     r.creds[fn].tlsConfig(),
+	}
+	return r.creds[fn].wrap(t)
 }

@@ -28,6 +28,8 @@ type Patient struct {
 type Config struct {
 	// Targets maps a clinical function to the base URL of the FHIR endpoint serving it (loopback only).
 	Targets map[string]string `json:"targets"`
+	// Auth maps a clinical function to how its target authenticates (auth.go); absent = no auth.
+	Auth map[string]EndpointAuth `json:"auth,omitempty"`
 	// Rates maps a clinical function to its arrival rate in attempts per second (open model); 0 or absent = off.
 	Rates map[string]float64 `json:"rates"`
 	// DurationMs is how long to attack; 0 = until SIGTERM/SIGINT (or stdin EOF with -stop-on-stdin-eof).
@@ -106,6 +108,7 @@ func ParseConfig(r io.Reader) (*Config, error) {
 			add("targets.%s: %v", fn, err)
 		}
 	}
+	problems = append(problems, authProblems(&c)...)
 	active := 0
 	for _, r := range c.Rates {
 		if r > 0 {

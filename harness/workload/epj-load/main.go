@@ -4,6 +4,9 @@
 //	epj-load -config run.json       (or -config - to read the config from stdin)
 //
 // Exit codes: 0 done (also after SIGTERM/SIGINT: stop attacking, flush, summary), 2 bad config, 1 anything else.
+//
+// The environment is read for one thing only: the bearer tokens the config's auth names (EPJ_LOAD_TOKEN_<n>,
+// auth.go), which never go into the config itself.
 package main
 
 import (
@@ -107,6 +110,11 @@ func run() int {
 		fmt.Fprintf(os.Stderr, "epj-load: %v\n", err)
 		return 2
 	}
+	creds, err := loadCredentials(cfg, os.Getenv)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "epj-load: %v\n", err)
+		return 2
+	}
 
 	stop := make(chan struct{})
 	var stopOnce sync.Once
@@ -121,6 +129,7 @@ func run() int {
 
 	out := newOutput(os.Stdout)
 	r := newRunner(cfg)
+	r.creds = creds
 	workers := cfg.workersFor()
 	sum := &summary{StartedAt: time.Now().UnixMilli(), Functions: map[string]*fnSummary{}}
 	var mu sync.Mutex // guards sum.Functions counters

@@ -1,12 +1,15 @@
 import type { ClinicalFunction } from '../../stack/definition.js';
 
 /**
- * The whole environment k6 gets: what the script needs from the harness and the k6 settings that keep it off
- * the network, nothing of the harness's own (no tokens, proxies or PATH). docs/k6.md lists every name.
+ * The whole environment k6 gets: what the script needs from the harness (its endpoints' bearer tokens included)
+ * and the k6 settings that keep it off the network, nothing of the harness's own (no other tokens, proxies or PATH).
+ * docs/k6.md lists every name.
  */
 export interface K6EnvInput {
   /** endpoint per function, already checked to be loopback */
   endpoints: Partial<Record<ClinicalFunction, string>>;
+  /** the bearer token of each function's link, where it has one (harness/stack/link-auth.ts) */
+  tokens?: Partial<Record<ClinicalFunction, string>>;
   patientsFile: string;
   timeoutMs: number;
   functionTag: string;
@@ -18,6 +21,14 @@ export interface K6EnvInput {
 /** EPJ_URL_JOURNAL_LOOKUP for 'journal-lookup', and so on. */
 export function urlVariable(fn: ClinicalFunction): string {
   return `EPJ_URL_${envName(fn)}`;
+}
+
+/**
+ * EPJ_TOKEN_JOURNAL_LOOKUP: the bearer token of the link serving the function, for the script's `Authorization`
+ * header. Only variables k6 is given: never written to a file, a config or the history.
+ */
+export function tokenVariable(fn: ClinicalFunction): string {
+  return `EPJ_TOKEN_${envName(fn)}`;
 }
 
 /** EPJ_RATE_JOURNAL_LOOKUP: the arrivals per second the experiment expects, for the script's arrival-rate executors. */
@@ -39,6 +50,7 @@ export const K6_SETTINGS: Readonly<Record<string, string>> = {
 export function k6Environment(input: K6EnvInput): Record<string, string> {
   const env: Record<string, string> = { ...K6_SETTINGS, HOME: input.home };
   for (const [fn, url] of Object.entries(input.endpoints) as [ClinicalFunction, string][]) env[urlVariable(fn)] = url;
+  for (const [fn, token] of Object.entries(input.tokens ?? {}) as [ClinicalFunction, string][]) env[tokenVariable(fn)] = token;
   for (const [fn, rate] of Object.entries(input.rates) as [ClinicalFunction, number][]) env[rateVariable(fn)] = String(rate);
   env[PATIENTS_FILE_VARIABLE] = input.patientsFile;
   env[TIMEOUT_VARIABLE] = String(input.timeoutMs);

@@ -11,7 +11,7 @@ import { CLINICAL_FUNCTIONS, type ClinicalFunction } from '../../stack/definitio
 import { BucketAggregator } from '../buckets.js';
 import { DEFAULT_ATTEMPT_TIMEOUT_MS, type LoadRunResult } from '../driver.js';
 import type { LoadAttempt, LoadFunctionSummary, LoadSummary } from '../lines.js';
-import { assertLoopback } from '../loopback.js';
+import { FhirEndpoint } from '../../fhir/endpoint.js';
 import type { SeededPatient } from '../seed.js';
 import { AttemptLedger } from '../attempt-ledger.js';
 import { doorsOf } from '../via.js';
@@ -27,8 +27,11 @@ export interface K6LoadOptions {
   history: History;
   /** path to the user's k6 script */
   script: string;
-  /** clinical function → FHIR base URL (127.0.0.1 only); handed to the script as EPJ_URL_<FUNCTION> */
-  endpoints: Partial<Record<ClinicalFunction, string>>;
+  /**
+   * clinical function → FHIR endpoint (127.0.0.1 only); its URL is handed to the script as EPJ_URL_<FUNCTION>, its
+   * link's bearer token, if it has one, as EPJ_TOKEN_<FUNCTION> (docs/k6.md)
+   */
+  endpoints: Partial<Record<ClinicalFunction, string | FhirEndpoint>>;
   /** written to a JSON file handed to the script as EPJ_PATIENTS_FILE */
   patients: readonly SeededPatient[];
   /** 0 = until `signal` aborts (or the script ends); at the end k6 is stopped with SIGTERM */
@@ -80,9 +83,16 @@ export async function runK6Load(opts: K6LoadOptions): Promise<LoadRunResult> {
   if (opts.patients.length === 0) throw new InvalidInputError('no patients to load: seed some first (seedPatients)');
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(functionTag)) throw new InvalidInputError(`functionTag '${functionTag}' is not a k6 tag name`);
   const endpoints: Partial<Record<ClinicalFunction, string>> = {};
+  const tokens: Partial<Record<ClinicalFunction, string>> = {};
+  const tlsLinks = new Set<string>();
   for (const fn of CLINICAL_FUNCTIONS) {
-    const url = opts.endpoints[fn];
-    if (url) endpoints[fn] = asLiteralLoopback(assertLoopback(url, `endpoint of '${fn}'`));
+    const target = opts.endpoints[fn];
+    if (!target) continue;
+    const endpoint = FhirEndpoint.of(target, `endpoint of '${fn}'`);
+    endpoints[fn] = asLiteralLoopback(endpoint.url);
+    const token = endpoint.credentials?.bearerToken();
+    if (token !== undefined) tokens[fn] = token;
+    if (endpoint.credentials?.tlsFiles) tlsLinks.add(endpoint.credentials.link);
   }
   if (Object.keys(endpoints).length === 0) throw new InvalidInputError('runK6Load needs at least one endpoint');
   const rates: Partial<Record<ClinicalFunction, number>> = {};
@@ -104,8 +114,8 @@ export async function runK6Load(opts: K6LoadOptions): Promise<LoadRunResult> {
     await writeFile(patientsFile, JSON.stringify(opts.patients.map((p) => (p.encounterId ? { patientId: p.patientId, cpr: p.cpr, encounterId: p.encounterId } : { patientId: p.patientId, cpr: p.cpr }))));
     await writeFile(outFile, '');
     const home = path.join(dir, 'home');
-    const env = k6Environment({ endpoints, patientsFile, timeoutMs, functionTag, rates, home });
-    return await runK6(opts, { binary, script, env, outFile, rates, timeoutMs, functionTag, history, endpoints });
+    const env = k6Environment({ endpoints, tokens, patientsFile, timeoutMs, functionTag, rates, home });
+    return await runK6(opts, { binary, script, env, outFile, rates, timeoutMs, functionTag, history, endpoints, tlsLinks: [...tlsLinks] });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -122,6 +132,8 @@ interface Prepared {
   history: History;
   /** the endpoints as handed to k6 (literal loopback) */
   endpoints: Partial<Record<ClinicalFunction, string>>;
+  /** links that speak TLS: their CA, client certificate and server name are not handed to k6 */
+  tlsLinks: string[];
 }
 
 /** The argv of `k6 run`: JSON points to a file, no network but loopback, no thresholds, no usage report. */
@@ -185,6 +197,14 @@ async function runK6(opts: K6LoadOptions, p: Prepared): Promise<LoadRunResult> {
       '(coordinated omission). Use constant-arrival-rate or ramping-arrival-rate executors (docs/k6.md).',
     data: { script: p.script },
   });
+  if (p.tlsLinks.length > 0) {
+    history.record({
+      kind: 'note',
+      message:
+        `k6 load over TLS (${p.tlsLinks.join(', ')}): k6 gets the https URLs and the bearer tokens, not the links' CA, client certificate or server name; ` +
+        'a script that needs them sets them itself (docs/k6.md)',
+    });
+  }
   if (Object.keys(rates).length === 0) {
     history.record({
       kind: 'note',

@@ -61,7 +61,7 @@ export function write(
   writeId: string,
   outcome: WriteEvent['outcome'],
   second: number,
-  extra: Partial<Pick<WriteEvent, 'fn' | 'resourceType' | 'resourceId' | 'status'>> = {},
+  extra: Partial<Pick<WriteEvent, 'fn' | 'resourceType' | 'resourceId' | 'status' | 'start'>> = {},
 ): NewEvent {
   return {
     kind: 'write',
@@ -72,5 +72,6 @@ export function write(
     t: at(second),
     ...(extra.resourceId !== undefined ? { resourceId: extra.resourceId } : {}),
     ...(extra.status !== undefined ? { status: extra.status } : {}),
+    ...(extra.start !== undefined ? { start: extra.start } : {}),
   };
 }

@@ -161,6 +161,19 @@ describe('compare: two releases from their journals alone', () => {
     expect(row(c, 'latency p99 journal-lookup')!.judgement).to.equal('within noise');
   });
 
+  it('an availability a point lower is within counting noise when the counts do not rule out chance', async () => {
+    // 1 000 attempts in the fault phase each: 10 failed against 20 — over the floor (0.5 pp), not beyond chance
+    const a = await journal(path.join(root, 'A'), 'a1', { faultSuccesses: 99 });
+    const b = await journal(path.join(root, 'B'), 'b1', { faultSuccesses: 98 });
+    const c = await compareTargets(a, b);
+    const r = row(c, 'availability journal-lookup in fault')!;
+    expect(r.judgement).to.equal('within noise');
+    expect(r.note).to.equal('within counting noise: 10 of 1000 attempts failed against 20 of 1000');
+    // ten times as many failures is not chance
+    const worse = await journal(path.join(root, 'C'), 'c1', { faultSuccesses: 90 });
+    expect(row(await compareTargets(a, worse), 'availability journal-lookup in fault')!.judgement).to.equal('worse');
+  });
+
   it('a difference under the floor is within noise even with single runs (RTO +15 %, p99 +15 ms)', async () => {
     const a = await journal(path.join(root, 'A'), 'a1', { rtoMeasuredMs: 4000, p99Ms: 100 });
     const b = await journal(path.join(root, 'B'), 'b1', { rtoMeasuredMs: 4600, p99Ms: 115 });

@@ -4,8 +4,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { HarnessError } from '../../../harness/errors.js';
 import { History } from '../../../harness/history/history.js';
+import { FhirEndpoint } from '../../../harness/fhir/endpoint.js';
+import { LinkCredentials } from '../../../harness/fhir/link-credentials.js';
+import type { LinkSpec } from '../../../harness/stack/definition.js';
 import { runLoad, type RunLoadOptions } from '../../../harness/workload/driver.js';
 import { onlyFunctions, defaultProfile } from '../../../harness/workload/profile.js';
+import { makeTestCertificates } from '../../support/test-certificates.js';
 
 /**
  * The driver against stand-in epj-load programs (small Node scripts), so its line handling, error paths and
@@ -176,5 +180,36 @@ process.stdin.on('data', (d) => {
       err = e;
     }
     expect((err as Error).message).to.match(/not a loopback/);
+  });
+
+  it('hands epj-load its targets’ tokens in its own environment only, and names and paths in its config', async () => {
+    const bin = await fake(
+      'auth',
+      `fs.writeFileSync(${JSON.stringify(path.join(dir, 'auth.config'))}, JSON.stringify(config));
+       fs.writeFileSync(${JSON.stringify(path.join(dir, 'auth.environment'))}, JSON.stringify(process.env));
+       ${summary()}
+       process.exit(0);`,
+    );
+    const token = 'synthetic-driver-token-5c1e';
+    const certs = makeTestCertificates();
+    const history = new History();
+    try {
+      const spec: LinkSpec = { name: 'front', kind: 'front-door', listenPort: 8443, upstream: { container: 'fhir', port: 8443 }, publish: true, auth: { bearerTokenEnv: 'EPJ_UNIT_DRIVER_BEARER', tls: { ca: certs.files.ca, servername: 'epj.example' } } };
+      const door = new FhirEndpoint('https://127.0.0.1:9/fhir', LinkCredentials.read(spec, { EPJ_UNIT_DRIVER_BEARER: token }));
+      await runLoad({ ...base(bin), endpoints: { 'journal-lookup': door, admission: door }, history });
+    } finally {
+      certs.remove();
+    }
+    const { readFile } = await import('node:fs/promises');
+    const configText = await readFile(path.join(dir, 'auth.config'), 'utf8');
+    expect(configText).to.not.contain(token);
+    const config = JSON.parse(configText) as { targets: object; auth: object };
+    expect(config.targets).to.deep.equal({ 'journal-lookup': 'https://127.0.0.1:9/fhir', admission: 'https://127.0.0.1:9/fhir' });
+    // two functions through one link: one variable; the CA by absolute path (epj-load reads it)
+    const sameLink = { bearerTokenEnv: 'EPJ_LOAD_TOKEN_0', tls: { ca: certs.files.ca, serverName: 'epj.example' } };
+    expect(config.auth).to.deep.equal({ 'journal-lookup': sameLink, admission: sameLink });
+    // the token in epj-load's environment, and nothing else of ours
+    expect(JSON.parse(await readFile(path.join(dir, 'auth.environment'), 'utf8'))).to.deep.equal({ EPJ_LOAD_TOKEN_0: token });
+    expect(JSON.stringify(history.all())).to.not.contain(token);
   });
 });

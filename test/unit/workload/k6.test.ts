@@ -6,8 +6,12 @@ import path from 'node:path';
 import { HarnessError } from '../../../harness/errors.js';
 import { History } from '../../../harness/history/history.js';
 import { PROJECT_ROOT } from '../../../harness/images/catalog.js';
-import { K6_SETTINGS } from '../../../harness/workload/k6/env.js';
+import { FhirEndpoint } from '../../../harness/fhir/endpoint.js';
+import { LinkCredentials } from '../../../harness/fhir/link-credentials.js';
+import type { LinkSpec } from '../../../harness/stack/definition.js';
+import { K6_SETTINGS, tokenVariable } from '../../../harness/workload/k6/env.js';
 import { runK6Load, type K6LoadOptions } from '../../../harness/workload/k6/run-k6.js';
+import { makeTestCertificates } from '../../support/test-certificates.js';
 
 /**
  * runK6Load against a stand-in k6 (test/fixtures/k6/fake-k6.cjs), never a real one: k6 is AGPL and cannot be
@@ -219,6 +223,27 @@ describe('workload: k6 adapter (stand-in k6)', function () {
       expect((err as HarnessError).code).to.equal('invalid-input');
     }
     expectGone(path.join(path.dirname(script), 'seen.json'));
+  });
+
+  it('hands the script each function’s bearer token as EPJ_TOKEN_<FUNCTION>, and notes what of TLS it does not get', async () => {
+    const script = await plan('token', { requests: [{ fn: 'journal-lookup', endAgoMs: 100, status: 200 }] });
+    const token = 'synthetic-k6-token-93be';
+    const certs = makeTestCertificates();
+    const opts = base(script);
+    try {
+      const spec: LinkSpec = { name: 'front', kind: 'front-door', listenPort: 8443, upstream: { container: 'fhir', port: 8443 }, publish: true, auth: { bearerTokenEnv: 'EPJ_UNIT_K6_BEARER', tls: { ca: certs.files.ca } } };
+      const door = new FhirEndpoint('https://127.0.0.1:18443/fhir', LinkCredentials.read(spec, { EPJ_UNIT_K6_BEARER: token }));
+      opts.endpoints = { 'journal-lookup': door, admission: 'http://127.0.0.1:18081/fhir' };
+      await runK6Load(opts);
+    } finally {
+      certs.remove();
+    }
+    const s = await seen(script);
+    expect(s.env.EPJ_URL_JOURNAL_LOOKUP).to.equal('https://127.0.0.1:18443/fhir');
+    expect(s.env[tokenVariable('journal-lookup')]).to.equal(token);
+    expect(s.env).to.not.have.property(tokenVariable('admission'));
+    expect(opts.history.ofKind('note').some((n) => /k6 load over TLS \(front\).*not the links' CA, client certificate or server name/.test(n.message))).to.equal(true);
+    expect(JSON.stringify(opts.history.all())).to.not.contain(token);
   });
 });
 

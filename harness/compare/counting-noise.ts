@@ -1,0 +1,44 @@
+/**
+ * Counting noise: an availability is successes out of attempts, and a phase of a few seconds has few attempts —
+ * a 'taking hold' phase of five attempts moves by 20 percentage points for one attempt more or less. Measured on
+ * the restart drill (bench/release-noise.ts): single runs of the same release called a phase's availability worse
+ * in half the pairs. So a difference in availability counts only when the counts themselves make it unlikely to be
+ * chance: Fisher's exact test, one-sided, on the pooled failures and attempts of each side.
+ */
+
+/** below this, a difference in failures is not chance (few measures are judged, each against its own counts) */
+export const COUNTING_NOISE_P = 0.01;
+
+export interface Counts {
+  failures: number;
+  attempts: number;
+}
+
+const logFactorials: number[] = [0];
+function logFactorial(n: number): number {
+  for (let i = logFactorials.length; i <= n; i++) logFactorials.push(logFactorials[i - 1]! + Math.log(i));
+  return logFactorials[n]!;
+}
+const logChoose = (n: number, k: number) => logFactorial(n) - logFactorial(k) - logFactorial(n - k);
+
+/**
+ * P(B has at least its failures | both sides' totals), under "both sides fail alike": Fisher's exact test, one-
+ * sided (B worse). Small: B failed more than chance explains.
+ */
+export function moreFailuresThanChance(a: Counts, b: Counts): number {
+  const n = a.attempts + b.attempts;
+  const k = a.failures + b.failures;
+  if (b.attempts === 0 || a.attempts === 0) return 1;
+  const whole = logChoose(n, b.attempts);
+  let p = 0;
+  for (let x = b.failures; x <= Math.min(k, b.attempts); x++) {
+    if (b.attempts - x > n - k) continue;
+    p += Math.exp(logChoose(k, x) + logChoose(n - k, b.attempts - x) - whole);
+  }
+  return Math.min(1, p);
+}
+
+/** Whether B's failures, against A's, are beyond counting noise in the direction `worse` ('higher' failure). */
+export function beyondCountingNoise(a: Counts, b: Counts, direction: 'worse' | 'better'): boolean {
+  return (direction === 'worse' ? moreFailuresThanChance(a, b) : moreFailuresThanChance(b, a)) < COUNTING_NOISE_P;
+}
