@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { demux } from '../docker/logs.js';
@@ -27,6 +28,8 @@ const COLLECT_TIMEOUT_MS = 15_000;
 export async function collectContainerLogs(stack: StartedStack, sinceMs: number): Promise<ContainerLog[]> {
   const scrubber = Scrubber.fromEnvironment();
   const signal = AbortSignal.timeout(COLLECT_TIMEOUT_MS);
+  // one deadline for every container's read, each of which listens to it twice (request and stream)
+  setMaxListeners(0, signal);
   let containers;
   try {
     containers = await stack.containers();
