@@ -1,11 +1,17 @@
 /**
  * Benchmark: time from nothing to every container of the reference stack ready (`up`), and `down`, over several
- * runs — beside the same containers started and awaited one at a time. Prints figures; asserts nothing.
+ * runs — beside the same containers started and awaited one at a time, and beside the best-known peer:
+ * Testcontainers (a dev dependency) starting ONE PostgreSQL container from the same image, until PostgreSQL says it
+ * accepts connections. Testcontainers' reaper (Ryuk) is off: its image cannot be pulled here. Prints figures;
+ * asserts nothing.
  *   npm run bench            (5 runs each)     BENCH_RUNS=10 npm run bench
  */
 import { parseStackDefinition, type StackDefinition } from '../harness/stack/definition.js';
 import { referenceStack } from '../harness/stack/reference-stack.js';
 import { upStack } from '../harness/stack/up.js';
+import { createRequire } from 'node:module';
+
+const TESTCONTAINERS_VERSION = (createRequire(import.meta.url)('testcontainers/package.json') as { version: string }).version;
 
 const runs = Number(process.env.BENCH_RUNS ?? 5);
 
@@ -57,6 +63,26 @@ const line = (label: string, xs: number[]) => {
   console.log(`  ${label.padEnd(28)} median ${fmt(median)}   min ${fmt(min)}   max ${fmt(max)}   (n=${xs.length})`);
 };
 
+/** Testcontainers starting one PostgreSQL container from the reference stack's database image, and stopping it. */
+async function measureTestcontainers(image: string) {
+  process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
+  const { GenericContainer, Wait } = await import('testcontainers');
+  const up: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    const c = await new GenericContainer(image)
+      .withEnvironment({ EPJ_DB_ROLE: 'primary' })
+      .withExposedPorts(5432)
+      // the image's entrypoint logs it once the cluster accepts connections (docker/postgres/entrypoint.sh)
+      .withWaitStrategy(Wait.forLogMessage(/database system is ready to accept connections/))
+      .start();
+    up.push(performance.now() - t0);
+    await c.stop({ remove: true, removeVolumes: true });
+    process.stdout.write('.');
+  }
+  return up;
+}
+
 const parallel = parseStackDefinition(referenceStack());
 const serial = oneAtATime(parallel);
 // one warm-up so page cache and image layers are hot for both variants alike
@@ -70,3 +96,10 @@ line('up (one at a time)', ser.up);
 line('down (one at a time stack)', ser.down);
 const ratio = stats(par.up).median / stats(ser.up).median;
 console.log(`\n  up parallel / one at a time: ${ratio.toFixed(2)}×   (target ≤ 0.5×, and ≤ 6 s)`);
+
+const database = parallel.containers.find((c) => c.role === 'db-primary')!.image;
+const tc = await measureTestcontainers(database);
+console.log(`\nTestcontainers ${TESTCONTAINERS_VERSION}, one PostgreSQL container from ${database} (Ryuk off), ${runs} runs`);
+line('start (Testcontainers)', tc);
+const peer = stats(par.up).median / stats(tc).median;
+console.log(`\n  reference stack up / one Testcontainers PostgreSQL: ${peer.toFixed(2)}×   (target ≤ 1.5×)`);

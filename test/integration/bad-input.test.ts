@@ -264,7 +264,8 @@ function expectOneMessage(stderr: string) {
 }
 
 describe('bad input: exit 2, one message naming the problem, nothing created', function () {
-  this.timeout(180_000);
+  // ~145 CLI processes, 4 at a time: about a minute here, three on a machine that is also compiling
+  this.timeout(420_000);
   let dir = '';
   let outcomes = new Map<Case, Outcome>();
 
