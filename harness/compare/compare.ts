@@ -2,7 +2,7 @@ import { InvalidInputError } from '../errors.js';
 import type { JournalFile, JournalVerdict } from '../reporters/journal-schema.js';
 import { replicationModeOf, STATUS_WORD } from '../reporters/report-data.js';
 import { provenanceCaveats, statusCaveats } from './caveats.js';
-import { beyondCountingNoise, type Counts } from './counting-noise.js';
+import { attemptsForPercentile, beyondCountingNoise, type Counts } from './counting-noise.js';
 import { FLOORS, type FloorName, type MeasureUnit } from './floors.js';
 import { formatDelta, formatSample } from './format.js';
 import { byExperiment, loadSide, type Side } from './inputs.js';
@@ -123,6 +123,13 @@ function measureRowsOf(a: readonly JournalFile[], b: readonly JournalFile[]): Re
     if ((judgement === 'worse' || judgement === 'better') && ca && cb && !beyondCountingNoise(ca, cb, judgement)) {
       judgement = 'within noise';
       note = `within counting noise: ${ca.failures} of ${ca.attempts} attempts failed against ${cb.failures} of ${cb.attempts}`;
+    }
+    // a percentile over too few attempts is one or two attempts' latency: not a measure of the release
+    const fewest = Math.min(...[...xa, ...xb].map((m) => m.percentile?.attempts ?? Infinity));
+    const q = xa[0]!.percentile?.q;
+    if (q !== undefined && fewest < attemptsForPercentile(q)) {
+      judgement = 'not judged';
+      note = `too few attempts for a p${Math.round(q * 100)}: ${fewest} in a run, at least ${attemptsForPercentile(q)} needed`;
     }
     return { kind, measure: label, a: formatSample(sa, unit), b: formatSample(sb, unit), delta: formatDelta(sa, sb, unit), judgement, ...(note ? { note } : {}) };
   });

@@ -6,6 +6,18 @@
  * chance: Fisher's exact test, one-sided, on the pooled failures and attempts of each side.
  */
 
+/**
+ * A percentile of n attempts says something only when a few attempts lie beyond it: with 40 attempts a "p99" is
+ * the slowest one, and two runs of the same release differed by 24–45 % there on a busy machine (the release-
+ * compare test, referral and read-only-lookup). At least this many attempts above the percentile, per run.
+ */
+export const MIN_BEYOND_PERCENTILE = 5;
+
+/** The attempts a run needs for its `q` percentile (0.99: 500) to be judged. */
+export function attemptsForPercentile(q: number): number {
+  return Math.ceil(MIN_BEYOND_PERCENTILE / (1 - q) - 1e-9);
+}
+
 /** below this, a difference in failures is not chance (few measures are judged, each against its own counts) */
 export const COUNTING_NOISE_P = 0.01;
 

@@ -21,6 +21,8 @@ export interface MeasureValue {
   value: number;
   /** an availability's attempts and failures, for its counting noise (harness/compare/counting-noise.ts) */
   counts?: { failures: number; attempts: number };
+  /** a percentile's quantile and the attempts it was taken over: too few, and it is not judged */
+  percentile?: { q: number; attempts: number };
 }
 
 export interface CheckValue {
@@ -124,8 +126,8 @@ function latencyMeasures(journal: JournalFile): MeasureValue[] {
   for (const [fn, sparse] of Object.entries(journal.latency.byFunction)) {
     if (sparse.count === 0) continue;
     const h = MergeableHistogram.fromSparse(sparse);
-    out.push({ key: `latency|${fn}|p50`, kind: 'latencyP50', label: `latency p50 ${fn}`, value: h.percentile(0.5) });
-    out.push({ key: `latency|${fn}|p99`, kind: 'latencyP99', label: `latency p99 ${fn}`, value: h.percentile(0.99) });
+    out.push({ key: `latency|${fn}|p50`, kind: 'latencyP50', label: `latency p50 ${fn}`, value: h.percentile(0.5), percentile: { q: 0.5, attempts: sparse.count } });
+    out.push({ key: `latency|${fn}|p99`, kind: 'latencyP99', label: `latency p99 ${fn}`, value: h.percentile(0.99), percentile: { q: 0.99, attempts: sparse.count } });
   }
   return out;
 }

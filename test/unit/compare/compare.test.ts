@@ -34,6 +34,8 @@ interface RunSpec {
   harnessSha?: string;
   /** how long the failover (an operator action) took, ms */
   failoverMs?: number;
+  /** journal-lookup's attempts a second (default 100) */
+  attemptsPerSecond?: number;
 }
 
 function history(spec: RunSpec, faultId: string): History {
@@ -45,19 +47,20 @@ function history(spec: RunSpec, faultId: string): History {
   events.push({ kind: 'fault', id: faultId, fault: 'site-power', stage: 'applied', target: 'site-a', t: at(10) });
   for (const [stage, t] of [['scheduled', at(12)], ['started', at(12)], ['completed', at(12) + (spec.failoverMs ?? 1200)]] as const) events.push({ kind: 'action', id: 'failover#1', action: 'failover', stage, t });
   for (let s = 0; s < 30; s++) {
-    const successes = s >= 10 && s < 20 ? (spec.faultSuccesses ?? 100) : 100;
+    const n = spec.attemptsPerSecond ?? 100;
+    const successes = s >= 10 && s < 20 ? (spec.faultSuccesses ?? n) : n;
     const hist = new MergeableHistogram();
-    hist.record(10, 97);
-    hist.record(spec.p99Ms ?? 80, 3);
+    hist.record(10, n - Math.ceil(n * 0.03));
+    hist.record(spec.p99Ms ?? 80, Math.ceil(n * 0.03));
     events.push({
       kind: 'requests',
       fn: 'journal-lookup',
       t: at(s + 1),
       bucket: at(s),
       widthMs: 1000,
-      attempts: 100,
+      attempts: n,
       successes,
-      failures: successes < 100 ? { timeout: 100 - successes } : {},
+      failures: successes < n ? { timeout: n - successes } : {},
       latencyMs: { p50: 10, p95: 80, p99: spec.p99Ms ?? 80, max: spec.p99Ms ?? 80 },
       latencyHistogram: hist.toSparse(),
     });
@@ -172,6 +175,18 @@ describe('compare: two releases from their journals alone', () => {
     // ten times as many failures is not chance
     const worse = await journal(path.join(root, 'C'), 'c1', { faultSuccesses: 90 });
     expect(row(await compareTargets(a, worse), 'availability journal-lookup in fault')!.judgement).to.equal('worse');
+  });
+
+  it('a percentile over too few attempts is not judged: 3 a second for 30 s is 90, a p99 needs 500', async () => {
+    const a = await journal(path.join(root, 'A'), 'a1', { attemptsPerSecond: 3, p99Ms: 80 });
+    const b = await journal(path.join(root, 'B'), 'b1', { attemptsPerSecond: 3, p99Ms: 400 });
+    const c = await compareTargets(a, b);
+    const p99 = row(c, 'latency p99 journal-lookup')!;
+    expect(p99.judgement).to.equal('not judged');
+    expect(p99.note).to.equal('too few attempts for a p99: 90 in a run, at least 500 needed');
+    expect(regressions(c).map((r) => r.measure)).to.not.include('latency p99 journal-lookup');
+    // a p50 needs 10: judged
+    expect(row(c, 'latency p50 journal-lookup')!.judgement).to.not.equal('not judged');
   });
 
   it('a difference under the floor is within noise even with single runs (RTO +15 %, p99 +15 ms)', async () => {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { beyondCountingNoise, moreFailuresThanChance } from '../../../harness/compare/counting-noise.js';
+import { attemptsForPercentile, beyondCountingNoise, moreFailuresThanChance } from '../../../harness/compare/counting-noise.js';
 
 describe('compare: counting noise of an availability (Fisher’s exact test, one-sided)', () => {
   it('gives the hypergeometric tail: 1 of 5 failed against 5 of 5 is p = 6/252', () => {
@@ -21,5 +21,10 @@ describe('compare: counting noise of an availability (Fisher’s exact test, one
     // and the other way round for an improvement
     expect(beyondCountingNoise({ failures: 41, attempts: 113 }, { failures: 0, attempts: 113 }, 'better')).to.equal(true);
     expect(beyondCountingNoise({ failures: 41, attempts: 113 }, { failures: 0, attempts: 113 }, 'worse')).to.equal(false);
+  });
+
+  it('a percentile needs five attempts beyond it in every run: 500 for a p99, 10 for a p50', () => {
+    expect(attemptsForPercentile(0.99)).to.equal(500);
+    expect(attemptsForPercentile(0.5)).to.equal(10);
   });
 });
