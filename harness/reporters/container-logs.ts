@@ -26,7 +26,8 @@ const COLLECT_TIMEOUT_MS = 15_000;
 
 /** Every container's log since `sinceMs`; a container whose log cannot be read says why in its text. Never throws. */
 export async function collectContainerLogs(stack: StartedStack, sinceMs: number): Promise<ContainerLog[]> {
-  const scrubber = Scrubber.fromEnvironment();
+  // the same secrets as the run's journal, the definition's bearer-token variables among them
+  const scrubber = Scrubber.forRun(stack.definition);
   const signal = AbortSignal.timeout(COLLECT_TIMEOUT_MS);
   // one deadline for every container's read, each of which listens to it twice (request and stream)
   setMaxListeners(0, signal);

@@ -46,7 +46,7 @@ export async function writeJournal(j: Journal, dir = path.join(PROJECT_ROOT, 're
   const events = j.history.all();
   const startedMs = events.length > 0 ? extent(events, (e) => e.t).min : Date.now();
   // the variables a definition names as bearer tokens are secret whatever they are called (harness/stack/link-auth.ts)
-  const scrubber = Scrubber.fromEnvironment(process.env, bearerTokenVariables(j.definition));
+  const scrubber = Scrubber.forRun(j.definition);
   const id = await journalId(dir, j.runId, startedMs);
   const provenance = j.provenance ?? (await collectProvenance({ docker: null }));
   const journal = buildJournal(j, { id, provenance });
@@ -59,12 +59,6 @@ export async function writeJournal(j: Journal, dir = path.join(PROJECT_ROOT, 're
   await writeFile(tmp, scrubber.scrub(stringifyJournal(scrubbed)));
   await rename(tmp, file);
   return file;
-}
-
-/** The environment variables a stack definition's links take bearer tokens from. */
-function bearerTokenVariables(definition: object | undefined): string[] {
-  const links = (definition as { links?: { auth?: { bearerTokenEnv?: unknown } }[] } | undefined)?.links;
-  return Array.isArray(links) ? links.flatMap((l) => (typeof l?.auth?.bearerTokenEnv === 'string' ? [l.auth.bearerTokenEnv] : [])) : [];
 }
 
 /** The journal document for `j` (not yet scrubbed of environment secrets; writeJournal does that). */

@@ -72,6 +72,14 @@ export class Scrubber {
     return new Scrubber([...secretValues(env), ...named, ...heldSecrets]);
   }
 
+  /**
+   * The scrubber for what a run of `definition` leaves behind (its journal, its saved container logs): this
+   * process's environment, with the variables the definition's links take bearer tokens from.
+   */
+  static forRun(definition: object | undefined, env: NodeJS.ProcessEnv = process.env): Scrubber {
+    return Scrubber.fromEnvironment(env, bearerTokenVariables(definition));
+  }
+
   scrub(text: string): string {
     let out = text.replace(URL_USERINFO, `$1${REDACTED}@`);
     for (const s of this.secrets) if (out.includes(s)) out = out.split(s).join(REDACTED);
@@ -82,4 +90,10 @@ export class Scrubber {
   stringify(value: unknown, space?: number): string {
     return this.scrub(JSON.stringify(value, (_key, v: unknown) => (typeof v === 'string' ? this.scrub(v) : v), space));
   }
+}
+
+/** The environment variables a stack definition's links take bearer tokens from (harness/stack/link-auth.ts). */
+function bearerTokenVariables(definition: object | undefined): string[] {
+  const links = (definition as { links?: { auth?: { bearerTokenEnv?: unknown } }[] } | undefined)?.links;
+  return Array.isArray(links) ? links.flatMap((l) => (typeof l?.auth?.bearerTokenEnv === 'string' ? [l.auth.bearerTokenEnv] : [])) : [];
 }
