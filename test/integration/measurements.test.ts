@@ -111,7 +111,10 @@ async function killSiteAUnderWrites(stack: StartedStack, patients: SeededPatient
 
 function printPhases(phases: PhaseAvailability[]) {
   for (const p of phases) {
-    const cells = p.functions.map((f) => `${f.fn} ${pct(f.availability)} (${f.successes}/${f.attempts})`);
+    const cells = p.functions.map((f) => {
+      const causes = Object.entries(f.failures).map(([cause, n]) => `${cause} ${n}`);
+      return `${f.fn} ${pct(f.availability)} (${f.successes}/${f.attempts}${causes.length ? `; ${causes.join(', ')}` : ''})`;
+    });
     console.log(`      ${p.name.padEnd(9)} ${(p.end - p.start).toString().padStart(5)} ms: ${cells.join(', ')}`);
   }
 }
@@ -144,8 +147,12 @@ describe('measurements on the async reference stack', function () {
     const ctx: RunContext = { stack, history };
     const inj = new FaultInjector(ctx);
     try {
+      // A request still in flight when the blackhole takes hold loses its answer although it started before: it
+      // fails in whatever phase holds its start. The last half second before the fault is therefore its own phase
+      // and not judged — the baseline is every attempt that had 500 ms to finish before the fault.
       const timeline = Timeline.plan([
         { at: 0, phase: 'baseline' },
+        { at: 2500, phase: 'just before the fault' },
         { at: 3000, phase: 'fault', inject: { name: 'front', kind: 'blackhole', target: { links: ['epj-front'] } } },
         { at: 7000, phase: 'recovery', heal: 'front' },
       ]);
@@ -161,6 +168,11 @@ describe('measurements on the async reference stack', function () {
     printPhases(report.phases);
     const phase = (name: string) => report.phases.find((p) => p.name === name)!;
     const of = (p: PhaseAvailability, fn: ClinicalFunction) => p.functions.find((f) => f.fn === fn)!;
+    const faultFrom = phase('just before the fault').end; // the fault's first effect ('taking hold' may follow)
+    const caught = history.ofKind('write').filter((w) => w.start! < faultFrom && w.t >= faultFrom);
+    console.log(
+      `      writes in flight when the blackhole took hold: ${caught.map((w) => `${w.fn} started ${Math.round(faultFrom - w.start!)} ms before, ${w.outcome}`).join('; ') || 'none'}`,
+    );
 
     for (const fn of CLINICAL_FUNCTIONS) expect(of(phase('baseline'), fn).availability, `baseline ${fn}`).to.be.at.least(0.99);
     for (const fn of [...WRITE_FNS, 'journal-lookup' as const]) {
