@@ -49,7 +49,10 @@ export class FaultInjector {
         errors.push(err);
       }
     }
-    if (errors.length > 0) throw new AggregateError(errors, `${errors.length} fault(s) could not be healed`);
+    if (errors.length > 0) {
+      const why = errors.map((e) => (e instanceof Error ? e.message : String(e))).join('; ');
+      throw new AggregateError(errors, `${errors.length} fault(s) could not be healed: ${why}`);
+    }
   }
 
   /**

@@ -59,6 +59,24 @@ export class History {
   }
 
   /**
+   * The part of a long run that lies in [from, to] — request buckets by the instant their attempts started, every
+   * other event by its own — with the events that describe the whole run rather than a moment of it (the clock's
+   * changes of pace, the load's start and stop: what a checker needs to know the schedule), on a copy of the clock.
+   * A matrix judges each cell on its slice (harness/matrix/cell-result.ts): the checkers then read the cell, not
+   * every cell before it.
+   */
+  slice(from: number, to: number): History {
+    const inside = (e: HistoryEvent) => {
+      if (e.kind === 'clock' || e.kind === 'load') return true;
+      const at = e.kind === 'requests' ? e.bucket : e.t;
+      return at >= from && at <= to;
+    };
+    const h = new History(Clock.fromSegments(this.clock.scale, [...this.clock.segments]));
+    h.events.push(...this.events.filter(inside));
+    return h;
+  }
+
+  /**
    * Builds a history from recorded events (a journal file, a constructed test case). Without a clock given, the
    * recorded `clock` events rebuild the run's (scale and pace); a history without any gets a 1× clock.
    */

@@ -1,7 +1,5 @@
-import { availabilityVerdict } from '../checkers/availability.js';
 import { checkLostWrites } from '../checkers/lost-writes.js';
-import { appliedFaults, rtoOf } from '../checkers/rto.js';
-import { stalenessByPhase } from '../checkers/staleness.js';
+import { appliedFaults } from '../checkers/rto.js';
 import { describeError } from '../errors.js';
 import type { EffectWindow, Fault } from '../faults/fault.js';
 import { createFault } from '../faults/registry.js';
@@ -9,7 +7,6 @@ import { FaultInjector } from '../faults/injector.js';
 import { Clock } from '../history/clock.js';
 import { History } from '../history/history.js';
 import { exitSignal, onSignalExit } from '../lifecycle/exit-guard.js';
-import { readOnlyFrontDoor } from '../probes/stack-parts.js';
 import { collectProvenance } from '../reporters/provenance.js';
 import type { Provenance } from '../reporters/journal-schema.js';
 import { startStalenessProbe, type StalenessProbe } from '../probes/staleness.js';
@@ -25,7 +22,8 @@ import { atStackScale, defaultProfile, type LoadProfile } from '../workload/prof
 import { readBack } from '../workload/readback.js';
 import { seedPatients, type SeededPatient } from '../workload/seed.js';
 import type { MatrixCell } from './cells.js';
-import type { CellResult, FunctionInCell } from './result.js';
+import { cellResult, type CellSpan } from './cell-result.js';
+import type { CellResult } from './result.js';
 
 /**
  * The failure-mode matrix on ONE stack (docs/matrix.md): under a steady clinical load, each cell is baseline →
@@ -71,17 +69,9 @@ const RESTORE_TIMEOUT_MS = 30_000;
 /** after the last cell, what every attempt started in it needs to be recorded (the load's grace) */
 const FLUSH_MS = 3_500;
 
-interface Span {
-  cell: MatrixCell;
-  startedAt: number;
+/** A cell as the run goes: its span for the result, and the fault object to heal. */
+interface Span extends CellSpan {
   fault?: Fault;
-  failed?: string;
-  baselineMs: number;
-  faultMs: number;
-  recoveryMs: number;
-  restoreMs: number;
-  /** when the stack was ready for the next cell */
-  endedAt?: number;
 }
 
 /** One stack with its load, probe and injector: what a rebuild replaces. */
@@ -146,7 +136,12 @@ export async function runMatrix(opts: MatrixOptions): Promise<MatrixRun> {
   /** Heals, stops the load and the probe, reads back what was acknowledged on this stack, takes it down. */
   const close = async (s: Session, from: number, cells: readonly Span[]) => {
     try {
-      await s.injector.close();
+      // a fault that cannot be healed (its container gone) ends with the stack: every part of it, Toxiproxy and
+      // its toxics included, is removed below; said, not thrown, so the matrix goes on (a rebuild) or is written
+      await s.injector.close().catch((err: unknown) => {
+        history.record({ kind: 'note', message: `run ${s.stack.runId}: not healed before tear-down (the stack goes, and the fault with it): ${describeError(err)}` });
+        log(`run ${s.stack.runId}: not healed before tear-down: ${describeError(err)}`);
+      });
     } finally {
       await sleep(FLUSH_MS).catch(() => {});
       s.stopLoad.abort();
@@ -188,13 +183,15 @@ export async function runMatrix(opts: MatrixOptions): Promise<MatrixRun> {
       t = Date.now();
       try {
         span.fault = createFault(cell.fault);
+        span.faultId = span.fault.id;
         // as in an experiment's timeline (harness/timeline/timeline.ts): attempts that started between asking for the
         // fault and its proof are a phase of their own, so the fault's phase holds only attempts it certainly met
         let effect: EffectWindow | undefined;
         await session.injector.inject(span.fault, undefined, (e) => (effect = e));
         const applied = effect ?? { from: appliedAt(history, span.fault) ?? Date.now(), certainFrom: appliedAt(history, span.fault) ?? Date.now() };
-        if (applied.certainFrom > applied.from) history.record({ kind: 'phase', name: `${cell.id} · taking hold`, t: applied.from });
-        history.record({ kind: 'phase', name: `${cell.id} · fault`, t: applied.certainFrom });
+        // the fault's first effect is an onset: a baseline attempt it caught in flight is the fault's
+        if (applied.certainFrom > applied.from) history.record({ kind: 'phase', name: `${cell.id} · taking hold`, t: applied.from, onset: true });
+        history.record({ kind: 'phase', name: `${cell.id} · fault`, t: applied.certainFrom, ...(applied.certainFrom > applied.from ? {} : { onset: true as const }) });
         await sleep(Math.max(0, faultMs - DEFAULT_ATTEMPT_TIMEOUT_MS), signal);
         // attempts started within one attempt timeout before the heal may be answered by it: a phase of their own
         history.record({ kind: 'phase', name: `${cell.id} · pending at the heal` });
@@ -259,40 +256,3 @@ function appliedAt(history: History, fault: Fault | undefined): number | undefin
   return fault ? appliedFaults(history).find((f) => f.id === fault.id)?.t : undefined;
 }
 
-function healedAtOf(history: History, fault: Fault): number | undefined {
-  return history.ofKind('fault').find((f) => f.id === fault.id && f.stage === 'healed')?.t;
-}
-
-function cellResult(
-  history: History,
-  definition: StackDefinition,
-  functions: ClinicalFunction[],
-  s: Span,
-  lost: number | undefined,
-  rebuilt: boolean,
-): CellResult {
-  const base = {
-    cell: { id: s.cell.id, target: s.cell.target, takesAwayFrom: s.cell.takesAwayFrom, kind: s.cell.fault.kind },
-    restore: rebuilt ? ('rebuilt' as const) : ('restored' as const),
-    timings: { baselineMs: s.baselineMs, faultMs: s.faultMs, recoveryMs: s.recoveryMs, restoreMs: s.restoreMs },
-  };
-  const applied = s.fault ? appliedFaults(history).find((f) => f.id === s.fault!.id) : undefined;
-  if (s.failed || !applied) {
-    return { ...base, status: 'failed', reason: s.failed ?? 'the fault was never applied', functions: {}, lostWrites: null, stalenessPeakMs: null };
-  }
-  const phase = `${s.cell.id} · fault`;
-  const verdict = availabilityVerdict(history, { phases: [phase], functions, threshold: 0.99 });
-  const healedAt = healedAtOf(history, s.fault!);
-  const recoveryEnd = s.endedAt;
-  const out: Partial<Record<ClinicalFunction, FunctionInCell>> = {};
-  for (const fn of functions) {
-    const leaf = verdict.children?.find((c) => c.checker === `availability ${fn} in ${phase}`);
-    const d = leaf?.details as { availability: number | null; attempts: number } | undefined;
-    const r = rtoOf(history, applied, fn, { holdMs: 1000, ...(recoveryEnd !== undefined ? { until: recoveryEnd } : {}) });
-    const rtoMs = r.status !== 'recovered' ? null : r.withoutOutage ? 0 : Math.max(0, (r.recoveredAt ?? 0) - (healedAt ?? applied.t));
-    out[fn] = { availability: d?.availability ?? null, attempts: d?.attempts ?? 0, rtoMs, ...(leaf?.status === 'unknown' ? { unknown: leaf.summary } : {}) };
-  }
-  const door = readOnlyFrontDoor(definition);
-  const staleness = door ? stalenessByPhase(history, { readers: [door.container] }).phases.find((p) => p.name === phase)?.readers[0]?.peakMs ?? null : null;
-  return { ...base, status: 'measured', functions: out, lostWrites: lost === undefined ? 0 : Number.isNaN(lost) ? null : lost, stalenessPeakMs: staleness };
-}

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import Docker from 'dockerode';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,8 +9,9 @@ import { hiddenDependencies } from '../../harness/matrix/hidden-dependencies.js'
 import { runMatrix } from '../../harness/matrix/run-matrix.js';
 import { writeMatrix } from '../../harness/matrix/write.js';
 import { PROJECT_ROOT } from '../../harness/images/catalog.js';
-import { pollUntil } from '../../harness/stack/wait/poll.js';
+import { pollUntil, sleep } from '../../harness/stack/wait/poll.js';
 import { readJournal } from '../../harness/reporters/journal-schema.js';
+import { LABEL } from '../../harness/docker/labels.js';
 import { CLINICAL_FUNCTIONS, parseStackDefinition } from '../../harness/stack/definition.js';
 import { referenceStack } from '../../harness/stack/reference-stack.js';
 import { INTEGRATION_FUNCTIONS } from '../../harness/workload/profile.js';
@@ -60,6 +62,46 @@ describe('failure-mode matrix on the reference stack (reduced)', function () {
     const html = await readFile(path.join(out.dir, 'matrix.html'), 'utf8');
     expect(html).to.contain(`<code>container-kill ${engine}</code>`).and.to.match(/<td class="m down">0\.0 ✖/);
     await rm(dir, { recursive: true, force: true });
+  });
+
+  it('a cell whose stack cannot be restored: the stack is rebuilt, the cell says so, and the next cell starts on the new one', async () => {
+    const def = parseStackDefinition(referenceStack());
+    // the read-only fallback paused, then removed from under the matrix (as a host's clean-up might): nothing to unpause
+    const lookup = def.containers.find((c) => c.role === 'lookup')!.name;
+    const engine = def.containers.find((c) => c.role === 'integration-engine')!.name;
+    const cells = [...matrixCells(def, { faults: ['container-pause'], targets: [lookup] }), ...matrixCells(def, { faults: ['container-kill'], targets: [engine] })];
+    const docker = new Docker();
+    const lines: string[] = [];
+    let removal: Promise<void> | undefined;
+    const log = (line: string) => {
+      lines.push(line);
+      const run = /\(run ([a-z0-9]+)\)/.exec(lines.find((l) => l.startsWith('stack ')) ?? '')?.[1];
+      if (!line.startsWith('cell 1/') || !run) return;
+      removal = (async () => {
+        await sleep(3500); // past the 2-s baseline, inside the fault
+        const [c] = await docker.listContainers({ all: true, filters: { label: [`${LABEL.run}=${run}`, `${LABEL.component}=${lookup}`] } });
+        await docker.getContainer(c!.Id).remove({ force: true });
+      })();
+    };
+    const run = await runMatrix({ stack: referenceStack(), cells, log });
+    await removal;
+    for (const l of lines) console.log(`      ${l}`);
+    const [paused, killed] = run.results;
+    expect(paused!.restore).to.equal('rebuilt');
+    expect(paused!.status).to.equal('failed');
+    expect(paused!.reason).to.match(/no such container|not found|404/i);
+    expect(lines.some((l) => /could not be restored .*: rebuilding it/.test(l)), 'the log says it rebuilds').to.equal(true);
+    expect(run.history.ofKind('note').some((n) => n.message.includes(`after container-pause ${lookup} the stack could not be restored`))).to.equal(true);
+    // the next cell on a fresh stack, with its read-only fallback back: measured, and exactly as on a clean stack
+    expect(run.runIds).to.have.length(2);
+    expect(killed!.status, killed!.reason).to.equal('measured');
+    expect(killed!.restore).to.equal('restored');
+    for (const fn of CLINICAL_FUNCTIONS) {
+      const a = killed!.functions[fn]!.availability!;
+      if ((INTEGRATION_FUNCTIONS as readonly string[]).includes(fn)) expect(a, `${fn} without the integration engine`).to.be.below(0.05);
+      else expect(a, `${fn} without the integration engine`).to.be.at.least(0.99);
+    }
+    for (const id of run.runIds) expect(await runObjects(id), `run ${id}`).to.deep.equal(NOTHING);
   });
 
   it('interrupted (SIGINT in a cell): heals, tears down, exits 130, and writes what was measured so far', async () => {
