@@ -80,7 +80,8 @@ export function availabilityVerdict(history: History, opts: AvailabilityVerdictO
     const edges = phase ? [phase.start, phase.end] : [];
     const judged = weighDoubt(history, a, evidence, edges, holds);
     if (judged.unknown) return { checker, status: 'unknown', summary: `${a.fn} ${where}: ${judged.unknown}`, details };
-    const because = judged.note ? `; ${judged.note}` : '';
+    const caught = a.caughtByOnset ? `; ${a.caughtByOnset} failed attempt(s) still in flight when the next phase's fault took effect are the fault's, not counted` : '';
+    const because = `${judged.note ? `; ${judged.note}` : ''}${caught}`;
     const sign = opts.atMost ? (ok ? '≤' : '>') : ok ? '≥' : '<';
     return {
       checker,

@@ -34,6 +34,8 @@ export interface BucketTotals {
   availability: number | null;
   /** null when no bucket had attempts */
   latencyMs: LatencyBounds | null;
+  /** failed attempts left out because a fault's onset caught them in flight (RequestBucketEvent.caughtByOnset) */
+  caughtByOnset?: number;
 }
 
 /** One wider window of one function's buckets (see `widenBuckets`). */
@@ -81,7 +83,9 @@ export function mergeBuckets(buckets: readonly RequestBucketEvent[]): BucketTota
   let to: number | null = null;
   const failures: Partial<Record<FailureCause, number>> = {};
   let latency: LatencyBounds | null = null;
+  let caught = 0;
   for (const b of buckets) {
+    caught += b.caughtByOnset ?? 0;
     attempts += b.attempts;
     successes += b.successes;
     addFailures(failures, b.failures);
@@ -109,6 +113,7 @@ export function mergeBuckets(buckets: readonly RequestBucketEvent[]): BucketTota
     failures,
     availability: attempts > 0 ? successes / attempts : null,
     latencyMs: latency,
+    ...(caught > 0 ? { caughtByOnset: caught } : {}),
   };
 }
 

@@ -103,6 +103,8 @@ export function assessEvidence(history: History, q: EvidenceQuery): Evidence {
   }
   const buckets = history.ofKind('requests').filter((b) => b.fn === q.fn && bucketEnd(b) > q.from && b.bucket < q.to);
   const skippedInWindow = buckets.filter((b) => b.bucket >= q.from).reduce((n, b) => n + (b.skipped ?? 0), 0);
+  // attempts a fault's onset caught in flight were made, and left out as the fault's: they were not lost
+  const caughtInWindow = buckets.filter((b) => b.bucket >= q.from).reduce((n, b) => n + (b.caughtByOnset ?? 0), 0);
   // a skipped arrival whose neighbours all show one outcome takes it; the rest are of unknown outcome
   let skipped = 0;
   if (skippedInWindow > 0) {
@@ -115,7 +117,7 @@ export function assessEvidence(history: History, q: EvidenceQuery): Evidence {
   }
   // only a window cut at phase edges counts its attempts exactly; elsewhere a bucket is in or out by its start.
   // Skipped arrivals are accounted for (the doubt below), so only arrivals gone without a trace are lost.
-  if (expected !== null && q.exactEdges && q.attempts !== undefined && q.attempts + skippedInWindow < Math.floor(expected) - 1) {
+  if (expected !== null && q.exactEdges && q.attempts !== undefined && q.attempts + skippedInWindow + caughtInWindow < Math.floor(expected) - 1) {
     return { imputed, problem: `${q.fn}: ${q.attempts} attempts in ${span} where the load's schedule promised ${expected.toFixed(1)}: arrivals were lost` };
   }
   if (q.exactEdges) {

@@ -27,6 +27,11 @@ export interface ClockEvent extends Stamp {
 export interface PhaseEvent extends Stamp {
   kind: 'phase';
   name: string;
+  /**
+   * The phase begins where a fault first took effect (harness/timeline/timeline.ts): a failed attempt of the phase
+   * before, still in flight at this instant, is the fault's and counted in neither (`caughtByOnset`).
+   */
+  onset?: true;
 }
 
 /**
@@ -64,6 +69,12 @@ export interface RequestBucketEvent extends Stamp {
   skipped?: number;
   /** the longest any attempt here waited between its slot and being sent, ms */
   maxSendLagMs?: number;
+  /**
+   * Failed attempts that started here and were still in flight when the next phase began with a fault's first
+   * effect: the fault's, not this phase's, so not in `attempts` (harness/workload/buckets.ts). Kept for the count
+   * against the load's schedule.
+   */
+  caughtByOnset?: number;
 }
 
 /** The clinical load started (rates, per function) or stopped (with each function's first and last arrival slot). */

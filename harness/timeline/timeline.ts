@@ -157,14 +157,16 @@ export class Timeline {
       // was certain, a heal where the heal was done, an action where it started, a bare phase at its scheduled
       // instant. Where the effect's instant is uncertain — between asking for it and its proof — the attempts that
       // started in between are a phase of their own ('taking hold', 'healing'), so neither neighbour counts them.
-      const startPhase = (from: number, certainFrom = from, transition = 'taking hold') => {
+      // A fault's first effect is an `onset`: what it catches in flight from the phase before is its own.
+      const startPhase = (from: number, certainFrom = from, transition = 'taking hold', onset = false) => {
         if (!s.phase) return;
-        if (certainFrom > from) ctx.history.record({ kind: 'phase', name: transition, t: from });
-        ctx.history.record({ kind: 'phase', name: s.phase, t: certainFrom });
+        const mark = onset ? { onset: true as const } : {};
+        if (certainFrom > from) ctx.history.record({ kind: 'phase', name: transition, t: from, ...mark });
+        ctx.history.record({ kind: 'phase', name: s.phase, t: certainFrom, ...(certainFrom > from ? {} : mark) });
       };
       if (s.fault) {
         ctx.history.record({ kind: 'fault', id: s.fault.id, fault: s.fault.kind, stage: 'scheduled', target: s.fault.describeTarget(), t: due, scenarioMs, step: s.faultName, detail: `step '${s.faultName}'` });
-        await s.fault.inject({ ...ctx, signal }, due, (e) => startPhase(e.from, e.certainFrom));
+        await s.fault.inject({ ...ctx, signal }, due, (e) => startPhase(e.from, e.certainFrom, 'taking hold', true));
       } else if (s.heal) {
         const fault = this.faults.get(s.heal)!;
         await fault.heal(ctx, due);
@@ -179,7 +181,7 @@ export class Timeline {
         await clock.measure(() => action.run({ ...ctx, signal }), action.kindIn?.(ctx) ?? action.kind ?? 'act'); // an operator action is the stack's work: 1:1
       } else if (s.phaseWhenApplied) {
         const applied = await this.faults.get(s.phaseWhenApplied)!.whenApplied;
-        if (applied !== undefined && !signal.aborted) startPhase(applied.from, applied.certainFrom);
+        if (applied !== undefined && !signal.aborted) startPhase(applied.from, applied.certainFrom, 'taking hold', true);
       } else {
         startPhase(due);
       }

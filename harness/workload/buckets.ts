@@ -103,6 +103,8 @@ export class BucketAggregator {
   private readonly open = new Map<string, OpenBucket>();
   private readonly flushedUpTo = new Map<ClinicalFunction, number>();
   private readonly edges: number[] = [];
+  /** the edges where a fault first took effect (`addEdge(t, true)`) */
+  private readonly onsets = new Set<number>();
   late = 0;
   lateEdges = 0;
   emitted = 0;
@@ -122,8 +124,13 @@ export class BucketAggregator {
     this.bucketOf(fn, start).skips.push(start);
   }
 
-  /** A phase starts at `t`: buckets holding it are cut there when flushed. */
-  addEdge(t: number): void {
+  /**
+   * A phase starts at `t`: buckets holding it are cut there when flushed. `onset`: the phase begins where a fault
+   * first took effect, so a failed attempt of the phase before that was still in flight then is the fault's
+   * (see `flush`).
+   */
+  addEdge(t: number, onset = false): void {
+    if (onset) this.onsets.add(t);
     if (this.edges.includes(t)) return;
     const bucket = Math.floor(t / this.widthMs) * this.widthMs;
     if ([...this.flushedUpTo.values()].some((upTo) => bucket < upTo) && t !== bucket) this.lateEdges += 1;
@@ -168,7 +175,18 @@ export class BucketAggregator {
   }
 
   private forgetEdgesBefore(t: number): void {
-    while (this.edges.length > 0 && this.edges[0]! < t) this.edges.shift();
+    while (this.edges.length > 0 && this.edges[0]! < t) this.onsets.delete(this.edges.shift()!);
+  }
+
+  /**
+   * A failed attempt caught by a fault's onset: sent before the phase after its own began with a fault taking
+   * effect, and still in flight then. It started in one phase and failed because of the next — a request under way
+   * when the power went — so it is counted in neither (harness/checkers/buckets.ts).
+   */
+  private caughtByOnset(s: Sample): boolean {
+    if (s.ok || this.onsets.size === 0) return false;
+    const next = this.edges.find((e) => e > s.start);
+    return next !== undefined && this.onsets.has(next) && s.start + s.sendLagMs < next && next <= s.start + s.sendLagMs + s.latencyMs;
   }
 
   private flush(key: string, b: OpenBucket): void {
@@ -179,11 +197,13 @@ export class BucketAggregator {
     for (let i = 0; i + 1 < cuts.length; i++) {
       const from = cuts[i]!;
       const to = cuts[i + 1]!;
-      const samples = b.samples.between(from, to);
+      const all = b.samples.between(from, to);
+      const samples = all.filter((x) => !this.caughtByOnset(x));
+      const caught = all.length - samples.length;
       const skipped = b.skips.filter((s) => s >= from && s < to).length;
-      if (samples.length === 0 && skipped === 0) continue;
+      if (all.length === 0 && skipped === 0) continue;
       this.emitted += 1;
-      this.opts.emit(summarise(b.fn, from, to - from, samples, skipped));
+      this.opts.emit({ ...summarise(b.fn, from, to - from, samples, skipped), ...(caught > 0 ? { caughtByOnset: caught } : {}) });
     }
   }
 }

@@ -151,9 +151,9 @@ export async function runLoad(opts: RunLoadOptions): Promise<LoadRunResult> {
     emit: (b) => history.record({ kind: 'requests', t: b.bucket, ...b }),
   });
   // Buckets are cut where a phase starts, so an attempt counts in the phase in which it started (buckets.ts).
-  for (const p of history.ofKind('phase')) aggregator.addEdge(p.t);
+  for (const p of history.ofKind('phase')) aggregator.addEdge(p.t, p.onset === true);
   const unsubscribe = history.subscribe((e) => {
-    if (e.kind === 'phase') aggregator.addEdge(e.t);
+    if (e.kind === 'phase') aggregator.addEdge(e.t, e.onset === true);
   });
   const ledger = new AttemptLedger(history, via);
   history.record({ kind: 'load', stage: 'started', rates, timeoutMs });

@@ -166,9 +166,9 @@ async function runK6(opts: K6LoadOptions, p: Prepared): Promise<LoadRunResult> {
     emit: (b) => history.record({ kind: 'requests', t: b.bucket, ...b }),
   });
   // Buckets are cut where a phase starts, so an attempt counts in the phase in which it started (buckets.ts).
-  for (const e of history.ofKind('phase')) aggregator.addEdge(e.t);
+  for (const e of history.ofKind('phase')) aggregator.addEdge(e.t, e.onset === true);
   const unsubscribe = history.subscribe((e) => {
-    if (e.kind === 'phase') aggregator.addEdge(e.t);
+    if (e.kind === 'phase') aggregator.addEdge(e.t, e.onset === true);
   });
   const folder = new K6PointFolder({ functionTag: p.functionTag });
   const perFunction: Partial<Record<ClinicalFunction, { attempts: number; ok: number; failures: Partial<Record<FailureCause, number>> }>> = {};

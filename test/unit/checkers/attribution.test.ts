@@ -20,7 +20,7 @@ interface Sim {
   outage: { from: number; to: number };
 }
 
-function simulate(opts: { scale: number; rate?: number; fn?: ClinicalFunction; edgesKnown?: boolean; seconds?: number }): Sim {
+function simulate(opts: { scale: number; rate?: number; fn?: ClinicalFunction; edgesKnown?: boolean; seconds?: number; onset?: boolean; caughtInFlight?: boolean }): Sim {
   const rate = opts.rate ?? 10;
   const fn = opts.fn ?? 'referral';
   const seconds = opts.seconds ?? 30;
@@ -36,7 +36,7 @@ function simulate(opts: { scale: number; rate?: number; fn?: ClinicalFunction; e
   ];
   for (const [name, t] of phases) {
     history.record({ kind: 'phase', name, t });
-    if (opts.edgesKnown !== false) agg.addEdge(t);
+    if (opts.edgesKnown !== false) agg.addEdge(t, opts.onset === true && name === 'outage');
   }
   history.record({ kind: 'fault', id: 'blackhole#1', fault: 'blackhole', stage: 'applied', target: 'epj-front', t: outage.from });
   history.record({ kind: 'fault', id: 'blackhole#1', fault: 'blackhole', stage: 'healed', target: 'epj-front', t: outage.to });
@@ -45,7 +45,8 @@ function simulate(opts: { scale: number; rate?: number; fn?: ClinicalFunction; e
     const start = T0 + ((n + 1) * 1000) / rate + 0.25; // slots are fractional ms, like epj-load's
     if (start >= at(seconds)) break;
     slots.push(start);
-    const down = start >= outage.from && start < outage.to;
+    // caughtInFlight: an attempt started in the last 50 ms before the outage is still in flight when it begins
+    const down = start >= outage.from - (opts.caughtInFlight ? 50 : 0) && start < outage.to;
     // a failed attempt hangs until its 2-s timeout: it completes long after it started, in a later bucket
     agg.add({ start, fn, ok: !down, latencyMs: down ? 2000 : 5, cause: down ? 'timeout' : null });
     agg.flushDue(start - 5000);
@@ -58,6 +59,20 @@ function simulate(opts: { scale: number; rate?: number; fn?: ClinicalFunction; e
 const count = (slots: number[], from: number, to: number) => slots.filter((s) => s >= from && s < to).length;
 
 describe('checkers: exact attribution across a bucket that straddles a phase edge', () => {
+  it("leaves a baseline attempt the outage's onset caught in flight to the outage, and says so", () => {
+    const { history, slots, outage } = simulate({ scale: 60, onset: true, caughtInFlight: true });
+    const base = availabilityByPhase(history, { functions: ['referral'] }).phases.find((p) => p.name === 'baseline')!.functions[0]!;
+    expect(base.caughtByOnset).to.equal(count(slots, outage.from - 50, outage.from));
+    expect(base.attempts).to.equal(count(slots, T0, outage.from - 50));
+    expect(base.availability).to.equal(1);
+    const v = availabilityVerdict(history, { phases: ['baseline'], threshold: 1 });
+    expect(v.status, v.summary).to.equal('pass');
+    expect(v.children![0]!.summary).to.match(/1 failed attempt\(s\) still in flight when the next phase's fault took effect/);
+    // the same run without the onset marked: that failure is the baseline's
+    const plain = simulate({ scale: 60, caughtInFlight: true });
+    expect(availabilityVerdict(plain.history, { phases: ['baseline'], threshold: 1 }).status).to.equal('fail');
+  });
+
   for (const scale of [1, 60, 600]) {
     it(`counts each attempt in the phase in which it started, at time scale ${scale}`, () => {
       const { history, slots, outage } = simulate({ scale });

@@ -147,6 +147,44 @@ describe('workload: bucket aggregator', () => {
     expect(out[0]).to.include({ attempts: 4, successes: 3, skipped: 1, firstSuccessAt: b0 + 100, lastFailureAt: b0 + 200, firstSuccessAfterLastFailureAt: b0 + 600 });
   });
 
+  it("leaves out a failed attempt still in flight when the next phase began with a fault's onset: the fault's", () => {
+    const out: BucketRecord[] = [];
+    const agg = new BucketAggregator({ emit: (b) => out.push(b) });
+    const b0 = 1_800_000_000_000;
+    const onset = b0 + 1500; // the next bucket's middle: the onset may lie after the bucket the attempt started in
+    agg.addEdge(b0 + 200); // a plain phase edge before it
+    agg.addEdge(onset, true);
+    const add = (start: number, ok: boolean, latencyMs: number, sendLagMs = 0) => agg.add({ start: b0 + start, fn: 'referral', ok, latencyMs, cause: ok ? null : 'timeout', sendLagMs });
+    add(100, false, 150); // failed before the plain edge: its own phase's (a plain edge catches nothing)
+    add(900, true, 5);
+    add(990, false, 2000); // sent at 990, hung past the onset at 1500: caught
+    add(1495, false, 10); // in flight at the onset: caught, though in the next bucket
+    add(1400, false, 50); // failed 50 ms later, before the onset: its phase's own
+    add(1450, false, 2000, 60); // sent at 1510, after the onset: met the fault, counted where it started
+    add(1500, false, 2000); // started at the onset: the fault phase's
+    agg.flushAll();
+    const rows = out.map((b) => [b.bucket - b0, b.attempts, b.successes, b.caughtByOnset ?? 0]);
+    expect(rows).to.deep.equal([
+      [0, 1, 0, 0],
+      [200, 1, 1, 1],
+      [1000, 2, 0, 1],
+      [1500, 1, 0, 0],
+    ]);
+  });
+
+  it('an onset is an edge like any other where nothing failed: the counts are the same as without it', () => {
+    const run = (onset: boolean) => {
+      const out: BucketRecord[] = [];
+      const agg = new BucketAggregator({ emit: (b) => out.push(b) });
+      const b0 = 1_800_000_000_000;
+      agg.addEdge(b0 + 500, onset);
+      for (let i = 0; i < 10; i++) agg.add({ start: b0 + i * 100, fn: 'admission', ok: true, latencyMs: 300, cause: null });
+      agg.flushAll();
+      return out;
+    };
+    expect(run(true)).to.deep.equal(run(false));
+  });
+
   it('counts an edge that comes after its bucket was flushed', () => {
     const agg = new BucketAggregator({ emit: () => {} });
     const b0 = 1_800_000_000_000;
