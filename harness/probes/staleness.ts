@@ -145,18 +145,43 @@ export async function startStalenessProbe(ctx: RunContext, opts: StalenessProbeO
     }
   };
   const writers: { channel: 'sql' | 'fhir'; beat: () => Promise<void> }[] = [];
+  let unfollow = () => {};
   if (primary && readers.some((r) => r.via === 'sql')) {
-    const port = stack.linkPort(primary.adminLink);
-    await ensureHeartbeatTable(port, { connectMs: timeoutMs, queryMs: Math.max(timeoutMs, 5000) }); // DDL may wait for a lock
-    const where = primary.container;
+    let target = { port: stack.linkPort(primary.adminLink), where: primary.container };
+    await ensureHeartbeatTable(target.port, { connectMs: timeoutMs, queryMs: Math.max(timeoutMs, 5000) }); // DDL may wait for a lock
     writers.push({
       channel: 'sql',
-      beat: () => writeHeartbeat(port, series, Date.now(), sqlTimeouts).then(() => writerState('sql', where), (err: unknown) => writerState('sql', where, err)),
+      beat: () => {
+        const { port, where } = target;
+        // a heartbeat sent to a former primary (in flight when the promotion was reported) says nothing any more
+        const current = () => target.where === where;
+        return writeHeartbeat(port, series, Date.now(), sqlTimeouts).then(
+          () => {
+            if (current()) writerState('sql', where);
+          },
+          (err: unknown) => {
+            if (current()) writerState('sql', where, err);
+          },
+        );
+      },
+    });
+    // A failover or switchover moves the primary: the heartbeats follow the promotion an operator action reports
+    // (its `effects`), or the new primary, read as a replica, would seem to fall further behind from then on. The
+    // heartbeat table came with the replica.
+    unfollow = history.subscribe((e) => {
+      if (e.kind !== 'action' || !e.effects) return;
+      for (const effect of e.effects) {
+        const promoted = effect.kind === 'promoted' ? dbs.databases.find((d) => d.container === effect.container) : undefined;
+        if (!promoted || promoted.container === target.where || stopped) continue;
+        target = { port: stack.linkPort(promoted.adminLink), where: promoted.container };
+        history.record({ kind: 'note', message: `staleness probe: sql heartbeats now at ${promoted.container}, promoted by ${e.id}`, data: { series } });
+      }
     });
   }
   if (writeDoor && readers.some((r) => r.via === 'fhir')) {
     const door = stack.fhirEndpoint(writeDoor.link);
-    const where = `${writeDoor.link} (${writeDoor.container})`;
+    // the link, not the container behind it: a failover repoints it (harness/runbooks/steps/repoint.ts)
+    const where = `the write front door ${writeDoor.link}`;
     writers.push({
       channel: 'fhir',
       beat: async () => {
@@ -244,6 +269,7 @@ export async function startStalenessProbe(ctx: RunContext, opts: StalenessProbeO
     stop() {
       stopping ??= (async () => {
         stopped = true;
+        unfollow();
         await Promise.allSettled(tickers.map((t) => t.stop()));
       })();
       return stopping;

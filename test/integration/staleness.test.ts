@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { failover } from '../../harness/actions/index.js';
 import { stalenessAt, stalenessByPhase, stalenessVerdict, whatIfFailover, type WhatIfPoint } from '../../harness/checkers/index.js';
 import { FaultInjector } from '../../harness/faults/injector.js';
 import type { Fault } from '../../harness/faults/fault.js';
@@ -230,6 +231,31 @@ describe('staleness and the what-if failover curve on the async reference stack'
     for (const p of curve.perSecond) expect(Object.values(p.byFunction).reduce((x, y) => x + y, 0)).to.equal(p.wouldLose);
     expect(worst.verdict.status).to.equal('fail');
     expect(worst.max!.wouldLose).to.be.at.least(level);
+  });
+
+  // last in this block: it leaves site B's database promoted
+  it('heartbeats follow a failover: the promoted database is read as fresh, not as a replica left behind', async () => {
+    const history = new History();
+    const ctx: RunContext = { stack, history };
+    const probe = await startStalenessProbe(ctx, { heartbeatIntervalMs: HEARTBEAT_MS, sampleIntervalMs: HEARTBEAT_MS });
+    let promotedAt: number;
+    try {
+      await sleep(1000);
+      await failover().run(ctx);
+      const done = history.ofKind('action').find((a) => a.stage === 'completed')!;
+      promotedAt = done.t;
+      await sleep(3000);
+    } finally {
+      await probe.stop();
+    }
+    const replica = probe.readers.find((r) => r.via === 'sql')!.reader;
+    const after = history.ofKind('staleness').filter((s): s is StalenessEvent => s.reader === replica && s.t > promotedAt + 1000);
+    const notes = history.ofKind('note').map((n) => n.message);
+    console.log(`      ${replica} after the promotion: staleness ${after.map((s) => s.stalenessMs).join(' ')} ms; ${notes.find((m) => /heartbeats now at/.test(m))}`);
+    expect(notes.some((m) => m.includes(`sql heartbeats now at ${replica}`))).to.equal(true);
+    expect(after.length).to.be.above(5);
+    // written and read at the same database now: within the measurement's resolution, not growing with the time since
+    for (const s of after) expect(s.stalenessMs, `${replica} at ${s.t - promotedAt} ms after the promotion`).to.be.at.most(TOLERANCE_MS);
   });
 });
 
