@@ -64,6 +64,9 @@ export abstract class Fault {
   /** Resolve targets ahead of time (container ids, proxies), so that applying at the scheduled instant is quick. */
   async prepare(_ctx: RunContext): Promise<void> {}
 
+  /** Called in `inject` right before `apply`, outside its timing: make sure what prepare resolved still holds. */
+  protected async beforeApply(_ctx: RunContext): Promise<void> {}
+
   /** Apply the effect; return what was done. The instant this returns is the fault's applied instant. */
   protected abstract apply(ctx: RunContext): Promise<string>;
 
@@ -82,6 +85,14 @@ export abstract class Fault {
     if (this.state !== 'new') throw new Error(`${this.id} was already injected`);
     this.state = 'active'; // from here on heal must undo, even if apply throws half way
     this.onFirstEffect = onFirstEffect;
+    try {
+      await this.beforeApply(ctx);
+    } catch (err) {
+      this.state = 'new'; // nothing was touched: there is nothing to heal
+      this.resolveApplied(undefined);
+      this.record(ctx, 'failed', { detail: err instanceof Error ? err.message : String(err) });
+      throw err;
+    }
     // The effect takes hold somewhere between asking (a toxic's POST, a kill) and the proof of it (Toxiproxy's
     // answer, the engine's record of a death): an attempt that started in between may or may not have been hit.
     const askedAt = Date.now();

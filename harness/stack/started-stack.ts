@@ -38,6 +38,11 @@ export class StartedStack {
   private downed?: Promise<void>;
   /** each authenticated link's credentials, read when first used (harness/fhir/link-credentials.ts) */
   private readonly credentials = new Map<string, LinkCredentials | undefined>();
+  /**
+   * How many containers were replaced by new ones of the same name (a runbook's `upgrade` step): what resolved a
+   * container's id before (a fault's prepare, harness/faults/container/container-fault.ts) resolves it again.
+   */
+  replacements = 0;
 
   constructor(
     readonly docker: Docker,

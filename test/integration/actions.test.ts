@@ -6,6 +6,8 @@ import { HarnessError } from '../../harness/errors.js';
 import { IMAGES } from '../../harness/images/catalog.js';
 import { InvalidInputError } from '../../harness/errors.js';
 import { FhirClient, type Resource } from '../../harness/fhir/client.js';
+import { createFault } from '../../harness/faults/registry.js';
+import { FaultInjector } from '../../harness/faults/injector.js';
 import { clinicalNote, syntheticPatient, WRITE_ID_SYSTEM } from '../../harness/fhir/resources.js';
 import type { ActionEvent } from '../../harness/history/events.js';
 import { History } from '../../harness/history/history.js';
@@ -234,5 +236,25 @@ describe('operator actions: failover after a WAN cut, then failback', function (
     const w = writeIdOf(res.body!);
     expect(await byWriteId(aEpj, w)).to.have.length(1);
     await awaitAt(new FhirClient(stack.functionUrl('read-only-lookup')), w, 'note at Opslags-EPJ (B)');
+  });
+
+  it('a container fault prepared before a rolling upgrade pauses the new container, not the one it replaced', async () => {
+    const lookup = stack.definition.containers.find((c) => c.role === 'lookup')!.name;
+    const idOf = async () => (await stack.containers()).find((c) => c.name === lookup)!;
+    const pause = createFault({ kind: 'container-pause', target: { role: 'lookup' } });
+    await pause.prepare(ctx); // as a timeline does before its first step
+    const before = (await idOf()).id;
+    await runbookAction('upgrade-site-b').run(ctx); // the default candidate is the current release
+    const replaced = await idOf();
+    expect(replaced.id, 'a new container').to.not.equal(before);
+    const injector = new FaultInjector(ctx);
+    injector.track(pause); // as a timeline does: it injects what it prepared, without preparing again
+    try {
+      await pause.inject(ctx);
+      expect((await idOf()).state).to.equal('paused');
+    } finally {
+      await injector.close();
+    }
+    expect((await idOf()).state).to.equal('running');
   });
 });

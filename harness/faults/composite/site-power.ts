@@ -57,8 +57,18 @@ export class SitePower extends Fault {
     return `site ${this.params.site}`;
   }
 
+  /** the stack's `replacements` when the targets were resolved (a container upgraded since has a new id) */
+  private resolvedAt = -1;
+
+  protected override async beforeApply(ctx: RunContext): Promise<void> {
+    if (this.resolvedAt !== ctx.stack.replacements) await this.prepare(ctx);
+  }
+
   override async prepare(ctx: RunContext): Promise<void> {
-    if (this.targets.length === 0) this.targets = await resolveContainers(ctx, selectContainers(ctx.stack.definition, { site: this.params.site }));
+    if (this.targets.length === 0 || this.resolvedAt !== ctx.stack.replacements) {
+      this.resolvedAt = ctx.stack.replacements;
+      this.targets = await resolveContainers(ctx, selectContainers(ctx.stack.definition, { site: this.params.site }));
+    }
     this.networkId ||= await ctx.stack.siteNetworkId(this.params.site);
     const unknown = this.params.boot.filter((b) => b.component !== 'core-switch' && this.bootTargets(b.component).length === 0).map((b) => `'${b.component}'`);
     if (unknown.length > 0) {

@@ -15,6 +15,8 @@ export interface TargetContainer {
 /** A fault on containers chosen by site/role/name; the ids come from the run's labels, resolved in prepare. */
 export abstract class ContainerFault extends Fault {
   protected targets: TargetContainer[] = [];
+  /** the stack's `replacements` when the targets were resolved */
+  private resolvedAt = -1;
 
   constructor(
     kind: string,
@@ -28,8 +30,14 @@ export abstract class ContainerFault extends Fault {
   }
 
   override async prepare(ctx: RunContext): Promise<void> {
-    if (this.targets.length > 0) return;
+    if (this.targets.length > 0 && this.resolvedAt === ctx.stack.replacements) return;
+    this.resolvedAt = ctx.stack.replacements;
     this.targets = await resolveContainers(ctx, selectContainers(ctx.stack.definition, this.selector));
+  }
+
+  /** A container replaced since prepare (a rolling upgrade) has a new id: resolve again (one Docker call, only then). */
+  protected override async beforeApply(ctx: RunContext): Promise<void> {
+    if (this.resolvedAt !== ctx.stack.replacements) await this.prepare(ctx);
   }
 
   protected async inspectAll() {
