@@ -11,6 +11,11 @@ export type FaultState = 'new' | 'active' | 'healed' | 'failed';
 export interface EffectWindow {
   from: number;
   certainFrom: number;
+  /**
+   * the first effect cannot fail a request (site power's mains failure while the UPS holds): the phase it opens is
+   * no onset (harness/workload/buckets.ts)
+   */
+  harmless?: true;
 }
 
 let sequence = 0;
@@ -120,10 +125,10 @@ export abstract class Fault {
    * A fault whose effect starts before it is fully applied (site power: mains fail, the UPS drains later) calls
    * this at that first effect; every other fault's first effect is its applied instant.
    */
-  protected markFirstEffect(from: number, certainFrom = from): void {
+  protected markFirstEffect(from: number, certainFrom = from, harmless = false): void {
     if (this.firstEffectAt !== undefined) return;
     this.firstEffectAt = from;
-    this.onFirstEffect?.({ from, certainFrom });
+    this.onFirstEffect?.({ from, certainFrom, ...(harmless ? { harmless: true as const } : {}) });
   }
 
   /** Heals; calling it again (or before inject) is a no-op. `scheduledAt` (wall ms) lets the history keep the heal's skew. */

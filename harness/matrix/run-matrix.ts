@@ -186,12 +186,17 @@ export async function runMatrix(opts: MatrixOptions): Promise<MatrixRun> {
         span.faultId = span.fault.id;
         // as in an experiment's timeline (harness/timeline/timeline.ts): attempts that started between asking for the
         // fault and its proof are a phase of their own, so the fault's phase holds only attempts it certainly met
-        let effect: EffectWindow | undefined;
-        await session.injector.inject(span.fault, undefined, (e) => (effect = e));
-        const applied = effect ?? { from: appliedAt(history, span.fault) ?? Date.now(), certainFrom: appliedAt(history, span.fault) ?? Date.now() };
+        // marked as soon as the effect is known (before the fault's proof), while the baseline's buckets are open;
         // the fault's first effect is an onset: a baseline attempt it caught in flight is the fault's
-        if (applied.certainFrom > applied.from) history.record({ kind: 'phase', name: `${cell.id} · taking hold`, t: applied.from, onset: true });
-        history.record({ kind: 'phase', name: `${cell.id} · fault`, t: applied.certainFrom, ...(applied.certainFrom > applied.from ? {} : { onset: true as const }) });
+        let marked = false;
+        const markFault = (applied: EffectWindow) => {
+          marked = true;
+          const onset = applied.harmless ? {} : { onset: true as const };
+          if (applied.certainFrom > applied.from) history.record({ kind: 'phase', name: `${cell.id} · taking hold`, t: applied.from, ...onset });
+          history.record({ kind: 'phase', name: `${cell.id} · fault`, t: applied.certainFrom, ...(applied.certainFrom > applied.from ? {} : onset) });
+        };
+        await session.injector.inject(span.fault, undefined, markFault);
+        if (!marked) markFault({ from: appliedAt(history, span.fault) ?? Date.now(), certainFrom: appliedAt(history, span.fault) ?? Date.now() });
         await sleep(Math.max(0, faultMs - DEFAULT_ATTEMPT_TIMEOUT_MS), signal);
         // attempts started within one attempt timeout before the heal may be answered by it: a phase of their own
         history.record({ kind: 'phase', name: `${cell.id} · pending at the heal` });

@@ -145,7 +145,7 @@ export async function startStalenessProbe(ctx: RunContext, opts: StalenessProbeO
     }
   };
   const writers: { channel: 'sql' | 'fhir'; beat: () => Promise<void> }[] = [];
-  let unfollow = () => {};
+  let follow: (() => () => void) | undefined;
   if (primary && readers.some((r) => r.via === 'sql')) {
     let target = { port: stack.linkPort(primary.adminLink), where: primary.container };
     await ensureHeartbeatTable(target.port, { connectMs: timeoutMs, queryMs: Math.max(timeoutMs, 5000) }); // DDL may wait for a lock
@@ -167,8 +167,8 @@ export async function startStalenessProbe(ctx: RunContext, opts: StalenessProbeO
     });
     // A failover or switchover moves the primary: the heartbeats follow the promotion an operator action reports
     // (its `effects`), or the new primary, read as a replica, would seem to fall further behind from then on. The
-    // heartbeat table came with the replica.
-    unfollow = history.subscribe((e) => {
+    // heartbeat table came with the replica. Subscribed once nothing below can throw (no listener left behind).
+    follow = () => history.subscribe((e) => {
       if (e.kind !== 'action' || !e.effects) return;
       for (const effect of e.effects) {
         const promoted = effect.kind === 'promoted' ? dbs.databases.find((d) => d.container === effect.container) : undefined;
@@ -254,6 +254,7 @@ export async function startStalenessProbe(ctx: RunContext, opts: StalenessProbeO
       (skipped.length ? `; skipped: ${skipped.join('; ')}` : ''),
     data: { series, primary: primary?.container ?? null, readers, skipped },
   });
+  const unfollow = follow?.() ?? (() => {});
   // Readers half a heartbeat after the writers: in step with them, a read would race each new heartbeat and
   // flip between ≈ 0 and ≈ one interval; offset, the heartbeat's resolution shows as a steady ≈ half interval.
   for (const t of writerTickers) t.start();

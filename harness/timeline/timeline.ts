@@ -166,7 +166,7 @@ export class Timeline {
       };
       if (s.fault) {
         ctx.history.record({ kind: 'fault', id: s.fault.id, fault: s.fault.kind, stage: 'scheduled', target: s.fault.describeTarget(), t: due, scenarioMs, step: s.faultName, detail: `step '${s.faultName}'` });
-        await s.fault.inject({ ...ctx, signal }, due, (e) => startPhase(e.from, e.certainFrom, 'taking hold', true));
+        await s.fault.inject({ ...ctx, signal }, due, (e) => startPhase(e.from, e.certainFrom, 'taking hold', e.harmless !== true));
       } else if (s.heal) {
         const fault = this.faults.get(s.heal)!;
         await fault.heal(ctx, due);

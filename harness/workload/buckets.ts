@@ -179,14 +179,15 @@ export class BucketAggregator {
   }
 
   /**
-   * A failed attempt caught by a fault's onset: sent before the phase after its own began with a fault taking
-   * effect, and still in flight then. It started in one phase and failed because of the next — a request under way
-   * when the power went — so it is counted in neither (harness/checkers/buckets.ts).
+   * A failed attempt caught by a fault's onset: it arrived before the phase after its own began with a fault taking
+   * effect, and was not answered then — in flight, or still waiting for a worker. It started in one phase and failed
+   * because of the next — a request under way when the power went — so it is counted in neither
+   * (harness/checkers/buckets.ts).
    */
   private caughtByOnset(s: Sample): boolean {
     if (s.ok || this.onsets.size === 0) return false;
     const next = this.edges.find((e) => e > s.start);
-    return next !== undefined && this.onsets.has(next) && s.start + s.sendLagMs < next && next <= s.start + s.sendLagMs + s.latencyMs;
+    return next !== undefined && this.onsets.has(next) && next <= s.start + s.sendLagMs + s.latencyMs;
   }
 
   private flush(key: string, b: OpenBucket): void {

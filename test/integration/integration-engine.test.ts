@@ -151,9 +151,9 @@ describe('integration engine: the national endpoints admission, discharge, refer
         history.record({ kind: 'phase', name: 'baseline' });
         await sleep(2000);
         const fault = await injector.inject(kill);
-        // from asking for the kill to the engine's recorded death a call may get through or be cut off, and so may
-        // one that started in the quarter second before and was still in flight: a phase of its own, not judged
-        history.record({ kind: 'phase', name: 'taking hold', t: fault.firstEffectAt! - 250 });
+        // from asking for the kill to the engine's recorded death a call may get through or be cut off: a phase of
+        // its own, not judged; it opens with the kill, an onset — a baseline call it caught in flight is the kill's
+        history.record({ kind: 'phase', name: 'taking hold', t: fault.firstEffectAt!, onset: true });
         down = history.record({ kind: 'phase', name: 'engine down', t: fault.heldFrom! }).t;
         await sleep(4000);
         // a call that starts within the EPJ's integration timeout (1 s) of the heal may be answered by the engine

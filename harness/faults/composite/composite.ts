@@ -20,7 +20,7 @@ export class CompositeFault extends Fault {
 
   protected async apply(ctx: RunContext): Promise<string> {
     // the composite took effect when its first part did
-    await Promise.all(this.parts.map((p) => p.inject(ctx, undefined, (e) => this.markFirstEffect(e.from, e.certainFrom))));
+    await Promise.all(this.parts.map((p) => p.inject(ctx, undefined, (e) => this.markFirstEffect(e.from, e.certainFrom, e.harmless === true))));
     return this.parts.map((p) => p.id).join(' + ');
   }
 

@@ -65,9 +65,10 @@ export class SitePower extends Fault {
   }
 
   override async prepare(ctx: RunContext): Promise<void> {
-    if (this.targets.length === 0 || this.resolvedAt !== ctx.stack.replacements) {
-      this.resolvedAt = ctx.stack.replacements;
+    const generation = ctx.stack.replacements;
+    if (this.targets.length === 0 || this.resolvedAt !== generation) {
       this.targets = await resolveContainers(ctx, selectContainers(ctx.stack.definition, { site: this.params.site }));
+      this.resolvedAt = generation; // only once resolved: a failed lookup is tried again
     }
     this.networkId ||= await ctx.stack.siteNetworkId(this.params.site);
     const unknown = this.params.boot.filter((b) => b.component !== 'core-switch' && this.bootTargets(b.component).length === 0).map((b) => `'${b.component}'`);
@@ -90,7 +91,7 @@ export class SitePower extends Fault {
     this.mainsFailedAt = clock.toScenario(mainsFailed);
     const back = this.powerBackAfter();
     ctx.history.record({ kind: 'note', t: mainsFailed, message: `site ${this.params.site}: mains failed; generator ${generator.starts ? `starts after ${generator.startAfterMs} ms` : 'fails'}; UPS ${upsRuntimeMs} ms` });
-    this.markFirstEffect(mainsFailed);
+    this.markFirstEffect(mainsFailed, mainsFailed, true); // nothing fails while the UPS holds: no onset
     if (upsRuntimeMs >= back) {
       this.story = Promise.resolve();
       return `mains failed; ${generator.starts && generator.startAfterMs <= this.params.mainsRestoredAfterMs ? 'generator' : 'mains'} back after ${back} ms, within the UPS's ${upsRuntimeMs} ms: no outage`;

@@ -30,9 +30,10 @@ export abstract class ContainerFault extends Fault {
   }
 
   override async prepare(ctx: RunContext): Promise<void> {
-    if (this.targets.length > 0 && this.resolvedAt === ctx.stack.replacements) return;
-    this.resolvedAt = ctx.stack.replacements;
+    const generation = ctx.stack.replacements;
+    if (this.targets.length > 0 && this.resolvedAt === generation) return;
     this.targets = await resolveContainers(ctx, selectContainers(ctx.stack.definition, this.selector));
+    this.resolvedAt = generation; // only once resolved: a failed lookup is tried again
   }
 
   /** A container replaced since prepare (a rolling upgrade) has a new id: resolve again (one Docker call, only then). */

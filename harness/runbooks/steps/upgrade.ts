@@ -28,8 +28,8 @@ export async function runUpgradeStep(spec: z.infer<typeof upgradeStepSchema>, s:
   if (old.running) await stopContainer(old, spec.stopTimeoutSeconds);
   await old.container.remove({ v: false });
   const created = await stack.docker.createContainer(containerCreateOptions(stack.runId, { ...definition, image: spec.image, env: { ...definition.env, ...spec.env } }, siteNetwork, labels));
-  stack.replacements += 1; // a fault prepared before this step holds the old id
   if (old.running) await startContainer(stack, await findContainer(stack, spec.container));
+  stack.replacements += 1; // a fault prepared before this step holds the old id (counted once the new one runs)
   const env = Object.entries(spec.env).map(([k, v]) => `${k}=${v}`);
   const shortId = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
   return {

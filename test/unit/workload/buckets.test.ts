@@ -160,14 +160,15 @@ describe('workload: bucket aggregator', () => {
     add(990, false, 2000); // sent at 990, hung past the onset at 1500: caught
     add(1495, false, 10); // in flight at the onset: caught, though in the next bucket
     add(1400, false, 50); // failed 50 ms later, before the onset: its phase's own
-    add(1450, false, 2000, 60); // sent at 1510, after the onset: met the fault, counted where it started
+    add(1450, false, 2000, 60); // arrived before the onset, sent at 1510 (every worker busy): still caught
+    add(1460, false, 10, 20); // arrived, sent and failed before the onset: its phase's own
     add(1500, false, 2000); // started at the onset: the fault phase's
     agg.flushAll();
     const rows = out.map((b) => [b.bucket - b0, b.attempts, b.successes, b.caughtByOnset ?? 0]);
     expect(rows).to.deep.equal([
       [0, 1, 0, 0],
       [200, 1, 1, 1],
-      [1000, 2, 0, 1],
+      [1000, 2, 0, 2],
       [1500, 1, 0, 0],
     ]);
   });
