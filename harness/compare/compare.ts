@@ -124,6 +124,17 @@ function measureRowsOf(a: readonly JournalFile[], b: readonly JournalFile[]): Re
       judgement = 'within noise';
       note = `within counting noise: ${ca.failures} of ${ca.attempts} attempts failed against ${cb.failures} of ${cb.attempts}`;
     }
+    // a percentile moves by sampling alone: worse only when the runs' bands of chance do not overlap
+    const bands = [...xa, ...xb].every((m) => m.percentile?.low !== undefined && m.percentile.high !== undefined);
+    if ((judgement === 'worse' || judgement === 'better') && bands) {
+      const [lo, hi] = judgement === 'worse' ? [xb, xa] : [xa, xb];
+      const lowest = Math.min(...lo.map((m) => m.percentile!.low!));
+      const highest = Math.max(...hi.map((m) => m.percentile!.high!));
+      if (lowest <= highest) {
+        judgement = 'within noise';
+        note = `within the percentile's sampling noise: by chance alone A's lies in ${bandText(xa)}, B's in ${bandText(xb)}`;
+      }
+    }
     // a percentile over too few attempts is one or two attempts' latency: not a measure of the release
     const fewest = Math.min(...[...xa, ...xb].map((m) => m.percentile?.attempts ?? Infinity));
     const q = xa[0]!.percentile?.q;
@@ -133,6 +144,12 @@ function measureRowsOf(a: readonly JournalFile[], b: readonly JournalFile[]): Re
     }
     return { kind, measure: label, a: formatSample(sa, unit), b: formatSample(sb, unit), delta: formatDelta(sa, sb, unit), judgement, ...(note ? { note } : {}) };
   });
+}
+
+/** The span of a side's percentile bands, e.g. `880 ms–1.4 s`. */
+function bandText(values: readonly MeasureValue[]): string {
+  const ms = (x: number) => (x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${Math.round(x)} ms`);
+  return `${ms(Math.min(...values.map((m) => m.percentile!.low!)))}–${ms(Math.max(...values.map((m) => m.percentile!.high!)))}`;
 }
 
 /** A side's attempts and failures of a measure, summed over its runs; undefined for a measure without counts. */

@@ -54,3 +54,15 @@ export function moreFailuresThanChance(a: Counts, b: Counts): number {
 export function beyondCountingNoise(a: Counts, b: Counts, direction: 'worse' | 'better'): boolean {
   return (direction === 'worse' ? moreFailuresThanChance(a, b) : moreFailuresThanChance(b, a)) < COUNTING_NOISE_P;
 }
+
+/**
+ * The quantiles between which a run's `q` percentile over `attempts` attempts lies by chance alone: the rank of the
+ * q-th value among n is binomial (mean nq, sd √(nq(1−q))), so at 99 % (z 2.576) the percentile is any value between
+ * the ranks nq ∓ 2.576 sd. Two runs' percentiles differ beyond their sampling noise only when these bands do not
+ * overlap (harness/compare/compare.ts) — a p99 over 2700 attempts is the 27th-slowest, give or take 13.
+ */
+export function quantileBand(q: number, attempts: number, z = 2.576): { low: number; high: number } {
+  const mean = attempts * q;
+  const sd = Math.sqrt(attempts * q * (1 - q));
+  return { low: Math.max(0, (mean - z * sd) / attempts), high: Math.min(1, (mean + z * sd) / attempts) };
+}

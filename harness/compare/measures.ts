@@ -3,6 +3,7 @@ import { stalenessByPhase } from '../checkers/staleness.js';
 import type { History } from '../history/history.js';
 import { journalHistory, type JournalFile, type JournalVerdict } from '../reporters/journal-schema.js';
 import { checkRows, leaves, lostWriteRows } from '../reporters/report-data.js';
+import { quantileBand } from './counting-noise.js';
 import { MergeableHistogram } from '../workload/histogram.js';
 import type { FloorName } from './floors.js';
 
@@ -21,8 +22,11 @@ export interface MeasureValue {
   value: number;
   /** an availability's attempts and failures, for its counting noise (harness/compare/counting-noise.ts) */
   counts?: { failures: number; attempts: number };
-  /** a percentile's quantile and the attempts it was taken over: too few, and it is not judged */
-  percentile?: { q: number; attempts: number };
+  /**
+   * a percentile's quantile and the attempts it was taken over (too few, and it is not judged), and the latencies
+   * between which it lies by sampling alone (`quantileBand`)
+   */
+  percentile?: { q: number; attempts: number; low?: number; high?: number };
 }
 
 export interface CheckValue {
@@ -126,8 +130,12 @@ function latencyMeasures(journal: JournalFile): MeasureValue[] {
   for (const [fn, sparse] of Object.entries(journal.latency.byFunction)) {
     if (sparse.count === 0) continue;
     const h = MergeableHistogram.fromSparse(sparse);
-    out.push({ key: `latency|${fn}|p50`, kind: 'latencyP50', label: `latency p50 ${fn}`, value: h.percentile(0.5), percentile: { q: 0.5, attempts: sparse.count } });
-    out.push({ key: `latency|${fn}|p99`, kind: 'latencyP99', label: `latency p99 ${fn}`, value: h.percentile(0.99), percentile: { q: 0.99, attempts: sparse.count } });
+    const percentile = (q: number) => {
+      const band = quantileBand(q, sparse.count);
+      return { q, attempts: sparse.count, low: h.percentile(band.low), high: h.percentile(band.high) };
+    };
+    out.push({ key: `latency|${fn}|p50`, kind: 'latencyP50', label: `latency p50 ${fn}`, value: h.percentile(0.5), percentile: percentile(0.5) });
+    out.push({ key: `latency|${fn}|p99`, kind: 'latencyP99', label: `latency p99 ${fn}`, value: h.percentile(0.99), percentile: percentile(0.99) });
   }
   return out;
 }

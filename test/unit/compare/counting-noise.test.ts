@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { attemptsForPercentile, beyondCountingNoise, moreFailuresThanChance } from '../../../harness/compare/counting-noise.js';
+import { attemptsForPercentile, beyondCountingNoise, moreFailuresThanChance, quantileBand } from '../../../harness/compare/counting-noise.js';
+import { MergeableHistogram } from '../../../harness/workload/histogram.js';
 
 describe('compare: counting noise of an availability (Fisher’s exact test, one-sided)', () => {
   it('gives the hypergeometric tail: 1 of 5 failed against 5 of 5 is p = 6/252', () => {
@@ -26,5 +27,38 @@ describe('compare: counting noise of an availability (Fisher’s exact test, one
   it('a percentile needs five attempts beyond it in every run: 500 for a p99, 10 for a p50', () => {
     expect(attemptsForPercentile(0.99)).to.equal(500);
     expect(attemptsForPercentile(0.5)).to.equal(10);
+  });
+});
+
+describe('compare: sampling noise of a percentile (the rank of the q-th value is binomial)', () => {
+  it('a p99 over 2700 attempts is the 27th-slowest, give or take 13 at 99 %', () => {
+    const b = quantileBand(0.99, 2700);
+    expect(2700 * (1 - b.high)).to.be.closeTo(27 - 13.3, 0.2);
+    expect(2700 * (1 - b.low)).to.be.closeTo(27 + 13.3, 0.2);
+    // more attempts, a narrower band; the band never leaves 0..1
+    expect(quantileBand(0.99, 27_000).high - quantileBand(0.99, 27_000).low).to.be.below(b.high - b.low);
+    expect(quantileBand(0.5, 1)).to.deep.equal({ low: 0, high: 1 });
+  });
+
+  it('two samples of one tail overlap; a tail three times as slow does not', () => {
+    // 2700 lookups, 2.2 % of them in an outage's tail spread over 0.5–2 s
+    const run = (scale: number, seed: number) => {
+      const h = new MergeableHistogram();
+      let x = seed;
+      for (let i = 0; i < 2700; i++) {
+        x = (x * 16807) % 2147483647;
+        h.record(i < 60 ? scale * (500 + (x % 1500)) : 10 + (x % 20));
+      }
+      return h;
+    };
+    const band = (h: MergeableHistogram) => {
+      const q = quantileBand(0.99, 2700);
+      return { low: h.percentile(q.low), high: h.percentile(q.high) };
+    };
+    const a = band(run(1, 7));
+    const b = band(run(1, 11));
+    expect(b.low).to.be.at.most(a.high);
+    expect(a.low).to.be.at.most(b.high);
+    expect(band(run(3, 11)).low).to.be.above(a.high);
   });
 });
