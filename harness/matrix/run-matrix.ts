@@ -16,6 +16,7 @@ import { checkCredentials } from '../fhir/link-credentials.js';
 import type { StartedStack } from '../stack/started-stack.js';
 import { upStack } from '../stack/up.js';
 import { sleep } from '../stack/wait/poll.js';
+import { recordPhaseStart } from '../timeline/phase-start.js';
 import { SettleWatch } from '../timeline/settle.js';
 import { DEFAULT_ATTEMPT_TIMEOUT_MS, runLoad, type LoadRunResult } from '../workload/driver.js';
 import { atStackScale, defaultProfile, type LoadProfile } from '../workload/profile.js';
@@ -191,9 +192,7 @@ export async function runMatrix(opts: MatrixOptions): Promise<MatrixRun> {
         let marked = false;
         const markFault = (applied: EffectWindow) => {
           marked = true;
-          const onset = applied.harmless ? {} : { onset: true as const };
-          if (applied.certainFrom > applied.from) history.record({ kind: 'phase', name: `${cell.id} · taking hold`, t: applied.from, ...onset });
-          history.record({ kind: 'phase', name: `${cell.id} · fault`, t: applied.certainFrom, ...(applied.certainFrom > applied.from ? {} : onset) });
+          recordPhaseStart(history, `${cell.id} · fault`, applied, `${cell.id} · taking hold`, applied.harmless !== true);
         };
         await session.injector.inject(span.fault, undefined, markFault);
         if (!marked) markFault({ from: appliedAt(history, span.fault) ?? Date.now(), certainFrom: appliedAt(history, span.fault) ?? Date.now() });

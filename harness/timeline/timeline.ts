@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import { recordPhaseStart } from './phase-start.js';
 import { z } from 'zod';
 import type { OperatorAction } from '../actions/action.js';
 import { InvalidInputError } from '../errors.js';
@@ -159,10 +160,7 @@ export class Timeline {
       // started in between are a phase of their own ('taking hold', 'healing'), so neither neighbour counts them.
       // A fault's first effect is an `onset`: what it catches in flight from the phase before is its own.
       const startPhase = (from: number, certainFrom = from, transition = 'taking hold', onset = false) => {
-        if (!s.phase) return;
-        const mark = onset ? { onset: true as const } : {};
-        if (certainFrom > from) ctx.history.record({ kind: 'phase', name: transition, t: from, ...mark });
-        ctx.history.record({ kind: 'phase', name: s.phase, t: certainFrom, ...(certainFrom > from ? {} : mark) });
+        if (s.phase) recordPhaseStart(ctx.history, s.phase, { from, certainFrom }, transition, onset);
       };
       if (s.fault) {
         ctx.history.record({ kind: 'fault', id: s.fault.id, fault: s.fault.kind, stage: 'scheduled', target: s.fault.describeTarget(), t: due, scenarioMs, step: s.faultName, detail: `step '${s.faultName}'` });
