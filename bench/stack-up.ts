@@ -8,7 +8,7 @@
  */
 import { parseStackDefinition, type StackDefinition } from '../harness/stack/definition.js';
 import { referenceStack } from '../harness/stack/reference-stack.js';
-import { upStack } from '../harness/stack/up.js';
+import { upStack, type UpStage } from '../harness/stack/up.js';
 import { createRequire } from 'node:module';
 
 const TESTCONTAINERS_VERSION = (createRequire(import.meta.url)('testcontainers/package.json') as { version: string }).version;
@@ -35,12 +35,20 @@ function oneAtATime(def: StackDefinition): StackDefinition {
   };
 }
 
-async function measure(def: StackDefinition) {
+/** per part, per stage: the instants (ms since `up` was called) over the runs */
+type Breakdown = Map<string, Map<UpStage, number[]>>;
+
+async function measure(def: StackDefinition, breakdown?: Breakdown) {
   const up: number[] = [];
   const down: number[] = [];
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
-    const stack = await upStack(def);
+    const trace = (part: string, stage: UpStage) => {
+      if (!breakdown) return;
+      const stages = breakdown.get(part) ?? breakdown.set(part, new Map()).get(part)!;
+      (stages.get(stage) ?? stages.set(stage, []).get(stage)!).push(performance.now() - t0);
+    };
+    const stack = await upStack(def, { trace });
     const t1 = performance.now();
     await stack.down();
     const t2 = performance.now();
@@ -55,6 +63,22 @@ function stats(xs: number[]) {
   const s = [...xs].sort((a, b) => a - b);
   const median = s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
   return { median, min: s[0]!, max: s[s.length - 1]! };
+}
+
+/**
+ * Where `up`'s time goes: for each part, the median instant (since `up` was called) at which it reached each stage
+ * — its dependencies met, created, started, ready — in the order the parts became ready. The last ready part is
+ * the end of the critical path; the gaps before it say which stage to shorten.
+ */
+function printBreakdown(b: Breakdown) {
+  const order: UpStage[] = ['waiting done', 'created', 'started', 'ready'];
+  const at = (stages: Map<UpStage, number[]>, s: UpStage) => (stages.get(s) ? stats(stages.get(s)!).median : undefined);
+  const rows = [...b.entries()].map(([part, stages]) => ({ part, cells: order.map((s) => at(stages, s)) }));
+  const last = (r: (typeof rows)[number]) => Math.max(...r.cells.filter((c): c is number => c !== undefined));
+  rows.sort((x, y) => last(x) - last(y));
+  console.log(`\n  where up's time goes (median instant since up began, ms):`);
+  console.log(`  ${'part'.padEnd(24)}${order.map((s) => s.padStart(14)).join('')}`);
+  for (const r of rows) console.log(`  ${r.part.padEnd(24)}${r.cells.map((c) => (c === undefined ? '—' : c.toFixed(0)).padStart(14)).join('')}`);
 }
 
 const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
@@ -87,10 +111,12 @@ const parallel = parseStackDefinition(referenceStack());
 const serial = oneAtATime(parallel);
 // one warm-up so page cache and image layers are hot for both variants alike
 await (await upStack(parallel)).down();
-const par = await measure(parallel);
+const breakdown: Breakdown = new Map();
+const par = await measure(parallel, breakdown);
 const ser = await measure(serial);
 console.log(`\nreference stack, ${parallel.containers.length} containers + Toxiproxy, ${runs} runs each`);
 line('up (harness, parallel)', par.up);
+printBreakdown(breakdown);
 line('down', par.down);
 line('up (one at a time)', ser.up);
 line('down (one at a time stack)', ser.down);

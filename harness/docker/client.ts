@@ -1,4 +1,4 @@
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { DockerUnavailableError } from '../errors.js';
 
 /**
@@ -13,7 +13,10 @@ export const DOCKER_CALL_TIMEOUT_MS = 60_000;
  * `connectDocker` pings first so a dead daemon is reported once, clearly, before anything is created.
  */
 export async function connectDocker(timeoutMs = 5000, callTimeoutMs = DOCKER_CALL_TIMEOUT_MS): Promise<Docker> {
-  const docker = new Docker(callTimeoutMs > 0 ? { timeout: callTimeoutMs } : undefined);
+  // loaded on first use: dockerode (with ssh2 and gRPC) is the CLI's heaviest import, and a command that never
+  // reaches Docker — help, a usage error, a bad definition — should not pay for it
+  const { default: DockerClient } = await import('dockerode');
+  const docker = new DockerClient(callTimeoutMs > 0 ? { timeout: callTimeoutMs } : undefined);
   try {
     await withTimeout(docker.ping(), timeoutMs, 'ping timed out');
   } catch (err) {

@@ -2,8 +2,9 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createSecureContext } from 'node:tls';
+import { createRequire } from 'node:module';
 import { inspect } from 'node:util';
-import { Agent } from 'undici';
+import type { Agent } from 'undici';
 import { InvalidInputError } from '../errors.js';
 import { holdSecret } from '../reporters/scrubber.js';
 import type { LinkSpec } from '../stack/definition.js';
@@ -75,7 +76,7 @@ export class LinkCredentials {
   /** fetch's `dispatcher` for this link: one pool of TLS connections with its CA, client certificate and server name */
   get dispatcher(): Agent | undefined {
     if (!this.tls) return undefined;
-    this.#dispatcher ??= new Agent({ connect: { ...this.tls } });
+    this.#dispatcher ??= new (undici().Agent)({ connect: { ...this.tls } });
     return this.#dispatcher;
   }
 
@@ -216,4 +217,9 @@ function keyProblem(cert: Buffer, key: Buffer): string | undefined {
     if (/bad (decrypt|password)|passphrase/i.test((err as Error).message)) return 'is encrypted: give an unencrypted PEM private key';
     return `is not a PEM private key (${(err as Error).message})`;
   }
+}
+
+/** undici, loaded when a TLS link first needs its own dispatcher: most commands never do, and it is a large import */
+function undici(): typeof import('undici') {
+  return createRequire(import.meta.url)('undici') as typeof import('undici');
 }

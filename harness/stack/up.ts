@@ -28,7 +28,12 @@ export interface UpOptions {
   /** aborting stops starting new work, waits for what is in flight, and removes everything of the run */
   signal?: AbortSignal;
   progress?: ProgressMode;
+  /** told when each part of the stack reaches a stage (bench/stack-up.ts draws where `up`'s time goes) */
+  trace?: (part: string, stage: UpStage) => void;
 }
+
+/** What `up` has done for a part: its dependencies are met, it is created, started, ready. */
+export type UpStage = 'waiting done' | 'created' | 'started' | 'ready';
 
 /**
  * Brings a stack up: networks (one per site, plus the WAN), volumes, Toxiproxy with every link, then the
@@ -100,6 +105,8 @@ class StackStarter {
     const launched = this.track(launchReaper(this.docker, { run: this.run, stack: this.def.name, ownerPid: process.pid, ownerHost: hostname(), detached: false }));
     this.reaperArmed = this.track(launched.then(async (l) => (this.reaperLink = await l.armed)));
     await launched;
+    this.trace('reaper', 'started');
+    void this.reaperArmed.then(() => this.trace('reaper', 'ready'), () => {});
   }
 
   async start(): Promise<StartedStack> {
@@ -130,6 +137,10 @@ class StackStarter {
     }
   }
 
+  private trace(part: string, stage: UpStage): void {
+    this.opts.trace?.(part, stage);
+  }
+
   private track<T>(p: Promise<T>): Promise<T> {
     this.inFlight.push(p);
     p.catch(() => {}); // observed by settle() and by the progress steps
@@ -158,6 +169,7 @@ class StackStarter {
     ]);
     const failed = created.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
+    this.trace('networks and volumes', 'ready');
   }
 
   private async startToxiproxy(): Promise<void> {
@@ -191,10 +203,12 @@ class StackStarter {
       NetworkingConfig: { EndpointsConfig: { [this.networks.get('wan')!]: { Aliases: [TOXIPROXY] } } },
     });
     // Toxiproxy is harness equipment on every network: each site reaches its links as `toxiproxy:<port>`.
+    this.trace(TOXIPROXY, 'created');
     await Promise.all(
       def.sites.map((s) => docker.getNetwork(this.networks.get(s.id)!).connect({ Container: container.id, EndpointConfig: { Aliases: [TOXIPROXY] } })),
     );
     await container.start();
+    this.trace(TOXIPROXY, 'started');
     const info = await container.inspect();
     const portOf = (p: number) => Number(info.NetworkSettings.Ports[`${p}/tcp`]?.[0]?.HostPort);
     this.toxiproxyPort = portOf(TOXIPROXY_API_PORT);
@@ -206,9 +220,11 @@ class StackStarter {
       signal: this.opts.signal,
       alive: () => this.assertRunning(TOXIPROXY, container.id),
     });
+    this.trace(TOXIPROXY, 'ready');
     await new Toxiproxy(api).populate(
       def.links.map((l) => ({ name: l.name, listen: `0.0.0.0:${l.listenPort}`, upstream: `${l.upstream.container}:${l.upstream.port}`, enabled: true })),
     );
+    this.trace('links', 'ready');
   }
 
   private startedOf(c: ContainerSpec, infra: Promise<void>): Promise<string> {
@@ -239,10 +255,15 @@ class StackStarter {
       }),
     );
     this.checkAbort('stack up');
+    this.trace(c.name, 'waiting done');
     const { docker, run } = this;
     const container = await docker.createContainer(containerCreateOptions(run, c, this.networks.get(c.site)!, this.labels));
+    this.trace(c.name, 'created');
     // created, not started: a runbook starts it (a standby that may only boot after a promotion)
-    if (c.startAtUp) await container.start();
+    if (c.startAtUp) {
+      await container.start();
+      this.trace(c.name, 'started');
+    }
     return container.id;
   }
 
@@ -250,6 +271,7 @@ class StackStarter {
     if (!c.ready || !c.startAtUp) return;
     await this.proxy; // every probe goes through a published link
     await waitReady(c.name, c.ready, (link) => this.port(link), { signal: this.opts.signal, alive: () => this.assertRunning(c.name, id), endpointOf: (link) => this.probeView().linkEndpoint(link) });
+    this.trace(c.name, 'ready');
   }
 
   /** The stack as its readiness probes see it once its links are published: a link's URL and credentials. */
