@@ -2,16 +2,31 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { describeError, EXIT, exitCodeOf, HarnessError } from '../errors.js';
-import { cleanCommand } from './commands/clean.js';
-import { matrixCommand } from './commands/matrix.js';
-import { compareCommand } from './commands/compare.js';
-import { doctorCommand } from './commands/doctor.js';
-import { headlineCommand } from './commands/headline.js';
-import { imagesCommand } from './commands/images.js';
-import { listCommand } from './commands/list.js';
-import { reportCommand } from './commands/report.js';
-import { runCommand } from './commands/run.js';
-import { stackCommand } from './commands/stack.js';
+import type { CommandModule } from 'yargs';
+
+/**
+ * The commands, each loaded only when asked for: a command's module brings the engine parts it needs, and a CLI
+ * that loaded them all would spend most of a second on imports before saying "unknown flag". In help order.
+ */
+const COMMANDS: Record<string, () => Promise<CommandModule<any, any>>> = {
+  stack: async () => (await import('./commands/stack.js')).stackCommand,
+  run: async () => (await import('./commands/run.js')).runCommand,
+  list: async () => (await import('./commands/list.js')).listCommand,
+  images: async () => (await import('./commands/images.js')).imagesCommand,
+  doctor: async () => (await import('./commands/doctor.js')).doctorCommand,
+  clean: async () => (await import('./commands/clean.js')).cleanCommand,
+  headline: async () => (await import('./commands/headline.js')).headlineCommand,
+  report: async () => (await import('./commands/report.js')).reportCommand,
+  compare: async () => (await import('./commands/compare.js')).compareCommand,
+  matrix: async () => (await import('./commands/matrix.js')).matrixCommand,
+};
+
+/** The command named first on the command line loads alone; without one (help, a typo) every command does. */
+async function commandsFor(args: string[]) {
+  const first = args.find((a) => !a.startsWith('-'));
+  const names = first !== undefined && Object.hasOwn(COMMANDS, first) ? [first] : Object.keys(COMMANDS);
+  return Promise.all(names.map((n) => COMMANDS[n]!()));
+}
 
 const COMMAND_WORDS = new Set(['stack', 'up', 'status', 'down', 'run', 'images', 'build', 'doctor', 'clean', 'headline', 'report', 'compare', 'matrix']);
 
@@ -25,21 +40,13 @@ function commandWords(args: string[]): string {
   return words.map((w) => `${w} `).join('');
 }
 
-await yargs(hideBin(process.argv))
+const cli = yargs(hideBin(process.argv))
   .scriptName('epj-chaos')
   // flags are read as typed (args['epj-port']); expansion would also name an unknown --time-scale as timeScale
   .parserConfiguration({ 'camel-case-expansion': false })
-  .usage('$0 <command>\n\nChaos experiments for two-site EPJ deployments.')
-  .command(stackCommand)
-  .command(runCommand)
-  .command(listCommand)
-  .command(imagesCommand)
-  .command(doctorCommand)
-  .command(cleanCommand)
-  .command(headlineCommand)
-  .command(reportCommand)
-  .command(compareCommand)
-  .command(matrixCommand)
+  .usage('$0 <command>\n\nChaos experiments for two-site EPJ deployments.');
+for (const command of await commandsFor(hideBin(process.argv))) cli.command(command);
+await cli
   .demandCommand(1, 'name a command (see --help)')
   .strict()
   .recommendCommands()

@@ -19,6 +19,14 @@ export interface LoadedFile {
   experiments: DeclaredExperiment[];
 }
 
+/** what each file declared when it was first loaded: a module is evaluated once per process */
+const loadedBefore = new Map<string, DeclaredExperiment[]>();
+
+let tsx: Promise<unknown> | undefined;
+function registerTsx(): Promise<unknown> {
+  return (tsx ??= import('tsx/esm/api').then(({ register }) => register()));
+}
+
 /**
  * Loads experiment files without running them (`epj-chaos list`, `run --dry-run`): a TypeScript file as it is,
  * through tsx's loader, a compiled one directly. A file that does not load, or declares no experiment, is bad input
@@ -29,19 +37,23 @@ export async function loadExperimentFiles(files: readonly string[]): Promise<Loa
   for (const file of files) {
     const abs = path.resolve(file);
     if (!existsSync(abs)) throw new InvalidInputError(`experiment file ${file} does not exist`);
+    const before = loadedBefore.get(abs);
+    if (before) {
+      if (!loaded.some((l) => path.resolve(l.file) === abs)) loaded.push({ file, experiments: before });
+      continue;
+    }
     const mark = declaredCount();
     try {
-      if (abs.endsWith('.ts')) {
-        const { tsImport } = await import('tsx/esm/api');
-        await tsImport(pathToFileURL(abs).href, import.meta.url);
-      } else {
-        await import(pathToFileURL(abs).href);
-      }
+      // TypeScript through tsx's loader, registered once for the process: the harness sources the files import are
+      // then loaded once for all of them, not once per file (tsImport's own namespace each time)
+      if (abs.endsWith('.ts')) await registerTsx();
+      await import(pathToFileURL(abs).href);
     } catch (err) {
       throw new InvalidInputError(`experiment file ${file} does not load: ${describeError(err).split('\n')[0]}`);
     }
     const experiments = declaredSince(mark);
     if (experiments.length === 0) throw new InvalidInputError(`experiment file ${file} declares no experiment (it must call experiment(title, spec))`);
+    loadedBefore.set(abs, experiments);
     loaded.push({ file, experiments });
   }
   return loaded;

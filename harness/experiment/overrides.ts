@@ -1,10 +1,9 @@
 import { InvalidInputError } from '../errors.js';
-import { parseReporterList } from '../reporters/registry.js';
+import { parseReporterList } from '../reporters/reporter-names.js';
 import { REPLICATION_MODES, type ReplicationMode } from '../stack/reference-stack.js';
 import { explicitSettings, readJsonFile, resolveDefinition, withSettings } from '../stack/load-definition.js';
 import { declaredOptions } from '../stack/options.js';
 import type { StackDefinitionInput } from '../stack/definition.js';
-import { attachableStack } from './stack-source.js';
 import { allowHostCommandsFrom } from '../runbooks/host-commands.js';
 
 /**
@@ -138,7 +137,7 @@ function parseSettingsVariable(text: string): Record<string, string> {
  * setting `replication` — keeping the experiment's own settings of the others.
  */
 export async function stackWithOverrides(stack: StackDefinitionInput, o: ExperimentOverrides): Promise<StackDefinitionInput> {
-  if (o.attach) return (await attachableStack(o.attach)).definition;
+  if (o.attach) return (await (await import('./stack-source.js')).attachableStack(o.attach)).definition;
   const settings = { ...o.settings, ...(o.replication ? { replication: o.replication } : {}) };
   if (o.stackFile) {
     // named on the command line (`--stack`, passed on as EPJ_CHAOS_STACK): its runbooks' host commands may run

@@ -1,4 +1,7 @@
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
 import { expect } from 'chai';
+import { PROJECT_ROOT } from '../../harness/images/catalog.js';
 import { parseStackDefinition } from '../../harness/stack/definition.js';
 import { newRunId } from '../../harness/stack/names.js';
 import { referenceStack } from '../../harness/stack/reference-stack.js';
@@ -74,5 +77,32 @@ describe('CLI', function () {
     const h = await runCli(['stack', 'up', '--help']);
     expect(h.code).to.equal(0);
     expect(h.stdout).to.contain('--replication');
+  });
+
+  it('list prints one line per library experiment — its file and the question it answers — and the top-level help names every command', async () => {
+    const r = await runCli(['list']);
+    expect(r.code, r.stderr).to.equal(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    const files = readdirSync(path.join(PROJECT_ROOT, 'experiments')).filter((f) => f.endsWith('.experiment.ts'));
+    // every file once at least (a file may declare more than one experiment), nothing else
+    for (const f of files) expect(lines.some((l) => l.startsWith(`${f} `)), f).to.equal(true);
+    for (const l of lines) expect(l, 'file, then the title').to.match(/^[a-z0-9-]+\.experiment\.ts {2,}\S/);
+    expect(lines.find((l) => l.startsWith('wan-partition.experiment.ts'))).to.contain('WAN cut for 10 minutes: does Opslags-EPJ stay up');
+
+    // the help loads every command (harness/cli/main.ts loads only the one named)
+    const help = await runCli(['--help']);
+    expect(help.code, help.stderr).to.equal(0);
+    for (const command of ['stack', 'run', 'list', 'images', 'doctor', 'clean', 'headline', 'report', 'compare', 'matrix']) expect(help.stdout).to.contain(`epj-chaos ${command}`);
+  });
+
+  it('run --dry-run prints the plan on both clocks, with what each fault touches, and starts nothing', async () => {
+    // with no Docker daemon to reach: a plan that asked Docker anything would fail
+    const r = await runCli(['run', 'experiments/wan-partition.experiment.ts', '--dry-run', '--time-scale', '120'], { DOCKER_HOST: 'unix:///tmp/epj-chaos-no-such-docker.sock' });
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.contain('stack: reference (replication async)');
+    expect(r.stdout).to.contain('time scale: 120×');
+    expect(r.stdout).to.match(/2 min\s+\|\s+\+1\.000 s\s+phase 'wan cut'; inject 'wan': wan-cut → link b-replication, link a-replication/);
+    expect(r.stdout).to.match(/17 min\s+\|\s+\+8\.500 s\s+end/);
+    expect(r.stdout).to.contain('Opslags-EPJ stays up while cut off: read-only-lookup ≥ 99.00 % in wan cut');
   });
 });

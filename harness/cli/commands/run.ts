@@ -1,24 +1,11 @@
 import type { CommandModule } from 'yargs';
 import type { HistoryEvent } from '../../history/events.js';
 import { HarnessError, InvalidInputError, describeError } from '../../errors.js';
-import { writeJournal } from '../../reporters/journal.js';
-import { parseReporterList, reporterNames } from '../../reporters/registry.js';
-import { renderRunReports } from '../../reporters/render-run.js';
-import { runScenario } from '../../scenario/run-scenario.js';
-import { saveContainerLogs } from '../../reporters/container-logs.js';
-import { loadScenario } from '../../scenario/scenario.js';
-import { defaultProgressMode } from '../../util/progress.js';
+import { parseReporterList, reporterNames } from '../../reporters/reporter-names.js';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { EXIT } from '../../errors.js';
-import { describePlan } from '../../experiment/dry-run.js';
-import { libraryFiles, loadExperimentFiles } from '../../experiment/load.js';
 import { OVERRIDE_ENV, overridesToEnv, parseSeed, PROGRESS_SETTINGS, type ExperimentOverrides, type ProgressSetting } from '../../experiment/overrides.js';
-import { attachableStack } from '../../experiment/stack-source.js';
-import { compareTargets, regressions } from '../../compare/compare.js';
-import { compareSummary } from '../../compare/console.js';
-import { writeComparison } from '../../compare/write.js';
-import { journalsOf } from '../../reporters/journal-files.js';
 import { PROJECT_ROOT } from '../../images/catalog.js';
 import { oneValue, replicationFlag, runIdFlag, SET_FLAG_HELP, setFlag } from './stack.js';
 
@@ -90,6 +77,13 @@ export const runCommand: CommandModule<object, Args> = {
       ...(args.reporter ? { reporters: args.reporter } : {}),
       progress: progressSetting(),
     };
+    // the engine is loaded here, not with the flags: a usage error is found without it (harness/cli/main.ts)
+    const [{ describePlan }, { libraryFiles, loadExperimentFiles }, { attachableStack }, { journalsOf }] = await Promise.all([
+      import('../../experiment/dry-run.js'),
+      import('../../experiment/load.js'),
+      import('../../experiment/stack-source.js'),
+      import('../../reporters/journal-files.js'),
+    ]);
     const chosen = files.length > 0 ? files : libraryFiles();
     // every file loads and every plan holds before anything starts: bad input is exit 2 with nothing created
     const loaded = await loadExperimentFiles(chosen);
@@ -134,6 +128,11 @@ export const runCommand: CommandModule<object, Args> = {
     }
     process.exitCode = code;
     if (args.baseline && (code === EXIT.ok || code === EXIT.failed)) {
+      const [{ compareTargets, regressions }, { compareSummary }, { writeComparison }] = await Promise.all([
+        import('../../compare/compare.js'),
+        import('../../compare/console.js'),
+        import('../../compare/write.js'),
+      ]);
       const comparison = await compareTargets(args.baseline, overrides.reportDir!);
       const written = await writeComparison(comparison, path.join(overrides.reportDir!, 'compare'));
       for (const line of compareSummary(comparison)) console.log(line);
@@ -221,7 +220,15 @@ async function runExperimentsInMocha(files: string[], overrides: ExperimentOverr
 }
 
 async function runScenarioFile(file: string, reporters: string[] | undefined): Promise<void> {
+  const { loadScenario } = await import('../../scenario/scenario.js');
   const scenario = await loadScenario(file);
+  const [{ runScenario }, { writeJournal }, { saveContainerLogs }, { renderRunReports }, { defaultProgressMode }] = await Promise.all([
+    import('../../scenario/run-scenario.js'),
+    import('../../reporters/journal.js'),
+    import('../../reporters/container-logs.js'),
+    import('../../reporters/render-run.js'),
+    import('../../util/progress.js'),
+  ]);
   const outcome = await runScenario(scenario, {
     source: `scenario ${file}`,
     progress: defaultProgressMode(),

@@ -1,16 +1,10 @@
 import type { Argv, CommandModule } from 'yargs';
-import { connectDocker } from '../../docker/client.js';
-import { listRuns, removeRun } from '../../docker/reaper.js';
 import { HarnessError } from '../../errors.js';
 import { bundledDefinitionFile, bundledDefinitionSource, loadDefinition, resolveDefinition } from '../../stack/load-definition.js';
 import { declaredOptions, optionValues, parseSetFlags, type OptionSettings } from '../../stack/options.js';
 import { REFERENCE_STACK, REPLICATION_MODES } from '../../stack/reference-stack.js';
 import { readFileSync } from 'node:fs';
-import { allowHostCommandsFrom } from '../../runbooks/host-commands.js';
-import { StartedStack } from '../../stack/started-stack.js';
-import { upStack } from '../../stack/up.js';
-import { defaultProgressMode } from '../../util/progress.js';
-import { abortOnSignals } from '../interrupt.js';
+import type { StartedStack } from '../../stack/started-stack.js';
 
 interface UpArgs {
   replication?: string;
@@ -91,6 +85,13 @@ const up: CommandModule<object, UpArgs> = {
         return true;
       }),
   handler: async (args) => {
+    // the engine is loaded here, not with the flags: a usage error is found without it (harness/cli/main.ts)
+    const [{ allowHostCommandsFrom }, { upStack }, { defaultProgressMode }, { abortOnSignals }] = await Promise.all([
+      import('../../runbooks/host-commands.js'),
+      import('../../stack/up.js'),
+      import('../../util/progress.js'),
+      import('../interrupt.js'),
+    ]);
     // named on the command line: its runbooks' host commands may run (harness/runbooks/host-commands.ts)
     if (args.definition) allowHostCommandsFrom(args.definition);
     // the named flags are settings of options too: a vendor's definition that does not declare them refuses them
@@ -124,6 +125,7 @@ const status: CommandModule<object, StatusArgs> = {
       .option('run', { type: 'string', requiresArg: true, coerce: runIdFlag('run'), describe: 'only this run' })
       .option('json', { type: 'boolean', default: false, describe: 'print endpoints as JSON' }),
   handler: async (args) => {
+    const [{ connectDocker }, { listRuns }, { StartedStack }] = await Promise.all([import('../../docker/client.js'), import('../../docker/reaper.js'), import('../../stack/started-stack.js')]);
     const docker = await connectDocker();
     const runs = (await listRuns(docker)).filter((r) => !args.run || r.run === args.run);
     if (args.run && runs.length === 0) throw new HarnessError(`no stack with run id '${args.run}'`, 'no-such-run');
@@ -162,6 +164,7 @@ const down: CommandModule<object, DownArgs> = {
   describe: 'Remove a stack: its containers, networks and volumes',
   builder: (y) => y.option('run', { type: 'string', requiresArg: true, coerce: runIdFlag('run'), describe: 'run id (may be left out when one stack runs)' }),
   handler: async (args) => {
+    const [{ connectDocker }, { listRuns, removeRun }] = await Promise.all([import('../../docker/client.js'), import('../../docker/reaper.js')]);
     const docker = await connectDocker();
     let run = args.run;
     if (!run) {
