@@ -78,22 +78,28 @@ export class SettleWatch {
       // the latest run of one outcome among attempts started since the work ended, newest completion first
       let n = 0;
       let outcome: boolean | undefined;
-      let unanswered = false;
+      let answered = true;
       let earliest = Infinity;
       let latest = -Infinity;
       for (let i = r.starts.length - 1; i >= 0; i--) {
         const start = r.starts[i]!;
         if (start < since) continue;
-        if (outcome === undefined) outcome = r.oks[i];
-        else if (r.oks[i] !== outcome) break;
+        if (outcome === undefined) {
+          outcome = r.oks[i];
+          answered = r.answered[i]!;
+        } else if (r.oks[i] !== outcome) break;
+        // After restoring work a failure the EPJ answers is another outcome than one it did not: timeouts that turn
+        // into answered errors (the EPJ back, an integration it calls still off by design) are a change, and the
+        // answered run is judged from its own start — counted together, the early timeouts kept it unsettled
+        // until the cap.
+        else if (kind === 'restore' && !outcome && r.answered[i] !== answered) break;
         n++;
-        unanswered ||= !r.answered[i];
         earliest = Math.min(earliest, start);
         latest = Math.max(latest, start);
       }
       if (n < this.sameOutcomes || latest - earliest < span) return false;
       // after restoring work, silence is not an answer: the stack may still be coming back
-      if (kind === 'restore' && outcome === false && unanswered) return false;
+      if (kind === 'restore' && outcome === false && !answered) return false;
     }
     return true;
   }

@@ -129,6 +129,19 @@ describe('settle watch', () => {
     expect(w.isSettled(0, 'restore')).to.equal(true);
   });
 
+  it('after restoring work, timeouts that turn into answered errors settle once the answered ones hold their span', () => {
+    const w = new SettleWatch({ sameOutcomes: 3, stableMs: { break: 1000, restore: 5000 } });
+    // the EPJ unreachable for 3 s after the work (timeouts), then back, answering 5xx: its integration engine is off
+    for (let start = 0; start < 3000; start += 250) w.observe('admission', start, false, 'timeout');
+    for (let start = 3000; start < 7000; start += 250) w.observe('admission', start, false, 'http-5xx');
+    expect(w.isSettled(0, 'restore'), '4 s of answered errors: not yet the 5-s span').to.equal(false);
+    for (let start = 7000; start <= 8000; start += 250) w.observe('admission', start, false, 'http-5xx');
+    expect(w.isSettled(0, 'restore'), '5 s of answered errors, though timeouts came first').to.equal(true);
+    // and the other way round: answered errors, then timeouts again — the EPJ gone silent is not settled
+    for (let start = 8250; start <= 14_000; start += 250) w.observe('admission', start, false, 'timeout');
+    expect(w.isSettled(0, 'restore')).to.equal(false);
+  });
+
   it('gives up at its cap', async () => {
     const w = new SettleWatch({ capMs: 150, intervalMs: 20 });
     w.observe('admission', Date.now(), true);

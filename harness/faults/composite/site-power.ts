@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { WorkKind } from '../../history/clock.js';
 import { InvalidInputError } from '../../errors.js';
 import type { RunContext } from '../../run-context.js';
 import { ensureStarted, lastDeath, resolveContainers, type TargetContainer } from '../container/container-fault.js';
@@ -130,15 +131,18 @@ export class SitePower extends Fault {
       ...this.targets.filter((t) => !listed.has(t.spec.name)).map((t) => ({ component: t.spec.name, afterMs: 0, returns: true })),
       ...this.params.boot,
     ].sort((a, b) => a.afterMs - b.afterMs);
-    for (const step of steps) {
+    let switchOn = false;
+    for (const [i, step] of steps.entries()) {
       if (!(await untilScenario(clock, powerBack + step.afterMs, this.abort.signal))) return;
       if (!step.returns) {
         ctx.history.record({ kind: 'note', message: `site ${this.params.site}: ${step.component} does not come back` });
         continue;
       }
       // booting is the stack's work: the scenario clock runs 1:1 while it happens
-      if (step.component === 'core-switch') await clock.measure(() => this.switchOn(ctx));
-      else await clock.measure(() => Promise.all(this.bootTargets(step.component).map((t) => ensureStarted(t.handle))));
+      const kind = bootStepKind(step.component, switchOn, steps.slice(i + 1));
+      if (step.component === 'core-switch') await clock.measure(() => this.switchOn(ctx), kind);
+      else await clock.measure(() => Promise.all(this.bootTargets(step.component).map((t) => ensureStarted(t.handle))), kind);
+      switchOn ||= step.component === 'core-switch';
       ctx.history.record({ kind: 'note', message: `site ${this.params.site}: ${step.component} up` });
     }
   }
@@ -188,4 +192,19 @@ export class SitePower extends Fault {
     await this.switchOn(ctx);
     await Promise.all(this.targets.map((t) => ensureStarted(t.handle)));
   }
+}
+
+/**
+ * What a boot step does to the stack, for how long the scenario clock waits for it to settle (harness/history/clock.ts):
+ * - a server booting while its site's core switch is still off: no client can reach it, so nothing can come back
+ *   yet — its effect is over when its call returns (`break`: outcomes hold for a moment, as they were);
+ * - a step with more of the site still to come back (its database, its integration engine): what depends on those
+ *   stays down by design, timing out or not — an `act`, settled once outcomes hold, not a restore waited out to
+ *   the cap (measured: 20 s of a cold start, twice, waiting for functions whose database boots 10 min later);
+ * - the step after which the site is whole: a `restore`, measured until every function is back or answers its
+ *   errors, however long the EPJ takes to reconnect.
+ */
+export function bootStepKind(component: string, switchOn: boolean, later: readonly { returns: boolean }[]): WorkKind {
+  if (!switchOn && component !== 'core-switch') return 'break';
+  return later.some((s) => s.returns) ? 'act' : 'restore';
 }
