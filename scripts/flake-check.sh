@@ -22,7 +22,7 @@ while (($#)); do
     --file) file=${2:?--file needs a path}; shift 2 ;;
     --log) log=${2:?--log needs a path}; shift 2 ;;
     --keep) keep=1; shift ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     *) echo "flake-check: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -39,9 +39,10 @@ trap 'stop_hog; exit 143' TERM
 # each line of a run's output prefixed with the seconds since it began (t0 in microseconds)
 elapsed() {
   local line now
-  while IFS= read -r line; do
+  # the last line may lack its newline (a run killed mid-write): kept; the point is a point in any locale
+  while IFS= read -r line || [[ -n $line ]]; do
     now=${EPOCHREALTIME/[.,]/}
-    printf '%7.1f %s\n' "$(((now - $1) / 100000))e-1" "$line"
+    LC_NUMERIC=C printf '%7.1f %s\n' "$(((now - $1) / 100000))e-1" "$line"
   done
 }
 
@@ -76,6 +77,7 @@ for ((i = 1; i <= runs; i++)); do
   fi
   line="$(date -u +%FT%TZ) run $i/$runs $verdict rc=$rc ${secs}s passing=$passing failing=$failing busy=$busy what='$what'"
   [[ $verdict == RED ]] && line+=" failed: ${titles:-?} (output: $kept)"
+  [[ $verdict == green ]] && ((keep)) && line+=" (output: $log.$stamp-$i.out)"
   echo "$line" | tee -a "$log"
 done
 echo "$green of $runs green ($what$( ((busy)) && echo ', one core busy'))" | tee -a "$log"

@@ -21,14 +21,17 @@ const COMMANDS: Record<string, () => Promise<CommandModule<any, any>>> = {
   matrix: async () => (await import('./commands/matrix.js')).matrixCommand,
 };
 
-/** The command named first on the command line loads alone; without one (help, a typo) every command does. */
+/**
+ * A command line that starts with a command loads that command alone; anything else (help, a typo, a flag before
+ * the command — whose value could look like a command word) loads every command, and yargs decides as before.
+ */
 async function commandsFor(args: string[]) {
-  const first = args.find((a) => !a.startsWith('-'));
+  const first = args[0];
   const names = first !== undefined && Object.hasOwn(COMMANDS, first) ? [first] : Object.keys(COMMANDS);
   return Promise.all(names.map((n) => COMMANDS[n]!()));
 }
 
-const COMMAND_WORDS = new Set(['stack', 'up', 'status', 'down', 'run', 'images', 'build', 'doctor', 'clean', 'headline', 'report', 'compare', 'matrix']);
+const COMMAND_WORDS = new Set([...Object.keys(COMMANDS), 'up', 'status', 'down', 'definition', 'build']);
 
 /** The command words that lead argv (`stack up `), for pointing at the right --help. */
 function commandWords(args: string[]): string {

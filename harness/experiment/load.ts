@@ -3,7 +3,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describeError, InvalidInputError } from '../errors.js';
 import { PROJECT_ROOT } from '../images/catalog.js';
-import { declaredCount, declaredSince, type DeclaredExperiment } from './registry.js';
+import { declaredExperiments, type DeclaredExperiment } from './registry.js';
 
 /** The library: every experiments/*.experiment.ts of the project. */
 export function libraryFiles(): string[] {
@@ -19,9 +19,6 @@ export interface LoadedFile {
   experiments: DeclaredExperiment[];
 }
 
-/** what each file declared when it was first loaded: a module is evaluated once per process */
-const loadedBefore = new Map<string, DeclaredExperiment[]>();
-
 let tsx: Promise<unknown> | undefined;
 function registerTsx(): Promise<unknown> {
   return (tsx ??= import('tsx/esm/api').then(({ register }) => register()));
@@ -31,30 +28,33 @@ function registerTsx(): Promise<unknown> {
  * Loads experiment files without running them (`epj-chaos list`, `run --dry-run`): a TypeScript file as it is,
  * through tsx's loader, a compiled one directly. A file that does not load, or declares no experiment, is bad input
  * named by its path.
+ *
+ * All files share one module graph (tsx registered once), so the harness sources they import load once, not once
+ * per file. A module is evaluated once, though: a file another one imports declares its experiments while that one
+ * loads. So each experiment is given to the file whose code called `experiment()` — found in the call's stack
+ * (registry.ts) — not to the file being imported when it happened.
  */
 export async function loadExperimentFiles(files: readonly string[]): Promise<LoadedFile[]> {
-  const loaded: LoadedFile[] = [];
-  for (const file of files) {
-    const abs = path.resolve(file);
+  const unique = [...new Map(files.map((f) => [path.resolve(f), f])).entries()];
+  for (const [abs, file] of unique) {
     if (!existsSync(abs)) throw new InvalidInputError(`experiment file ${file} does not exist`);
-    const before = loadedBefore.get(abs);
-    if (before) {
-      if (!loaded.some((l) => path.resolve(l.file) === abs)) loaded.push({ file, experiments: before });
-      continue;
-    }
-    const mark = declaredCount();
     try {
-      // TypeScript through tsx's loader, registered once for the process: the harness sources the files import are
-      // then loaded once for all of them, not once per file (tsImport's own namespace each time)
       if (abs.endsWith('.ts')) await registerTsx();
       await import(pathToFileURL(abs).href);
     } catch (err) {
       throw new InvalidInputError(`experiment file ${file} does not load: ${describeError(err).split('\n')[0]}`);
     }
-    const experiments = declaredSince(mark);
-    if (experiments.length === 0) throw new InvalidInputError(`experiment file ${file} declares no experiment (it must call experiment(title, spec))`);
-    loadedBefore.set(abs, experiments);
-    loaded.push({ file, experiments });
   }
-  return loaded;
+  const all = declaredExperiments();
+  return unique.map(([abs, file]) => {
+    const experiments = all.filter((e) => declaredIn(e, abs)).map(({ title, spec }) => ({ title, spec }));
+    if (experiments.length === 0) throw new InvalidInputError(`experiment file ${file} declares no experiment (it must call experiment(title, spec))`);
+    return { file, experiments };
+  });
+}
+
+/** Whether the stack of the experiment's declaration passes through `file` (a frame `file:///…/x.ts:12:3`, or a path). */
+function declaredIn(e: DeclaredExperiment, file: string): boolean {
+  const at = e.declaredAt ?? '';
+  return [pathToFileURL(file).href, file].some((where) => at.includes(`${where}:`));
 }

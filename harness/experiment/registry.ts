@@ -8,6 +8,11 @@ import type { ExperimentSpec } from './run.js';
 export interface DeclaredExperiment {
   title: string;
   spec: ExperimentSpec;
+  /**
+   * The call stack of the `experiment()` call (set by declareExperiment): which file declared it, when files are
+   * loaded into one module graph and one of them imports another (harness/experiment/load.ts)
+   */
+  declaredAt?: string;
 }
 
 const KEY = Symbol.for('epj-chaos.declared-experiments');
@@ -18,7 +23,16 @@ function declared(): DeclaredExperiment[] {
 }
 
 export function declareExperiment(e: DeclaredExperiment): void {
-  declared().push(e);
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 50;
+  const declaredAt = new Error().stack ?? '';
+  Error.stackTraceLimit = limit;
+  declared().push({ ...e, declaredAt });
+}
+
+/** Every experiment declared in this process so far. */
+export function declaredExperiments(): readonly DeclaredExperiment[] {
+  return declared();
 }
 
 /** The experiments declared since `mark` (a length of the list taken before loading a file). */

@@ -37,7 +37,8 @@ export interface RunLoadOptions {
   /**
    * cap on attempts in flight over all functions (default 1000; epj-load's own default is what holds every rate
    * through a full stall: rate × timeout × 1.5 per function). Thousands of concurrent connections through Docker's
-   * userland proxy (published ports) killed that proxy in a ×10 run on a 2-core host, hence the cap.
+   * userland proxy (published ports, on a daemon that has it on) killed that proxy in a ×10 run on a 2-core host,
+   * hence the cap; setup's daemon publishes by iptables instead, but a user's may not.
    */
   maxWorkers?: number;
   /** seed for the choice of patients and contents (default: random) */

@@ -105,4 +105,14 @@ describe('CLI', function () {
     expect(r.stdout).to.match(/17 min\s+\|\s+\+8\.500 s\s+end/);
     expect(r.stdout).to.contain('Opslags-EPJ stays up while cut off: read-only-lookup ≥ 99.00 % in wan cut');
   });
+
+  it('run --dry-run gives each experiment to the file that declared it, also when one file imports another', async () => {
+    const dir = path.join(PROJECT_ROOT, 'test/fixtures/shared-spec');
+    // the importing file first: the imported one is evaluated while it loads, and must not come back empty
+    const r = await runCli(['run', path.join(dir, 'variant.experiment.ts'), path.join(dir, 'base.experiment.ts'), '--dry-run'], { DOCKER_HOST: 'unix:///tmp/epj-chaos-no-such-docker.sock' });
+    expect(r.code, r.stderr).to.equal(0);
+    const titles = r.stdout.split('\n').filter((l) => l.startsWith('experiment: '));
+    expect(titles).to.deep.equal(['experiment: a variant on remote_apply', 'experiment: the base experiment']);
+    expect(r.stdout).to.contain('stack: reference (replication remote_apply)');
+  });
 });

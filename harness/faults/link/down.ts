@@ -61,8 +61,10 @@ export class LinkDown extends Fault {
 }
 
 /**
- * Docker's userland proxy accepts on 127.0.0.1 and then finds nothing behind it, so a refused link shows as a
- * connection closed at once without a byte; a plain ECONNREFUSED counts the same. Open for 500 ms = not refused.
+ * With Docker's userland proxy (a daemon started with it on) a published port accepts on 127.0.0.1 and then finds
+ * nothing behind it, so a refused link shows as a connection closed at once without a byte; without it (an iptables
+ * rule, as scripts/setup.sh starts dockerd) the connection is refused outright. Both count as refused; open for
+ * 500 ms = not refused. The load classifies them as it meets them: `reset` with the proxy, `refused` without.
  */
 function tryConnect(port: number): Promise<'open' | 'refused' | 'other'> {
   return new Promise((resolve) => {
