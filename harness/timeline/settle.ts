@@ -11,7 +11,8 @@ import { sleep } from '../stack/wait/poll.js';
  * Settled: every function the load drives has, among the attempts that started after the work ended, a run of
  * completed attempts with one outcome (all up or all down) that is at least `sameOutcomes` long and whose starts
  * span at least `stableMs`. After work that restores (a heal, a boot, a failover) that span is longer, and a run of
- * failures settles only if the EPJ ANSWERED them (an HTTP error, a refused connection): timeouts and resets after a
+ * failures settles only if the EPJ ANSWERED them (an HTTP error, a refused connection) — failures it answered and
+ * failures it did not are two outcomes there, so a change from one to the other starts a new run: timeouts and resets after a
  * switch came back are an EPJ still reconnecting, and its recovery is measured work however long it takes (a busy
  * run's EPJ took 7 s; read at scripted pace, its 0.4 s beyond a 5-s span became 4 min at 600×). A function down by
  * design answers its errors and settles. A function that keeps flapping, or keeps timing out, holds the clock at
