@@ -48,7 +48,9 @@ try {
     const healed = history.ofKind('fault').filter((e) => e.stage === 'healed' && e.skewMs !== undefined).map((e) => e.skewMs!);
     console.log(
       `${k.label.padEnd(30)} skew median ${pct(applied, 50).toFixed(0).padStart(4)} ms  p99 ${pct(applied, 99).toFixed(0).padStart(4)} ms  max ${Math.max(...applied).toFixed(0).padStart(4)} ms` +
-        `   heal median ${pct(healed, 50).toFixed(0).padStart(4)} ms  p99 ${pct(healed, 99).toFixed(0).padStart(4)} ms  (n=${applied.length})`,
+        `   heal median ${pct(healed, 50).toFixed(0).padStart(4)} ms  p99 ${pct(healed, 99).toFixed(0).padStart(4)} ms  (n=${applied.length})` +
+        // which step was the worst: the first (a cold connection) or any (the machine)
+        `  worst: step ${applied.indexOf(Math.max(...applied)) + 1}`,
     );
   }
   console.log('\ntarget: p99 skew ≤ 20 ms');
