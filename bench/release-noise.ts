@@ -21,7 +21,9 @@ import { measuresOf } from '../harness/compare/measures.js';
 import { sampleOf } from '../harness/compare/noise.js';
 import { IMAGES } from '../harness/images/catalog.js';
 import { runExperiment, type ExperimentSpec } from '../harness/index.js';
-import { declaredCount, declaredSince, type DeclaredExperiment } from '../harness/experiment/registry.js';
+import type { DeclaredExperiment } from '../harness/experiment/registry.js';
+import { loadExperimentFiles } from '../harness/experiment/load.js';
+import { fileURLToPath } from 'node:url';
 import { withSettings } from '../harness/stack/load-definition.js';
 import { releaseDrill, RELEASE_DRILL_TITLE } from '../test/support/release-drill.js';
 import { readJournal } from '../harness/reporters/journal-schema.js';
@@ -34,11 +36,8 @@ if (DRILL !== 'restart' && DRILL !== 'upgrade') throw new Error(`BENCH_DRILL: re
 
 /** The library's release drill, as its file declares it (loaded outside mocha, `experiment()` only declares). */
 async function upgradeDrill(): Promise<DeclaredExperiment> {
-  const mark = declaredCount();
-  await import('../experiments/release-drill.experiment.js');
-  const [declared] = declaredSince(mark);
-  if (!declared) throw new Error('experiments/release-drill.experiment.ts declared no experiment');
-  return declared;
+  const [loaded] = await loadExperimentFiles([fileURLToPath(new URL('../experiments/release-drill.experiment.js', import.meta.url))]);
+  return loaded!.experiments[0]!;
 }
 const upgrade = DRILL === 'upgrade' ? await upgradeDrill() : undefined;
 

@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { describeError, InvalidInputError } from '../errors.js';
 import { PROJECT_ROOT } from '../images/catalog.js';
 import { declaredExperiments, type DeclaredExperiment } from './registry.js';
+import { typeScriptOf } from './source.js';
 
 /** The library: every experiments/*.experiment.ts of the project. */
 export function libraryFiles(): string[] {
@@ -53,8 +54,12 @@ export async function loadExperimentFiles(files: readonly string[]): Promise<Loa
   });
 }
 
-/** Whether the stack of the experiment's declaration passes through `file` (a frame `file:///…/x.ts:12:3`, or a path). */
+/**
+ * Whether the stack of the experiment's declaration passes through `file` (a frame `file:///…/x.ts:12:3`, or a
+ * path) — or, for a compiled file, through the TypeScript it came from: with source maps on (tsx registered for
+ * another file, or --enable-source-maps) the frames name that.
+ */
 function declaredIn(e: DeclaredExperiment, file: string): boolean {
   const at = e.declaredAt ?? '';
-  return [pathToFileURL(file).href, file].some((where) => at.includes(`${where}:`));
+  return [...new Set([file, typeScriptOf(file)])].some((f) => [pathToFileURL(f).href, f].some((where) => at.includes(`${where}:`)));
 }

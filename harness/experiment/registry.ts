@@ -35,11 +35,3 @@ export function declaredExperiments(): readonly DeclaredExperiment[] {
   return declared();
 }
 
-/** The experiments declared since `mark` (a length of the list taken before loading a file). */
-export function declaredSince(mark: number): DeclaredExperiment[] {
-  return declared().slice(mark);
-}
-
-export function declaredCount(): number {
-  return declared().length;
-}

@@ -8,10 +8,7 @@ import { reporterNames, type REPORTER_NAMES } from './reporter-names.js';
 
 export { parseReporterList, reporterNames } from './reporter-names.js';
 
-/**
- * The reporters by name (`run --reporter`, `report --reporter`); each call makes a fresh one. In this order they run
- * by default: the files first, the console block (which says where they are) last.
- */
+/** The reporters by name (`run --reporter`, `report --reporter`; their default order: REPORTER_NAMES); each call makes a fresh one. */
 export const REPORTERS: Readonly<Record<(typeof REPORTER_NAMES)[number], () => Reporter>> = {
   html: () => htmlReporter(),
   junit: () => junitReporter(),
