@@ -124,6 +124,18 @@ function measureRowsOf(a: readonly JournalFile[], b: readonly JournalFile[]): Re
       judgement = 'within noise';
       note = `within counting noise: ${ca.failures} of ${ca.attempts} attempts failed against ${cb.failures} of ${cb.attempts}`;
     }
+    // Attempts that fail in one outage are not independent: how many fail is how long the outage lasted, and that
+    // varies from run to run (the same release's restart drill lost 0.1 s of lookups in one run, 0.3 s in another,
+    // on a busy host) — a spread counting noise cannot see. So an availability is worse only when its failures
+    // cost as much more of the function's service, in seconds of its attempts, as an RTO must grow to count.
+    if ((judgement === 'worse' || judgement === 'better') && xa.every((m) => m.counts) && xb.every((m) => m.counts)) {
+      const la = sampleOf(xa.map((m) => lostSeconds(m.counts!)));
+      const lb = sampleOf(xb.map((m) => lostSeconds(m.counts!)));
+      if (judge(la, lb, FLOORS.lostService) !== judgement) {
+        judgement = 'within noise';
+        note = `within an outage's run-to-run spread: its failures cost ${formatSeconds(la.median)} of the function's service in A, ${formatSeconds(lb.median)} in B (${FLOORS.lostService.words})`;
+      }
+    }
     // a percentile moves by sampling alone: worse only when the runs' bands of chance do not overlap
     const bands = [...xa, ...xb].every((m) => m.percentile?.low !== undefined && m.percentile.high !== undefined);
     if ((judgement === 'worse' || judgement === 'better') && bands) {
@@ -151,6 +163,13 @@ function bandText(values: readonly MeasureValue[]): string {
   const ms = (x: number) => (x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${Math.round(x)} ms`);
   return `${ms(Math.min(...values.map((m) => m.percentile!.low!)))}–${ms(Math.max(...values.map((m) => m.percentile!.high!)))}`;
 }
+
+/** The share of an availability's window its failures took: failures ÷ (attempts per second). */
+function lostSeconds(c: { failures: number; attempts: number; seconds: number }): number {
+  return c.attempts > 0 ? (c.failures / c.attempts) * c.seconds * 1000 : 0;
+}
+
+const formatSeconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 /** A side's attempts and failures of a measure, summed over its runs; undefined for a measure without counts. */
 function pooled(values: readonly MeasureValue[]): Counts | undefined {

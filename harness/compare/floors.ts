@@ -31,6 +31,11 @@ export const FLOORS = {
   latencyP50: { worse: 'higher', relative: 0.2, absolute: 10, unit: 'ms', words: 'at least 20 % and 10 ms higher' },
   /** per function and phase: successes ÷ attempts */
   availability: { worse: 'lower', relative: 0, absolute: 0.005, unit: 'ratio', words: 'at least 0.5 percentage points lower' },
+  /**
+   * and what a lower availability cost: its failures as seconds of the function's attempts, judged as an RTO (an
+   * outage's length varies from run to run; harness/compare/compare.ts)
+   */
+  lostService: { worse: 'higher', relative: 0.2, absolute: 500, unit: 'ms', words: 'a lower availability counts only when its failures cost at least 20 % and 0.5 s more of the function’s service' },
   /** peak staleness per reader over the whole run */
   staleness: { worse: 'higher', relative: 0.2, absolute: 1000, unit: 'ms', words: 'at least 20 % and 1 s higher' },
 } as const satisfies Record<string, Floor>;

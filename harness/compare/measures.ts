@@ -20,8 +20,11 @@ export interface MeasureValue {
   label: string;
   /** ms, a ratio 0..1 or a count; +Infinity for an RTO that never came (the function did not recover) */
   value: number;
-  /** an availability's attempts and failures, for its counting noise (harness/compare/counting-noise.ts) */
-  counts?: { failures: number; attempts: number };
+  /**
+   * an availability's attempts and failures, for its counting noise (harness/compare/counting-noise.ts), and the
+   * wall seconds they were spread over, for the service its failures cost (harness/compare/compare.ts)
+   */
+  counts?: { failures: number; attempts: number; seconds: number };
   /**
    * a percentile's quantile and the attempts it was taken over (too few, and it is not judged), and the latencies
    * between which it lies by sampling alone (`quantileBand`)
@@ -106,16 +109,16 @@ function availabilityMeasures(history: History): MeasureValue[] {
     seen.set(p.name, n);
     const where = n === 1 ? `in ${p.name}` : `in ${p.name} #${n}`;
     for (const f of p.functions) {
-      if (f.availability !== null) out.push({ key: `availability|${f.fn}|${where}`, kind: 'availability', label: `availability ${f.fn} ${where}`, value: f.availability, counts: countsOf(f) });
+      if (f.availability !== null) out.push({ key: `availability|${f.fn}|${where}`, kind: 'availability', label: `availability ${f.fn} ${where}`, value: f.availability, counts: countsOf(f, p.end - p.start) });
     }
   }
   for (const f of report.wholeRun) {
-    if (f.availability !== null) out.push({ key: `availability|${f.fn}|run`, kind: 'availability', label: `availability ${f.fn} over the whole run`, value: f.availability, counts: countsOf(f) });
+    if (f.availability !== null) out.push({ key: `availability|${f.fn}|run`, kind: 'availability', label: `availability ${f.fn} over the whole run`, value: f.availability, counts: countsOf(f, (f.to ?? 0) - (f.from ?? 0)) });
   }
   return out;
 }
 
-const countsOf = (f: { attempts: number; successes: number }) => ({ failures: f.attempts - f.successes, attempts: f.attempts });
+const countsOf = (f: { attempts: number; successes: number }, wallMs: number) => ({ failures: f.attempts - f.successes, attempts: f.attempts, seconds: Math.max(0, wallMs) / 1000 });
 
 /** The peak staleness of each reader over the whole run (the staleness checker's stalenessByPhase), wall ms. */
 function stalenessMeasures(history: History): MeasureValue[] {
@@ -124,19 +127,44 @@ function stalenessMeasures(history: History): MeasureValue[] {
     .map((r) => ({ key: `staleness|${r.reader}|${r.via}`, kind: 'staleness', label: `peak staleness ${r.reader} (${r.via})`, value: r.peakMs! }));
 }
 
-/** p50 and p99 per function over the whole run, from the journal's mergeable histograms (latency.byFunction). */
+/**
+ * p50 and p99 per function in steady state: over the attempts before the first fault or action took effect (the
+ * gate's window and the baseline; the whole run if nothing was done), from the journal's per-phase mergeable
+ * histograms (latency.byPhase). Under a fault, latency is the outage's length — a lookup held while the database
+ * restarts takes as long as the restart — which RTO and availability judge, and which varies from run to run by
+ * more than a percentile's sampling noise (the same release read a p99 of 1.3 s and 1.9 s in two runs of the
+ * restart drill on a busy host).
+ */
 function latencyMeasures(journal: JournalFile): MeasureValue[] {
   const out: MeasureValue[] = [];
-  for (const [fn, sparse] of Object.entries(journal.latency.byFunction)) {
+  for (const [fn, h] of steadyStateHistograms(journal)) {
+    const sparse = h.toSparse();
     if (sparse.count === 0) continue;
-    const h = MergeableHistogram.fromSparse(sparse);
     const percentile = (q: number) => {
       const band = quantileBand(q, sparse.count);
       return { q, attempts: sparse.count, low: h.percentile(band.low), high: h.percentile(band.high) };
     };
-    out.push({ key: `latency|${fn}|p50`, kind: 'latencyP50', label: `latency p50 ${fn}`, value: h.percentile(0.5), percentile: percentile(0.5) });
-    out.push({ key: `latency|${fn}|p99`, kind: 'latencyP99', label: `latency p99 ${fn}`, value: h.percentile(0.99), percentile: percentile(0.99) });
+    out.push({ key: `latency|${fn}|p50`, kind: 'latencyP50', label: `latency p50 ${fn} in steady state`, value: h.percentile(0.5), percentile: percentile(0.5) });
+    out.push({ key: `latency|${fn}|p99`, kind: 'latencyP99', label: `latency p99 ${fn} in steady state`, value: h.percentile(0.99), percentile: percentile(0.99) });
   }
+  return out;
+}
+
+/** Per function, the latencies of the phases that ended before the first fault was applied or action started. */
+function steadyStateHistograms(journal: JournalFile): Map<string, MergeableHistogram> {
+  const events = journal.events as unknown as { kind: string; stage?: string; t: number }[];
+  const disturbed = Math.min(...events.filter((e) => (e.kind === 'fault' && e.stage === 'applied') || (e.kind === 'action' && e.stage === 'started')).map((e) => e.t));
+  const phases = journal.latency.byPhase;
+  const out = new Map<string, MergeableHistogram>();
+  phases.forEach((p, i) => {
+    const end = phases[i + 1]?.from ?? Infinity;
+    if (end > disturbed) return;
+    for (const [fn, sparse] of Object.entries(p.functions)) {
+      let h = out.get(fn);
+      if (!h) out.set(fn, (h = new MergeableHistogram()));
+      h.merge(sparse);
+    }
+  });
   return out;
 }
 

@@ -36,6 +36,8 @@ interface RunSpec {
   failoverMs?: number;
   /** journal-lookup's attempts a second (default 100) */
   attemptsPerSecond?: number;
+  /** the slowest 3 % of journal-lookup's attempts in the fault phase, ms (default: p99Ms) */
+  faultP99Ms?: number;
 }
 
 function history(spec: RunSpec, faultId: string): History {
@@ -50,8 +52,9 @@ function history(spec: RunSpec, faultId: string): History {
     const n = spec.attemptsPerSecond ?? 100;
     const successes = s >= 10 && s < 20 ? (spec.faultSuccesses ?? n) : n;
     const hist = new MergeableHistogram();
+    const slow = s >= 10 && s < 20 ? (spec.faultP99Ms ?? spec.p99Ms ?? 80) : (spec.p99Ms ?? 80);
     hist.record(10, n - Math.ceil(n * 0.03));
-    hist.record(spec.p99Ms ?? 80, Math.ceil(n * 0.03));
+    hist.record(slow, Math.ceil(n * 0.03));
     events.push({
       kind: 'requests',
       fn: 'journal-lookup',
@@ -118,7 +121,7 @@ describe('compare: two releases from their journals alone', () => {
     expect(e.noise).to.contain('single runs: no noise estimate');
     expect(e.caveats).to.deep.equal([]);
     const measures = e.rows.map((r) => r.measure);
-    for (const m of ['check “lookups stay up”', 'RTO journal-lookup after site-power (step power): measured part', 'RTO journal-lookup after site-power (step power): scripted part', 'availability journal-lookup in fault', 'latency p99 journal-lookup', 'latency p50 journal-lookup', 'peak staleness b-db (sql)', 'lost writes', 'duration of failover']) {
+    for (const m of ['check “lookups stay up”', 'RTO journal-lookup after site-power (step power): measured part', 'RTO journal-lookup after site-power (step power): scripted part', 'availability journal-lookup in fault', 'latency p99 journal-lookup in steady state', 'latency p50 journal-lookup in steady state', 'peak staleness b-db (sql)', 'lost writes', 'duration of failover']) {
       expect(measures, m).to.include(m);
     }
     expect(row(c, 'RTO journal-lookup after site-power (step power): measured part')!.judgement).to.equal('within noise');
@@ -161,7 +164,7 @@ describe('compare: two releases from their journals alone', () => {
     expect(worse.find((r) => r.measure === 'duration of failover')!.delta).to.equal('+2.8 s (+233 %)');
     // the scripted part and the latency did not move
     expect(row(c, 'RTO journal-lookup after site-power (step power): scripted part')!.judgement).to.equal('within noise');
-    expect(row(c, 'latency p99 journal-lookup')!.judgement).to.equal('within noise');
+    expect(row(c, 'latency p99 journal-lookup in steady state')!.judgement).to.equal('within noise');
   });
 
   it('an availability a point lower is within counting noise when the counts do not rule out chance', async () => {
@@ -177,16 +180,40 @@ describe('compare: two releases from their journals alone', () => {
     expect(row(await compareTargets(a, worse), 'availability journal-lookup in fault')!.judgement).to.equal('worse');
   });
 
-  it('a percentile over too few attempts is not judged: 3 a second for 30 s is 90, a p99 needs 500', async () => {
+  it('a percentile over too few attempts is not judged: 3 a second through the 10-s steady state is 30, a p99 needs 500', async () => {
     const a = await journal(path.join(root, 'A'), 'a1', { attemptsPerSecond: 3, p99Ms: 80 });
     const b = await journal(path.join(root, 'B'), 'b1', { attemptsPerSecond: 3, p99Ms: 400 });
     const c = await compareTargets(a, b);
-    const p99 = row(c, 'latency p99 journal-lookup')!;
+    const p99 = row(c, 'latency p99 journal-lookup in steady state')!;
     expect(p99.judgement).to.equal('not judged');
-    expect(p99.note).to.equal('too few attempts for a p99: 90 in a run, at least 500 needed');
-    expect(regressions(c).map((r) => r.measure)).to.not.include('latency p99 journal-lookup');
+    expect(p99.note).to.equal('too few attempts for a p99: 30 in a run, at least 500 needed');
+    expect(regressions(c).map((r) => r.measure)).to.not.include('latency p99 journal-lookup in steady state');
     // a p50 needs 10: judged
-    expect(row(c, 'latency p50 journal-lookup')!.judgement).to.not.equal('not judged');
+    expect(row(c, 'latency p50 journal-lookup in steady state')!.judgement).to.not.equal('not judged');
+  });
+
+  it('latency is compared in steady state: an outage that held lookups 0.6 s longer is not a slower release', async () => {
+    // the same release twice: under the fault the slowest lookups waited out the outage, 1.3 s in one run, 1.9 s in the other
+    const a = await journal(path.join(root, 'A'), 'a1', { faultP99Ms: 1300 });
+    const b = await journal(path.join(root, 'B'), 'b1', { faultP99Ms: 1900 });
+    const c = await compareTargets(a, b);
+    expect(regressions(c)).to.deep.equal([]);
+    expect(row(c, 'latency p99 journal-lookup in steady state')!.a).to.equal(row(c, 'latency p99 journal-lookup in steady state')!.b);
+    // a release slower in steady state is worse
+    const slower = await journal(path.join(root, 'C'), 'c1', { p99Ms: 400 });
+    expect(row(await compareTargets(a, slower), 'latency p99 journal-lookup in steady state')!.judgement).to.equal('worse');
+  });
+
+  it('an availability lower by an outage 0.3 s longer is within its run-to-run spread, though beyond counting noise', async () => {
+    // 1 000 attempts in the 10-s fault phase each: none failed against 30 — 0.3 s of the function's service
+    const a = await journal(path.join(root, 'A'), 'a1', { faultSuccesses: 100 });
+    const b = await journal(path.join(root, 'B'), 'b1', { faultSuccesses: 97 });
+    const r = row(await compareTargets(a, b), 'availability journal-lookup in fault')!;
+    expect(r.judgement).to.equal('within noise');
+    expect(r.note).to.equal("within an outage's run-to-run spread: its failures cost 0.00 s of the function's service in A, 0.30 s in B (a lower availability counts only when its failures cost at least 20 % and 0.5 s more of the function’s service)");
+    // 1.5 s of it is a regression
+    const worse = await journal(path.join(root, 'C'), 'c1', { faultSuccesses: 85 });
+    expect(row(await compareTargets(a, worse), 'availability journal-lookup in fault')!.judgement).to.equal('worse');
   });
 
   it('a difference under the floor is within noise even with single runs (RTO +15 %, p99 +15 ms)', async () => {
