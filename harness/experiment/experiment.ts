@@ -1,6 +1,19 @@
 import { describeError } from '../errors.js';
 import { declareExperiment } from './registry.js';
 import { leafSummaries, runExperiment, type ExperimentResult, type ExperimentSpec } from './run.js';
+import { releaseSharedStack } from './shared-stack.js';
+
+let sharedStackReleased = false;
+
+/** After the last suite of the process (a root hook), the stack the last experiment handed on goes down. */
+function releaseSharedStackAtTheEnd(): void {
+  if (sharedStackReleased) return;
+  sharedStackReleased = true;
+  after('take down the stack the experiments shared', async function () {
+    this.timeout(120_000);
+    await releaseSharedStack();
+  });
+}
 
 /**
  * An experiment as a mocha suite: the run skeleton runs once (harness/experiment/run.ts), and each named check
@@ -11,6 +24,8 @@ export function experiment(title: string, spec: ExperimentSpec): void {
   declareExperiment({ title, spec });
   // loaded by `epj-chaos list` or `run --dry-run` rather than by mocha: declared, not run
   if (typeof describe !== 'function') return;
+  // experiments in one process hand a restored stack on to the next with the same definition (shared-stack.ts)
+  releaseSharedStackAtTheEnd();
   describe(title, function () {
     // the scenario's wall length, plus up, seeding, the gate and the teardown
     this.timeout(10 * 60_000);
@@ -21,7 +36,7 @@ export function experiment(title: string, spec: ExperimentSpec): void {
       try {
         // mocha knows the file the suite was declared in: its text goes into the journal and the report
         const file = this.test?.parent?.file;
-        result = await runExperiment(title, spec, { log: (line) => console.log(`      ${line}`), ...(file ? { file } : {}) });
+        result = await runExperiment(title, spec, { log: (line) => console.log(`      ${line}`), shareStack: true, ...(file ? { file } : {}) });
         if (result.journal) console.log(`      journal: ${result.journal}`);
       } catch (err) {
         crash = err; // reported by every test below, so no check silently passes

@@ -10,7 +10,7 @@ import { Clock } from '../history/clock.js';
 import { History } from '../history/history.js';
 import { exitSignal, onSignalExit } from '../lifecycle/exit-guard.js';
 import { startStalenessProbe, type StalenessProbe } from '../probes/staleness.js';
-import { writeJournal } from '../reporters/journal.js';
+import { claimJournalId, writeJournal } from '../reporters/journal.js';
 import { renderRunReports } from '../reporters/render-run.js';
 import { readExperimentSource, typeScriptOf } from './source.js';
 import { collectContainerLogs, saveContainerLogs } from '../reporters/container-logs.js';
@@ -28,6 +28,7 @@ import { Timeline } from '../timeline/timeline.js';
 import { DEFAULT_ATTEMPT_TIMEOUT_MS, runLoad, type LoadRunResult } from '../workload/driver.js';
 import { resolveK6, runK6Load } from '../workload/k6/run-k6.js';
 import type { LoadAttempt } from '../workload/lines.js';
+import { LoadWatermark } from '../workload/watermark.js';
 import { atStackScale, defaultProfile, onlyFunctions, scaleProfile, WRITE_FUNCTIONS, type LoadProfile } from '../workload/profile.js';
 import { unroutedWriteDoor } from '../probes/stack-parts.js';
 import type { SiteReadBack } from '../checkers/split-brain.js';
@@ -104,6 +105,8 @@ export interface RunExperimentOptions {
   log?: (line: string) => void;
   /** the file the experiment was declared in: its text goes into the journal and the report */
   file?: string;
+  /** take the stack an earlier experiment of this process handed on, and hand this one on if restored (mocha) */
+  shareStack?: boolean;
 }
 
 const WALL_MINIMUM_MS = 1000;
@@ -141,14 +144,18 @@ export async function runExperiment(title: string, given: ExperimentSpec, opts: 
   const seed = overrides.seed ?? randomInt(0, 2 ** 32);
   const signal = opts.signal ? AbortSignal.any([opts.signal, exitSignal()]) : exitSignal();
   // brought up for the run, or kept (`--keep-stack`), or one `stack up` left running (`--attach`)
-  const acquiring = acquireStack(spec.stack, overrides, { signal });
+  const acquiring = acquireStack(spec.stack, overrides, { signal, share: opts.shareStack === true });
   const unregisterDown = onSignalExit('take the experiment stack down', async () => (await acquiring.catch(() => undefined))?.release());
   let stack: StartedStack | undefined;
   let acquired: AcquiredStack | undefined;
+  // healed, ready again and changed in nothing a heal does not undo: the stack may serve the next experiment
+  let restored = false;
   let provenance: Promise<Provenance> | undefined;
   let history = new History(clock);
   const result: ExperimentResult = { title, status: 'completed', checks: [], history };
   const source = opts.file ? await readExperimentSource(opts.file) : undefined;
+  // a directory of the run's own, claimed once: a stack handed on serves several runs (reports/<run-id>-2/, …)
+  let journalId: Promise<string> | undefined;
   const journal = async () =>
     writeJournal(
       {
@@ -164,6 +171,7 @@ export async function runExperiment(title: string, given: ExperimentSpec, opts: 
         ...(source ? { source } : {}),
       },
       opts.reportDir,
+      await (journalId ??= claimJournalId(result.runId, opts.reportDir)),
     );
   // on SIGINT/SIGTERM the exit guard heals (registered later, so run first), then writes what was measured, then
   // takes the stack down, and exits: the journal of an interrupted run says so
@@ -178,14 +186,14 @@ export async function runExperiment(title: string, given: ExperimentSpec, opts: 
   // run's start, a stack of the run's own from its boot
   const keepContainerLogs = async (journalFile: string) => {
     if (!stack || !acquired) return;
-    const logs = await collectContainerLogs(stack, acquired.attached ? history.clock.startWall - 60_000 : 0);
+    const logs = await collectContainerLogs(stack, acquired.attached || acquired.reused ? history.clock.startWall - 60_000 : 0);
     await saveContainerLogs(path.dirname(journalFile), logs).catch((err: unknown) => log(`container logs not saved: ${describeError(err)}`));
   };
   try {
     acquired = await acquiring;
     stack = acquired.stack;
     result.runId = stack.runId;
-    log(`stack ${definition.name} ${acquired.attached ? 'attached' : 'up'} (run ${stack.runId})`);
+    log(`stack ${definition.name} ${acquired.attached ? 'attached' : acquired.reused ? 'handed on by the previous experiment' : 'up'} (run ${stack.runId})`);
     // image ids, tool versions, commit and host, gathered while Docker is at hand (never throws)
     provenance = collectProvenance({ definition: stack.definition, docker: stack.docker });
     const patients = await seedPatients(stack.functionEndpoint('clinical-note'), { patients: spec.load?.patients ?? 500, seed });
@@ -206,9 +214,11 @@ export async function runExperiment(title: string, given: ExperimentSpec, opts: 
       if ((await settle.settled(since, kind, stopLoad.signal)) === 'cap') history.record({ kind: 'note', message: `the stack had not settled ${formatDuration(Date.now() - since)} after a piece of work: the scenario clock is back at scripted pace` });
     };
     const onAttempt = (a: LoadAttempt) => settle.observe(a.fn, a.start, a.ok, a.cause);
+    // how far the loads have reported: the gate and the end wait for what they need, not for an attempt timeout
+    const watermark = new LoadWatermark();
     const mainLoad = k6Script
-      ? runK6Load({ stack, history, script: k6Script, endpoints: stack.functionEndpoints(), patients, durationMs: 0, signal: stopLoad.signal, onAttempt, ...(k6!.rates ? { rates: k6!.rates } : {}), ...(k6!.functionTag ? { functionTag: k6!.functionTag } : {}) })
-      : runLoad({ stack, history, patients, profile, durationMs: 0, seed, signal: stopLoad.signal, onAttempt });
+      ? runK6Load({ stack, history, script: k6Script, endpoints: stack.functionEndpoints(), patients, durationMs: 0, signal: stopLoad.signal, onAttempt, watermark, ...(k6!.rates ? { rates: k6!.rates } : {}), ...(k6!.functionTag ? { functionTag: k6!.functionTag } : {}) })
+      : runLoad({ stack, history, patients, profile, durationMs: 0, seed, signal: stopLoad.signal, onAttempt, watermark });
     // the clients nobody told: writes straight to the primary's EPJ, through a door no failover repoints
     const staleLoad = staleDoor
       ? runLoad({
@@ -221,6 +231,7 @@ export async function runExperiment(title: string, given: ExperimentSpec, opts: 
           seed: seed + 1,
           selfWatch: false,
           signal: stopLoad.signal,
+          watermark,
         })
       : undefined;
     const load = Promise.all([mainLoad, staleLoad]).then(([main]) => main);
@@ -233,14 +244,14 @@ export async function runExperiment(title: string, given: ExperimentSpec, opts: 
           history.record({ kind: 'note', message: `warming up: the load runs ${formatDuration(definition.warmUpMs)} before the steady state is judged (the stack definition's warmUpMs)` });
           await sleep(definition.warmUpMs, signal);
         }
-        const gate = await steadyStateGate(history, { functions: gateFunctions, threshold: gateThreshold, scenarioMs: gateScenarioMs, profile, signal });
+        const gate = await steadyStateGate(history, { functions: gateFunctions, threshold: gateThreshold, scenarioMs: gateScenarioMs, profile, watermark, signal });
         if (gate.status !== 'pass') {
           result.status = 'aborted';
           result.reason = `the steady state did not hold before injecting, so nothing was injected: ${leafSummaries(gate)}`;
           log(result.reason);
         } else {
           log(`steady state holds: ${gate.summary}`);
-          await runTimeline(injector, timeline, plan.endMs, spec.abortWhen ?? [], result, log);
+          await runTimeline(injector, timeline, plan.endMs, spec.abortWhen ?? [], watermark, result, log);
         }
       } finally {
         await injector.close();
@@ -255,6 +266,8 @@ export async function runExperiment(title: string, given: ExperimentSpec, opts: 
           return null;
         });
         if (ms !== null) history.record({ kind: 'note', message: `every component ready again ${ms} ms after healing` });
+        // an operator action (promotion, repoint, upgrade, a fallback started) changed what a fresh stack would be
+        restored = ms !== null && result.status === 'completed' && history.ofKind('action').length === 0;
       }
     } finally {
       stopLoad.abort();
@@ -272,6 +285,7 @@ export async function runExperiment(title: string, given: ExperimentSpec, opts: 
     result.checks = evaluateChecks(spec.checks, history, { definition, ...(readBackWrites ? { readBack: readBackWrites } : {}), ...(siteReadBack ? { siteReadBack } : {}) });
     if (result.status === 'completed' && result.checks.some((c) => c.verdict.status !== 'pass')) result.status = 'failed';
   } catch (err) {
+    restored = false;
     result.status = signal.aborted ? 'interrupted' : 'failed';
     result.reason = describeError(err);
     log(`${result.status}: ${result.reason}`);
@@ -283,7 +297,7 @@ export async function runExperiment(title: string, given: ExperimentSpec, opts: 
       await keepContainerLogs(result.journal);
       await renderRunReports(result.journal, overrides.reporters, log);
     } finally {
-      await acquired?.release();
+      await acquired?.release({ handOn: restored });
       unregisterDown();
     }
   }
@@ -297,7 +311,7 @@ export async function runExperiment(title: string, given: ExperimentSpec, opts: 
  */
 async function steadyStateGate(
   history: History,
-  g: { functions: ClinicalFunction[]; threshold: number; scenarioMs: number; profile: LoadProfile; signal: AbortSignal },
+  g: { functions: ClinicalFunction[]; threshold: number; scenarioMs: number; profile: LoadProfile; watermark: LoadWatermark; signal: AbortSignal },
 ): Promise<Verdict> {
   const slowest = Math.min(...g.functions.map((fn) => g.profile[fn]).filter((r) => r > 0));
   // one attempt's worth of margin over the evidence floor, so a timer's jitter cannot make the gate `unknown`
@@ -311,7 +325,7 @@ async function steadyStateGate(
     history.record({ kind: 'phase', name: 'steady state', t: from });
     await sleep(windowMs, g.signal);
     const to = Date.now();
-    await sleep(RECORDED_AFTER_MS, g.signal);
+    await windowRecorded(history, g.watermark, to, g.signal);
     verdict = steadyStateVerdict(history, { functions: g.functions, threshold: g.threshold, from, to });
     if (verdict.status !== 'unknown' || g.signal.aborted) return verdict;
     if (attempt < GATE_ATTEMPTS) history.record({ kind: 'note', message: `steady-state window ${attempt} of ${GATE_ATTEMPTS} could not be judged (${leafSummaries(verdict)}): judging a fresh one` });
@@ -319,10 +333,30 @@ async function steadyStateGate(
   return verdict!;
 }
 
+/**
+ * Until the window ending at `to` can be judged: every bucket that started before it recorded (as soon as the load
+ * has read all of their attempts; no phase edge of the gate's can come late, it records them itself) and the
+ * harness's own health sampled past it (harness/selfwatch/selfwatch.ts, once a second). At most the fixed wait a
+ * load without a watermark needs.
+ */
+async function windowRecorded(history: History, watermark: LoadWatermark, to: number, signal: AbortSignal): Promise<void> {
+  const deadline = to + RECORDED_AFTER_MS;
+  await watermark.recorded(to, { capMs: deadline - Date.now(), signal });
+  while (!history.ofKind('harness').some((h) => h.t >= to) && Date.now() < deadline) await sleep(Math.min(20, deadline - Date.now()), signal);
+}
+
 /** windows the gate judges before an unjudgeable steady state aborts the run */
 const GATE_ATTEMPTS = 3;
 
-async function runTimeline(injector: FaultInjector, timeline: Timeline, endMs: number, aborts: AbortCondition[], result: ExperimentResult, log: (l: string) => void): Promise<void> {
+async function runTimeline(
+  injector: FaultInjector,
+  timeline: Timeline,
+  endMs: number,
+  aborts: AbortCondition[],
+  watermark: LoadWatermark,
+  result: ExperimentResult,
+  log: (l: string) => void,
+): Promise<void> {
   const { ctx } = injector;
   const { history } = ctx;
   const stop = new AbortController();
@@ -351,11 +385,12 @@ async function runTimeline(injector: FaultInjector, timeline: Timeline, endMs: n
       result.status = 'interrupted';
       result.reason = 'interrupted (SIGINT/SIGTERM): healed and torn down';
     }
-    history.record({ kind: 'phase', name: 'end' });
+    const end = Date.now();
+    history.record({ kind: 'phase', name: 'end', t: end });
     // The faults hold until every attempt started before the end has ended: healed at once, an attempt still
     // waiting for a dead integration or a blackholed link would be answered after the heal and read as the last
-    // phase's success.
-    if (!stop.signal.aborted && !ctx.signal?.aborted) await sleep(DEFAULT_ATTEMPT_TIMEOUT_MS + 250, signal);
+    // phase's success. At most one attempt timeout (and its line's way here).
+    if (!stop.signal.aborted && !ctx.signal?.aborted) await watermark.reported(end, { capMs: DEFAULT_ATTEMPT_TIMEOUT_MS + 250, signal });
   } finally {
     clearInterval(watch);
   }

@@ -41,13 +41,17 @@ export interface Journal {
   source?: { file: string; text: string };
 }
 
-/** Writes the journal under `dir` (the reports root) as `<run-id>/journal.json` and returns that file's path. */
-export async function writeJournal(j: Journal, dir = path.join(PROJECT_ROOT, 'reports')): Promise<string> {
+/**
+ * Writes the journal under `dir` (the reports root) as `<id>/journal.json` and returns that file's path. `id`
+ * defaults to the run id (`norun-<stamp>` without a stack); a run that may share its stack with another claims its
+ * own first (claimJournalId).
+ */
+export async function writeJournal(j: Journal, dir = path.join(PROJECT_ROOT, 'reports'), claimedId?: string): Promise<string> {
   const events = j.history.all();
   const startedMs = events.length > 0 ? extent(events, (e) => e.t).min : Date.now();
   // the variables a definition names as bearer tokens are secret whatever they are called (harness/stack/link-auth.ts)
   const scrubber = Scrubber.forRun(j.definition);
-  const id = await journalId(dir, j.runId, startedMs);
+  const id = claimedId ?? (await journalId(dir, j.runId, startedMs));
   const provenance = j.provenance ?? (await collectProvenance({ docker: null }));
   const journal = buildJournal(j, { id, provenance });
   const folder = path.join(dir, id);
@@ -87,6 +91,26 @@ export function buildJournal(j: Journal, at: { id: string; provenance: Provenanc
     latency: latencyHistograms(events),
     events: [...events],
   };
+}
+
+/**
+ * A directory of its own under `dir` for one experiment's journal, claimed at once (mkdir): the stack's run id, or
+ * `<run-id>-2`, `-3`, … when an earlier experiment on the same stack (one handed on, or attached) has that one.
+ */
+export async function claimJournalId(runId: string | undefined, dir = path.join(PROJECT_ROOT, 'reports')): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const base = runId ? await journalId(dir, runId, Date.now()) : undefined;
+  for (let n = 1; ; n++) {
+    const id = base === undefined ? await journalId(dir, undefined, Date.now()) : n === 1 ? base : `${base}-${n}`;
+    const claimed = await mkdir(path.join(dir, id)).then(
+      () => true,
+      (err: NodeJS.ErrnoException) => {
+        if (err.code === 'EEXIST') return false;
+        throw err;
+      },
+    );
+    if (claimed) return id;
+  }
 }
 
 /** The run's directory name: its run id, or `norun-<stamp>` (made unique under `dir`) for a run without a stack. */

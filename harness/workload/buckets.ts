@@ -102,6 +102,8 @@ export class BucketAggregator {
   readonly graceMs: number;
   private readonly open = new Map<string, OpenBucket>();
   private readonly flushedUpTo = new Map<ClinicalFunction, number>();
+  /** per function, the instant before which every attempt has been added (the load generator's watermark) */
+  private readonly reportedUpTo = new Map<ClinicalFunction, number>();
   private readonly edges: number[] = [];
   /** the edges where a fault first took effect (`addEdge(t, true)`) */
   private readonly onsets = new Set<number>();
@@ -149,6 +151,32 @@ export class BucketAggregator {
     }
     this.forgetEdgesBefore(now - this.widthMs - this.graceMs - this.widthMs);
     return n;
+  }
+
+  /** Every attempt of `fn` that started before `upTo` has been added (epj-load's watermark line). */
+  reported(fn: ClinicalFunction, upTo: number): void {
+    this.reportedUpTo.set(fn, Math.max(this.reportedUpTo.get(fn) ?? -Infinity, upTo));
+  }
+
+  /** The instant before which each function's attempts are all in (-Infinity for one never reported). */
+  reportedBefore(fn: ClinicalFunction): number {
+    return this.reportedUpTo.get(fn) ?? -Infinity;
+  }
+
+  /**
+   * Flushes, ahead of the grace, every bucket of `functions` that started before `t`, once each function's attempts
+   * are all in up to the end of the bucket holding `t`'s last instant; false (nothing flushed) until then. The caller
+   * vouches that no phase edge before `t` is still to come (an edge is stamped after the fact, and the grace exists
+   * for that too): the run skeleton does so for the steady-state window, whose edges it records itself
+   * (harness/experiment/run.ts).
+   */
+  closeBefore(t: number, functions: readonly ClinicalFunction[]): boolean {
+    const end = Math.ceil(t / this.widthMs) * this.widthMs;
+    if (functions.some((fn) => this.reportedBefore(fn) < end)) return false;
+    for (const [key, b] of [...this.open.entries()].sort((x, y) => x[1].bucket - y[1].bucket)) {
+      if (b.bucket < t && functions.includes(b.fn)) this.flush(key, b);
+    }
+    return true;
   }
 
   /** Flushes everything still open (end of run), oldest first. */

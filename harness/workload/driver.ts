@@ -15,6 +15,7 @@ import { stackEquipment } from '../selfwatch/equipment.js';
 import { startSelfWatch } from '../selfwatch/selfwatch.js';
 import type { StartedStack } from '../stack/started-stack.js';
 import { doorsOf } from './via.js';
+import type { LoadWatermark } from './watermark.js';
 import { defaultProfile, type LoadProfile } from './profile.js';
 import type { SeededPatient } from './seed.js';
 
@@ -53,6 +54,8 @@ export interface RunLoadOptions {
   selfWatch?: boolean;
   /** told of every attempt as it completes (the settle watch of harness/timeline/settle.ts) */
   onAttempt?: (a: LoadAttempt) => void;
+  /** where this load says how far it has reported, for waits that need every attempt before an instant */
+  watermark?: LoadWatermark;
 }
 
 export interface LoadRunResult {
@@ -156,6 +159,11 @@ export async function runLoad(opts: RunLoadOptions): Promise<LoadRunResult> {
   const unsubscribe = history.subscribe((e) => {
     if (e.kind === 'phase') aggregator.addEdge(e.t, e.onset === true);
   });
+  const driven = Object.keys(rates) as ClinicalFunction[];
+  const detachWatermark = opts.watermark?.attach({
+    reportedBefore: () => Math.min(...driven.map((fn) => aggregator.reportedBefore(fn))),
+    closeBefore: (t) => aggregator.closeBefore(t, driven),
+  });
   const ledger = new AttemptLedger(history, via);
   history.record({ kind: 'load', stage: 'started', rates, timeoutMs });
   // while clinicians are being simulated, the harness also watches itself: its verdicts are only as good as it
@@ -222,6 +230,10 @@ export async function runLoad(opts: RunLoadOptions): Promise<LoadRunResult> {
       summary = parsed.summary;
       return;
     }
+    if (parsed.type === 'watermark') {
+      for (const [fn, upTo] of Object.entries(parsed.upTo)) aggregator.reported(fn as ClinicalFunction, upTo);
+      return;
+    }
     if (parsed.type === 'skip') {
       skipped += 1;
       ledger.noteSlot(parsed.skip.fn, parsed.skip.start);
@@ -246,6 +258,7 @@ export async function runLoad(opts: RunLoadOptions): Promise<LoadRunResult> {
     opts.signal?.removeEventListener('abort', onAbort);
     child.stdin.end();
     aggregator.flushAll();
+    detachWatermark?.();
     unsubscribe();
     await watch?.stop();
     history.record({ kind: 'load', stage: 'stopped', rates, timeoutMs, slots: ledger.slots });

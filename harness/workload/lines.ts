@@ -55,7 +55,17 @@ export interface LoadSkip {
   lagMs: number;
 }
 
-export type LoadLine = { type: 'attempt'; attempt: LoadAttempt } | { type: 'skip'; skip: LoadSkip } | { type: 'summary'; summary: LoadSummary };
+/**
+ * Per function, the instant before which every arrival's line (attempt or skip) has been printed: epj-load's
+ * watermark, every 50 ms while it moves (epj-load/schedule.go).
+ */
+export type LoadWatermarkLine = Partial<Record<ClinicalFunction, number>>;
+
+export type LoadLine =
+  | { type: 'attempt'; attempt: LoadAttempt }
+  | { type: 'skip'; skip: LoadSkip }
+  | { type: 'watermark'; upTo: LoadWatermarkLine }
+  | { type: 'summary'; summary: LoadSummary };
 
 export class MalformedLineError extends HarnessError {
   constructor(
@@ -94,6 +104,15 @@ export function parseLoadLine(text: string, lineNo: number): LoadLine {
       return bad('summary lacks functions/durationMs/interrupted');
     }
     return { type: 'summary', summary: s as unknown as LoadSummary };
+  }
+  if ('watermark' in v) {
+    const w = v.watermark;
+    if (!isObject(w)) return bad('watermark must be an object');
+    for (const [fn, t] of Object.entries(w)) {
+      if (!FUNCTIONS.includes(fn)) bad(`watermark of unknown fn ${JSON.stringify(fn)}`);
+      if (!isInstant(t)) bad(`watermark.${fn} must be epoch milliseconds`);
+    }
+    return { type: 'watermark', upTo: w as LoadWatermarkLine };
   }
   if ('skip' in v) {
     const k = v.skip;

@@ -1,4 +1,5 @@
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { PROJECT_ROOT } from '../../harness/images/catalog.js';
@@ -104,6 +105,25 @@ describe('CLI', function () {
     expect(r.stdout).to.match(/2 min\s+\|\s+\+1\.000 s\s+phase 'wan cut'; inject 'wan': wan-cut → link b-replication, link a-replication/);
     expect(r.stdout).to.match(/17 min\s+\|\s+\+8\.500 s\s+end/);
     expect(r.stdout).to.contain('Opslags-EPJ stays up while cut off: read-only-lookup ≥ 99.00 % in wan cut');
+  });
+
+  it('run hands a restored stack on to the next experiment with the same definition; each run keeps its own journal; nothing is left', async function () {
+    this.timeout(240_000);
+    const reports = mkdtempSync(path.join(tmpdir(), 'epj-chaos-shared-'));
+    try {
+      const r = await runCli(['run', path.join(PROJECT_ROOT, 'test/fixtures/shared-stack/two-on-one.experiment.ts'), '--report-dir', reports]);
+      expect(r.code, r.stdout + r.stderr).to.equal(0);
+      const stackLines = [...r.stdout.matchAll(/stack reference (up|handed on by the previous experiment) \(run (\w+)\)/g)].map((m) => [m[1], m[2]]);
+      expect(stackLines.map(([how]) => how), r.stdout).to.deep.equal(['up', 'handed on by the previous experiment', 'up']);
+      const [first, second, third] = stackLines.map(([, run]) => run!);
+      expect(second).to.equal(first);
+      expect(third).to.not.equal(first);
+      // one journal directory per experiment run, the second on the same stack beside the first
+      expect(readdirSync(reports).sort()).to.deep.equal([first!, `${first!}-2`, third!].sort());
+      for (const run of [first!, third!]) expect(await runObjects(run), `run ${run} left behind`).to.deep.equal(NOTHING);
+    } finally {
+      rmSync(reports, { recursive: true, force: true });
+    }
   });
 
   it('run --dry-run gives each experiment to the file that declared it, also when one file imports another', async () => {

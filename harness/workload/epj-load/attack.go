@@ -43,8 +43,9 @@ type hit struct {
 	writeID      string
 	resourceType string
 	encounterID  string
-	// the arrival's slot and whether it is sent (schedule.go)
+	// the arrival's slot, its number and whether it is sent (schedule.go)
 	slot    time.Time
+	n       uint64
 	arrival arrivalKind
 	// set by the transport
 	errCause  string // classification of a transport error, when there was one
@@ -121,7 +122,7 @@ func (r *runner) targeter(fn string, seed uint64) vegeta.Targeter {
 	sched := r.schedules[fn]
 	return func(t *vegeta.Target) error {
 		now := time.Now()
-		slot, arrival := sched.arrival(now)
+		n, slot, arrival := sched.arrival(now)
 		if arrival == arrivalSend {
 			sched.started(now)
 		}
@@ -134,7 +135,7 @@ func (r *runner) targeter(fn string, seed uint64) vegeta.Targeter {
 		}
 		mu.Unlock()
 
-		h := &hit{fn: fn, patient: p, slot: slot, arrival: arrival}
+		h := &hit{fn: fn, patient: p, slot: slot, n: n, arrival: arrival}
 		key := "h" + strconv.FormatUint(r.seq.Add(1), 10)
 		t.Header = http.Header{"Accept": {"application/fhir+json"}}
 		var body obj

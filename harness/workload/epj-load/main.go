@@ -48,6 +48,13 @@ type lineOut struct {
 	Cause     *string   `json:"cause"`
 	Write     *writeOut `json:"write,omitempty"`
 	Detail    string    `json:"detail,omitempty"`
+	// the schedule's slot this line reports (not printed): pending until the line is written
+	slot slotRef
+}
+
+type slotRef struct {
+	n     uint64
+	known bool
 }
 
 // skipOut is an arrival epj-load itself was too late to send (schedule.go): not an attempt, a mark against the
@@ -58,6 +65,7 @@ type skipOut struct {
 		Start float64 `json:"start"`
 		LagMs float64 `json:"lagMs"`
 	} `json:"skip"`
+	slot slotRef
 }
 
 type fnSummary struct {
@@ -159,6 +167,7 @@ func run() int {
 					if !out.json(skip) {
 						halt()
 					}
+					r.reported(fn, skip.slot)
 					continue
 				}
 				mu.Lock()
@@ -172,11 +181,14 @@ func run() int {
 				if !out.write(line) {
 					halt() // stdout is gone (the parent died): stop
 				}
+				r.reported(fn, line.slot)
 			}
 		}()
 	}
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
+	watermarksDone := make(chan struct{})
+	go func() { defer close(watermarksDone); r.emitWatermarks(out, done) }()
 	select {
 	case <-done:
 	case <-stop:
@@ -185,6 +197,7 @@ func run() int {
 		}
 		<-done // in-flight attempts finish (each within its timeout)
 	}
+	<-watermarksDone // nothing follows the summary
 	ended := time.Now()
 	sum.EndedAt = ended.UnixMilli()
 	sum.DurationMs = ended.Sub(began).Milliseconds()
@@ -218,16 +231,20 @@ func (r *runner) line(fn string, res *vegeta.Result) (lineOut, *skipOut) {
 	key := res.URL[strings.LastIndexByte(res.URL, '#')+1:]
 	v, _ := r.hits.LoadAndDelete(key)
 	h, _ := v.(*hit)
+	ref := slotRef{}
 	if h == nil {
 		h = &hit{fn: fn, slot: res.Timestamp}
-	} else if h.arrival == arrivalSend {
-		r.schedules[fn].finished(time.Now())
+	} else {
+		ref = slotRef{n: h.n, known: true}
+		if h.arrival == arrivalSend {
+			r.schedules[fn].finished(time.Now())
+		}
 	}
 	if h.arrival != arrivalSend && h.encounterID != "" {
 		r.encounter.push(h.encounterID) // never sent: still to discharge
 	}
 	if h.arrival == arrivalBehind {
-		s := &skipOut{}
+		s := &skipOut{slot: ref}
 		s.Skip.Fn, s.Skip.Start, s.Skip.LagMs = fn, msOf(h.slot), msBetween(h.slot, res.Timestamp)
 		return lineOut{}, s
 	}
@@ -238,6 +255,7 @@ func (r *runner) line(fn string, res *vegeta.Result) (lineOut, *skipOut) {
 		Fn:        fn,
 		Status:    int(res.Code),
 		LatencyMs: math.Round(float64(res.Latency.Microseconds())) / 1000,
+		slot:      ref,
 	}
 	cause := ""
 	switch {
@@ -300,6 +318,46 @@ func (r *runner) line(fn string, res *vegeta.Result) (lineOut, *skipOut) {
 		l.Cause = &cause
 	}
 	return l, nil
+}
+
+// reported marks a line's slot as written (schedule.go), after the write, so a watermark never precedes it.
+func (r *runner) reported(fn string, ref slotRef) {
+	if ref.known {
+		r.schedules[fn].reported(ref.n)
+	}
+}
+
+// watermarkOut: per function, every arrival slotted before this instant (epoch ms) has had its line written.
+type watermarkOut struct {
+	Watermark map[string]float64 `json:"watermark"`
+}
+
+const watermarkInterval = 50 * time.Millisecond
+
+// emitWatermarks writes each function's watermark every 50 ms while it moves, until done: the driver closes a
+// bucket once every attempt started in it is reported, instead of waiting out the attempt timeout.
+func (r *runner) emitWatermarks(out *output, done <-chan struct{}) {
+	tick := time.NewTicker(watermarkInterval)
+	defer tick.Stop()
+	last := map[string]float64{}
+	for {
+		select {
+		case <-done:
+			return
+		case <-tick.C:
+		}
+		w := watermarkOut{Watermark: map[string]float64{}}
+		for fn, s := range r.schedules {
+			t, ok := s.watermark()
+			if ok && msOf(t) != last[fn] {
+				w.Watermark[fn] = msOf(t)
+				last[fn] = msOf(t)
+			}
+		}
+		if len(w.Watermark) > 0 && !out.json(w) {
+			return
+		}
+	}
 }
 
 // msOf is an instant in epoch milliseconds with microsecond precision (phase edges fall anywhere in a bucket).

@@ -37,7 +37,12 @@ type schedule struct {
 	beganOnce sync.Once
 	began     atomic.Int64 // UnixNano of vegeta's attack start, learned from the pacer's first call
 	beganSet  chan struct{}
-	next      atomic.Uint64 // slots handed out so far
+
+	// mu guards next and pending: a slot is handed out and becomes pending in one step, so the watermark never
+	// passes a slot whose arrival is being prepared
+	mu      sync.Mutex
+	next    uint64              // slots handed out so far
+	pending map[uint64]struct{} // slots handed out whose line is not yet written
 
 	inFlight      atomic.Int64
 	saturatedAtNs atomic.Int64 // last instant every worker was busy
@@ -50,6 +55,7 @@ func newSchedule(rate float64, workers uint64) *schedule {
 		interval: time.Duration(p.Per.Nanoseconds() / int64(p.Freq)),
 		workers:  int64(workers),
 		beganSet: make(chan struct{}),
+		pending:  map[uint64]struct{}{},
 	}
 }
 
@@ -67,17 +73,51 @@ func (s *schedule) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool
 func (s *schedule) Rate(elapsed time.Duration) float64 { return s.pacer.Rate(elapsed) }
 
 // arrival hands out the next slot (in order of the targeter's calls, one per tick) and decides whether it is sent.
-func (s *schedule) arrival(now time.Time) (slot time.Time, kind arrivalKind) {
+// The slot stays pending until reported(n) says its line was written.
+func (s *schedule) arrival(now time.Time) (n uint64, slot time.Time, kind arrivalKind) {
 	<-s.beganSet // the pacer is always called before the first tick
-	n := s.next.Add(1) - 1
-	slot = time.Unix(0, s.began.Load()+int64(n+1)*int64(s.interval))
+	s.mu.Lock()
+	n = s.next
+	s.next++
+	s.pending[n] = struct{}{}
+	s.mu.Unlock()
+	slot = s.slotTime(n)
 	if now.Sub(slot) <= maxSendLag {
-		return slot, arrivalSend
+		return n, slot, arrivalSend
 	}
 	if s.saturatedAtNs.Load() >= slot.UnixNano() {
-		return slot, arrivalSaturated
+		return n, slot, arrivalSaturated
 	}
-	return slot, arrivalBehind
+	return n, slot, arrivalBehind
+}
+
+func (s *schedule) slotTime(n uint64) time.Time {
+	return time.Unix(0, s.began.Load()+int64(n+1)*int64(s.interval))
+}
+
+// reported: slot n's line (attempt or skip) has been written.
+func (s *schedule) reported(n uint64) {
+	s.mu.Lock()
+	delete(s.pending, n)
+	s.mu.Unlock()
+}
+
+// watermark is the instant before which every slot's line has been written: the earliest slot still pending, or
+// the next one to hand out. A reader may close a bucket that ends there (harness/workload/buckets.ts) without
+// waiting out the attempt timeout. ok is false before the attack began.
+func (s *schedule) watermark() (t time.Time, ok bool) {
+	select {
+	case <-s.beganSet:
+	default:
+		return time.Time{}, false
+	}
+	s.mu.Lock()
+	low := s.next
+	for n := range s.pending {
+		low = min(low, n)
+	}
+	s.mu.Unlock()
+	return s.slotTime(low), true
 }
 
 // started and finished keep the count of attempts in flight; reaching the worker cap marks the function saturated.

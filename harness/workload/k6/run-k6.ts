@@ -8,6 +8,7 @@ import { AbortedError, HarnessError, InvalidInputError } from '../../errors.js';
 import type { FailureCause } from '../../history/events.js';
 import type { History } from '../../history/history.js';
 import { CLINICAL_FUNCTIONS, type ClinicalFunction } from '../../stack/definition.js';
+import type { LoadWatermark } from '../watermark.js';
 import { BucketAggregator } from '../buckets.js';
 import { DEFAULT_ATTEMPT_TIMEOUT_MS, type LoadRunResult } from '../driver.js';
 import type { LoadAttempt, LoadFunctionSummary, LoadSummary } from '../lines.js';
@@ -55,6 +56,8 @@ export interface K6LoadOptions {
   graceMs?: number;
   /** told of every attempt as it is read (the settle watch of harness/timeline/settle.ts) */
   onAttempt?: (a: LoadAttempt) => void;
+  /** k6 says nothing of the attempts it has in flight: waits on this watermark run to their caps */
+  watermark?: LoadWatermark;
   /** the stack under load: the harness watches itself against its equipment, and writes name the door they went through */
   stack?: StartedStack;
 }
@@ -160,6 +163,7 @@ export function k6Arguments(outFile: string, script: string): string[] {
 
 async function runK6(opts: K6LoadOptions, p: Prepared): Promise<LoadRunResult> {
   const { history, rates, timeoutMs } = p;
+  opts.watermark?.attachBlind();
   const aggregator = new BucketAggregator({
     widthMs: opts.bucketWidthMs,
     graceMs: opts.graceMs ?? timeoutMs + 1000 + READ_INTERVAL_MS,

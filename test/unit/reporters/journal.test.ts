@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { Clock } from '../../../harness/history/clock.js';
 import type { HistoryEvent } from '../../../harness/history/events.js';
 import { History } from '../../../harness/history/history.js';
-import { buildJournal, maskSecretFields, perFunctionSeconds, writeJournal } from '../../../harness/reporters/journal.js';
+import { buildJournal, claimJournalId, maskSecretFields, perFunctionSeconds, writeJournal } from '../../../harness/reporters/journal.js';
 import { JOURNAL_SCHEMA_VERSION, journalHistory, parseJournal, readJournal } from '../../../harness/reporters/journal-schema.js';
 import { REDACTED } from '../../../harness/reporters/scrubber.js';
 import { referenceStack } from '../../../harness/stack/reference-stack.js';
@@ -153,6 +153,15 @@ describe('journal: a versioned artefact', () => {
     expect(j.runId).to.equal(null);
     expect(j.seed).to.equal(null);
     expect(j.definition).to.equal(null);
+  });
+
+  it('runs on one stack (handed on, or attached) each claim a directory of their own: <run-id>, <run-id>-2, …', async () => {
+    const history = History.from([{ kind: 'note', message: 'x', t: T0, scenarioMs: 0 }]);
+    const ids = [await claimJournalId('shared7', dir), await claimJournalId('shared7', dir), await claimJournalId('shared7', dir)];
+    expect(ids).to.deep.equal(['shared7', 'shared7-2', 'shared7-3']);
+    const second = await writeJournal({ experiment: 'second', status: 'completed', runId: 'shared7', verdicts: [], history, provenance: PROVENANCE }, dir, ids[1]);
+    expect(path.relative(dir, second)).to.equal(path.join('shared7-2', 'journal.json'));
+    expect((await readJournal(second)).runId, 'the journal still names the stack it ran on').to.equal('shared7');
   });
 
   it('without a provenance given, still records the harness, tools and host — and nothing that identifies the host', async () => {

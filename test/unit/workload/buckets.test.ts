@@ -195,3 +195,45 @@ describe('workload: bucket aggregator', () => {
     expect(agg.lateEdges).to.equal(1);
   });
 });
+
+describe('workload: closing buckets at the load\'s watermark', () => {
+  const T = 1_800_000_000_000;
+  const attempt = (fn: ClinicalFunction, start: number, ok = true) => ({ fn, start, ok, latencyMs: 5, cause: ok ? null : ('timeout' as const) });
+
+  it('closes the buckets before an instant only once every driven function has reported past their end', () => {
+    const out: BucketRecord[] = [];
+    const agg = new BucketAggregator({ emit: (b) => out.push(b) });
+    const fns: ClinicalFunction[] = ['clinical-note', 'referral'];
+    agg.add(attempt('clinical-note', T + 100));
+    agg.add(attempt('clinical-note', T + 1_200));
+    agg.add(attempt('referral', T + 900));
+    agg.add(attempt('clinical-note', T + 2_100)); // after the window: stays open
+    // the window ends at T + 1.5 s: its last bucket is [T + 1 s, T + 2 s)
+    expect(agg.closeBefore(T + 1_500, fns), 'no watermark yet').to.equal(false);
+    agg.reported('clinical-note', T + 2_050);
+    agg.reported('referral', T + 1_999); // a referral slotted just before T + 2 s is still in flight
+    expect(agg.closeBefore(T + 1_500, fns)).to.equal(false);
+    expect(out, 'nothing flushed while one function lags').to.have.length(0);
+    agg.reported('referral', T + 2_000);
+    expect(agg.closeBefore(T + 1_500, fns)).to.equal(true);
+    expect(out.map((b) => `${b.fn}@${b.bucket - T}:${b.attempts}`).sort()).to.deep.equal(['clinical-note@0:1', 'clinical-note@1000:1', 'referral@0:1']);
+    expect(agg.openBuckets, 'the bucket after the window').to.equal(1);
+    // a watermark never moves back
+    agg.reported('referral', T);
+    expect(agg.reportedBefore('referral')).to.equal(T + 2_000);
+  });
+
+  it('cuts what it closes at the phase edges it knows', () => {
+    const out: BucketRecord[] = [];
+    const agg = new BucketAggregator({ emit: (b) => out.push(b) });
+    agg.addEdge(T + 400);
+    agg.add(attempt('admission', T + 100, false));
+    agg.add(attempt('admission', T + 600));
+    agg.reported('admission', T + 1_000);
+    expect(agg.closeBefore(T + 1_000, ['admission'])).to.equal(true);
+    expect(out.map((b) => [b.bucket - T, b.widthMs, b.attempts, b.successes])).to.deep.equal([
+      [0, 400, 1, 0],
+      [400, 600, 1, 1],
+    ]);
+  });
+});

@@ -30,9 +30,10 @@ export interface FakeFhirServer {
 
 /**
  * A FHIR server stand-in on 127.0.0.1 that answers each request with `answer` (synthetic data only); with `tls`
- * (key, cert, and for mutual TLS ca and requestCert), an https one.
+ * (key, cert, and for mutual TLS ca and requestCert), an https one. `holdUntil` may return a promise the answer
+ * waits for (an EPJ that stalls).
  */
-export async function startFakeFhirServer(answer: (req: SeenRequest) => FakeAnswer, tls?: ServerOptions): Promise<FakeFhirServer> {
+export async function startFakeFhirServer(answer: (req: SeenRequest) => FakeAnswer, tls?: ServerOptions, holdUntil?: (req: SeenRequest) => Promise<void> | undefined): Promise<FakeFhirServer> {
   const requests: SeenRequest[] = [];
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
@@ -43,10 +44,15 @@ export async function startFakeFhirServer(answer: (req: SeenRequest) => FakeAnsw
       const clientCertificate = Array.isArray(cn) ? cn.join(',') : cn;
       const seen = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), ...(clientCertificate ? { clientCertificate } : {}) };
       requests.push(seen);
-      const a = answer(seen);
-      const text = a.body === undefined ? '' : typeof a.body === 'string' ? a.body : JSON.stringify(a.body);
-      res.writeHead(a.status, { ...(text ? { 'content-type': 'application/fhir+json;charset=UTF-8' } : {}), ...a.headers });
-      res.end(text);
+      const send = () => {
+        const a = answer(seen);
+        const text = a.body === undefined ? '' : typeof a.body === 'string' ? a.body : JSON.stringify(a.body);
+        res.writeHead(a.status, { ...(text ? { 'content-type': 'application/fhir+json;charset=UTF-8' } : {}), ...a.headers });
+        res.end(text);
+      };
+      const held = holdUntil?.(seen);
+      if (held) void held.then(send);
+      else send();
     });
   };
   const server = tls ? createTlsServer(tls, handle) : createServer(handle);

@@ -23,6 +23,13 @@ describe('workload: epj-load NDJSON lines', () => {
     expect(parseLoadLine(JSON.stringify({ skip }), 11)).to.deep.equal({ type: 'skip', skip });
   });
 
+  it('parses a watermark line, and refuses one naming an unknown function or no instant', () => {
+    const watermark = { referral: 1_800_000_000_250.125, 'clinical-note': 1_800_000_000_300 };
+    expect(parseLoadLine(JSON.stringify({ watermark }), 12)).to.deep.equal({ type: 'watermark', upTo: watermark });
+    expect(() => parseLoadLine(JSON.stringify({ watermark: { x: 1_800_000_000_000 } }), 13)).to.throw(MalformedLineError, /line 13 \(watermark of unknown fn "x"\)/);
+    expect(() => parseLoadLine(JSON.stringify({ watermark: { referral: 'soon' } }), 14)).to.throw(MalformedLineError, /watermark.referral must be epoch milliseconds/);
+  });
+
   it('parses the summary line', () => {
     const summary = { startedAt: 1, endedAt: 2, durationMs: 1, interrupted: false, functions: { admission: { rate: 9, workers: 31, expected: 9, attempts: 9, skipped: 0, ok: 9, failures: {} } } };
     expect(parseLoadLine(JSON.stringify({ summary }), 10)).to.deep.equal({ type: 'summary', summary });
