@@ -126,9 +126,10 @@ function measureRowsOf(a: readonly JournalFile[], b: readonly JournalFile[]): Re
     }
     // Attempts that fail in one outage are not independent: how many fail is how long the outage lasted, and that
     // varies from run to run (the same release's restart drill lost 0.1 s of lookups in one run, 0.3 s in another,
-    // on a busy host) — a spread counting noise cannot see. So an availability is worse only when its failures
-    // cost as much more of the function's service, in seconds of its attempts, as an RTO must grow to count.
-    if ((judgement === 'worse' || judgement === 'better') && xa.every((m) => m.counts) && xb.every((m) => m.counts)) {
+    // on a busy host) — a spread counting noise cannot see. So where the run was disturbed, an availability is worse
+    // only when its failures cost as much more of the function's service, in seconds of its attempts, as an RTO
+    // must grow to count. Before that, failures are the release's own, and counting noise judges them.
+    if ((judgement === 'worse' || judgement === 'better') && [...xa, ...xb].every((m) => m.counts?.disturbed)) {
       const la = sampleOf(xa.map((m) => lostSeconds(m.counts!)));
       const lb = sampleOf(xb.map((m) => lostSeconds(m.counts!)));
       if (judge(la, lb, FLOORS.lostService) !== judgement) {

@@ -21,10 +21,11 @@ export interface MeasureValue {
   /** ms, a ratio 0..1 or a count; +Infinity for an RTO that never came (the function did not recover) */
   value: number;
   /**
-   * an availability's attempts and failures, for its counting noise (harness/compare/counting-noise.ts), and the
-   * wall seconds they were spread over, for the service its failures cost (harness/compare/compare.ts)
+   * an availability's attempts and failures, for its counting noise (harness/compare/counting-noise.ts), the wall
+   * seconds they were spread over, for the service its failures cost, and whether the window reaches past the run's
+   * first disturbance, where failures come in outages (harness/compare/compare.ts)
    */
-  counts?: { failures: number; attempts: number; seconds: number };
+  counts?: { failures: number; attempts: number; seconds: number; disturbed: boolean };
   /**
    * a percentile's quantile and the attempts it was taken over (too few, and it is not judged), and the latencies
    * between which it lies by sampling alone (`quantileBand`)
@@ -102,6 +103,7 @@ function rtoMeasures(journal: JournalFile): MeasureValue[] {
  */
 function availabilityMeasures(history: History): MeasureValue[] {
   const report = availabilityByPhase(history);
+  const disturbed = firstDisturbance(history.all());
   const out: MeasureValue[] = [];
   const seen = new Map<string, number>();
   for (const p of report.phases) {
@@ -109,16 +111,16 @@ function availabilityMeasures(history: History): MeasureValue[] {
     seen.set(p.name, n);
     const where = n === 1 ? `in ${p.name}` : `in ${p.name} #${n}`;
     for (const f of p.functions) {
-      if (f.availability !== null) out.push({ key: `availability|${f.fn}|${where}`, kind: 'availability', label: `availability ${f.fn} ${where}`, value: f.availability, counts: countsOf(f, p.end - p.start) });
+      if (f.availability !== null) out.push({ key: `availability|${f.fn}|${where}`, kind: 'availability', label: `availability ${f.fn} ${where}`, value: f.availability, counts: countsOf(f, p.end - p.start, p.end > disturbed) });
     }
   }
   for (const f of report.wholeRun) {
-    if (f.availability !== null) out.push({ key: `availability|${f.fn}|run`, kind: 'availability', label: `availability ${f.fn} over the whole run`, value: f.availability, counts: countsOf(f, (f.to ?? 0) - (f.from ?? 0)) });
+    if (f.availability !== null) out.push({ key: `availability|${f.fn}|run`, kind: 'availability', label: `availability ${f.fn} over the whole run`, value: f.availability, counts: countsOf(f, (f.to ?? 0) - (f.from ?? 0), disturbed < Infinity) });
   }
   return out;
 }
 
-const countsOf = (f: { attempts: number; successes: number }, wallMs: number) => ({ failures: f.attempts - f.successes, attempts: f.attempts, seconds: Math.max(0, wallMs) / 1000 });
+const countsOf = (f: { attempts: number; successes: number }, wallMs: number, disturbed: boolean) => ({ failures: f.attempts - f.successes, attempts: f.attempts, seconds: Math.max(0, wallMs) / 1000, disturbed });
 
 /** The peak staleness of each reader over the whole run (the staleness checker's stalenessByPhase), wall ms. */
 function stalenessMeasures(history: History): MeasureValue[] {
@@ -150,15 +152,30 @@ function latencyMeasures(journal: JournalFile): MeasureValue[] {
   return out;
 }
 
-/** Per function, the latencies of the phases that ended before the first fault was applied or action started. */
+/**
+ * When the run was first disturbed: the earliest instant a fault or action was due or took effect, or a phase
+ * opened by a fault's onset began (a `taking hold` before its fault's applied instant); Infinity if never.
+ */
+export function firstDisturbance(events: readonly { kind: string; t: number; stage?: string; onset?: boolean }[]): number {
+  let first = Infinity;
+  for (const e of events) {
+    const disturbs = (e.kind === 'fault' && (e.stage === 'scheduled' || e.stage === 'applied')) || (e.kind === 'action' && (e.stage === 'scheduled' || e.stage === 'started')) || (e.kind === 'phase' && e.onset === true);
+    if (disturbs && e.t < first) first = e.t;
+  }
+  return first;
+}
+
+/**
+ * Per function, the latencies of the phases from the first (the gate's window) that ended before the run was first
+ * disturbed; the load's first moments, before any phase, are its warm-up and left out.
+ */
 function steadyStateHistograms(journal: JournalFile): Map<string, MergeableHistogram> {
-  const events = journal.events as unknown as { kind: string; stage?: string; t: number }[];
-  const disturbed = Math.min(...events.filter((e) => (e.kind === 'fault' && e.stage === 'applied') || (e.kind === 'action' && e.stage === 'started')).map((e) => e.t));
+  const disturbed = firstDisturbance(journal.events as unknown as Parameters<typeof firstDisturbance>[0]);
   const phases = journal.latency.byPhase;
   const out = new Map<string, MergeableHistogram>();
   phases.forEach((p, i) => {
     const end = phases[i + 1]?.from ?? Infinity;
-    if (end > disturbed) return;
+    if (p.from === null || end > disturbed) return;
     for (const [fn, sparse] of Object.entries(p.functions)) {
       let h = out.get(fn);
       if (!h) out.set(fn, (h = new MergeableHistogram()));

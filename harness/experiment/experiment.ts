@@ -5,7 +5,10 @@ import { releaseSharedStack } from './shared-stack.js';
 
 let sharedStackReleased = false;
 
-/** After the last suite of the process (a root hook), the stack the last experiment handed on goes down. */
+/**
+ * After the last suite of the process, the stack the last experiment handed on goes down: a root hook, as experiment()
+ * is called at a file's top level (every experiment is), where mocha's `after` adds to the root suite.
+ */
 function releaseSharedStackAtTheEnd(): void {
   if (sharedStackReleased) return;
   sharedStackReleased = true;

@@ -297,8 +297,12 @@ export async function runExperiment(title: string, given: ExperimentSpec, opts: 
       await keepContainerLogs(result.journal);
       await renderRunReports(result.journal, overrides.reporters, log);
     } finally {
-      await acquired?.release({ handOn: restored });
-      unregisterDown();
+      try {
+        // not on a signal: the exit guard is taking everything down, and a stack handed on now would escape it
+        await acquired?.release({ handOn: restored && !signal.aborted && (result.status === 'completed' || result.status === 'failed') });
+      } finally {
+        unregisterDown();
+      }
     }
   }
   return result;

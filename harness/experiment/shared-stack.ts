@@ -1,4 +1,4 @@
-import { onSignalExit } from '../lifecycle/exit-guard.js';
+import { exitSignal, onSignalExit } from '../lifecycle/exit-guard.js';
 import type { StartedStack } from '../stack/started-stack.js';
 
 /**
@@ -22,9 +22,14 @@ export async function takeSharedStack(key: string): Promise<StartedStack | undef
   return undefined;
 }
 
-/** Holds `stack` for the next experiment that asks for the same definition; taken down on a signal or at the end. */
-export function handOnStack(key: string, stack: StartedStack): void {
-  if (held) throw new Error(`a shared stack (run ${held.stack.runId}) is already held`);
+/**
+ * Holds `stack` for the next experiment that asks for the same definition; taken down on a signal or at the end.
+ * Once the process is exiting on a signal it goes down at once, and so does one held before it (two runs that
+ * overlapped: a suite timed out while its run went on).
+ */
+export async function handOnStack(key: string, stack: StartedStack): Promise<void> {
+  if (exitSignal().aborted) return stack.down();
+  await releaseSharedStack();
   const unregister = onSignalExit('take the shared stack down', () => stack.down());
   held = { key, stack, unregister };
 }

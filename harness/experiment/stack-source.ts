@@ -83,7 +83,7 @@ export async function acquireStack(stackInput: StackDefinitionInput, overrides: 
       (released ??= keep
         ? Promise.resolve(say(`stack ${stack.definition.name} kept running: run id ${stack.runId} (take it down with: epj-chaos stack down --run ${stack.runId})`))
         : share && r?.handOn
-          ? Promise.resolve(handOnStack(key, stack))
+          ? handOnStack(key, stack)
           : stack.down()),
   };
 }

@@ -168,11 +168,12 @@ export class BucketAggregator {
    * are all in up to the end of the bucket holding `t`'s last instant; false (nothing flushed) until then. The caller
    * vouches that no phase edge before `t` is still to come (an edge is stamped after the fact, and the grace exists
    * for that too): the run skeleton does so for the steady-state window, whose edges it records itself
-   * (harness/experiment/run.ts).
+   * (harness/experiment/run.ts). Nor before the wall clock has passed that end: a watermark with nothing in flight
+   * is the next slot, which may lie ahead, and an edge stamped now must not fall in a bucket already recorded.
    */
-  closeBefore(t: number, functions: readonly ClinicalFunction[]): boolean {
+  closeBefore(t: number, functions: readonly ClinicalFunction[], now = Date.now()): boolean {
     const end = Math.ceil(t / this.widthMs) * this.widthMs;
-    if (functions.some((fn) => this.reportedBefore(fn) < end)) return false;
+    if (now < end || functions.some((fn) => this.reportedBefore(fn) < end)) return false;
     for (const [key, b] of [...this.open.entries()].sort((x, y) => x[1].bucket - y[1].bucket)) {
       if (b.bucket < t && functions.includes(b.fn)) this.flush(key, b);
     }

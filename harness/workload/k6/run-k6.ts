@@ -78,6 +78,8 @@ const READ_CHUNK = 1 << 20;
  * No k6 process is left behind on any path, and the temp files are removed.
  */
 export async function runK6Load(opts: K6LoadOptions): Promise<LoadRunResult> {
+  // before any await: a wait on the watermark must never see no load at all
+  opts.watermark?.attachBlind();
   const timeoutMs = opts.timeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS;
   const functionTag = opts.functionTag ?? DEFAULT_FUNCTION_TAG;
   if (!Number.isFinite(opts.durationMs) || opts.durationMs < 0) throw new InvalidInputError(`durationMs must be ≥ 0, got ${opts.durationMs}`);
@@ -163,7 +165,6 @@ export function k6Arguments(outFile: string, script: string): string[] {
 
 async function runK6(opts: K6LoadOptions, p: Prepared): Promise<LoadRunResult> {
   const { history, rates, timeoutMs } = p;
-  opts.watermark?.attachBlind();
   const aggregator = new BucketAggregator({
     widthMs: opts.bucketWidthMs,
     graceMs: opts.graceMs ?? timeoutMs + 1000 + READ_INTERVAL_MS,

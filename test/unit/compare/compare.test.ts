@@ -5,6 +5,7 @@ import { expect } from 'chai';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { Verdict } from '../../../harness/checkers/verdict.js';
 import { compareTargets, regressions, type Comparison } from '../../../harness/compare/compare.js';
+import { firstDisturbance } from '../../../harness/compare/measures.js';
 import { InvalidInputError } from '../../../harness/errors.js';
 import { Clock } from '../../../harness/history/clock.js';
 import type { NewEvent } from '../../../harness/history/events.js';
@@ -38,6 +39,8 @@ interface RunSpec {
   attemptsPerSecond?: number;
   /** the slowest 3 % of journal-lookup's attempts in the fault phase, ms (default: p99Ms) */
   faultP99Ms?: number;
+  /** journal-lookup's successes of 100 attempts a second in the baseline (default all) */
+  baselineSuccesses?: number;
 }
 
 function history(spec: RunSpec, faultId: string): History {
@@ -50,7 +53,7 @@ function history(spec: RunSpec, faultId: string): History {
   for (const [stage, t] of [['scheduled', at(12)], ['started', at(12)], ['completed', at(12) + (spec.failoverMs ?? 1200)]] as const) events.push({ kind: 'action', id: 'failover#1', action: 'failover', stage, t });
   for (let s = 0; s < 30; s++) {
     const n = spec.attemptsPerSecond ?? 100;
-    const successes = s >= 10 && s < 20 ? (spec.faultSuccesses ?? n) : n;
+    const successes = s >= 10 && s < 20 ? (spec.faultSuccesses ?? n) : s < 10 ? (spec.baselineSuccesses ?? n) : n;
     const hist = new MergeableHistogram();
     const slow = s >= 10 && s < 20 ? (spec.faultP99Ms ?? spec.p99Ms ?? 80) : (spec.p99Ms ?? 80);
     hist.record(10, n - Math.ceil(n * 0.03));
@@ -214,6 +217,16 @@ describe('compare: two releases from their journals alone', () => {
     // 1.5 s of it is a regression
     const worse = await journal(path.join(root, 'C'), 'c1', { faultSuccesses: 85 });
     expect(row(await compareTargets(a, worse), 'availability journal-lookup in fault')!.judgement).to.equal('worse');
+    // before anything was done, failures are the release's own: 40 of 1000 (0.4 s of service) in the baseline is worse
+    const steadyErrors = await journal(path.join(root, 'D'), 'd1', { baselineSuccesses: 96 });
+    expect(row(await compareTargets(a, steadyErrors), 'availability journal-lookup in baseline')!.judgement).to.equal('worse');
+  });
+
+  it('the run is first disturbed where a fault or action was due, took effect, or its onset opened a phase', () => {
+    expect(firstDisturbance([{ kind: 'phase', t: 5 }, { kind: 'note', t: 6 }])).to.equal(Infinity);
+    // a fault taking hold (the onset phase) before its applied instant
+    expect(firstDisturbance([{ kind: 'phase', t: 5 }, { kind: 'phase', t: 10, onset: true }, { kind: 'fault', stage: 'applied', t: 12 }, { kind: 'fault', stage: 'scheduled', t: 11 }])).to.equal(10);
+    expect(firstDisturbance([{ kind: 'action', stage: 'completed', t: 3 }, { kind: 'action', stage: 'scheduled', t: 7 }, { kind: 'fault', stage: 'healed', t: 1 }])).to.equal(7);
   });
 
   it('a difference under the floor is within noise even with single runs (RTO +15 %, p99 +15 ms)', async () => {

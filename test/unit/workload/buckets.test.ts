@@ -209,13 +209,17 @@ describe('workload: closing buckets at the load\'s watermark', () => {
     agg.add(attempt('referral', T + 900));
     agg.add(attempt('clinical-note', T + 2_100)); // after the window: stays open
     // the window ends at T + 1.5 s: its last bucket is [T + 1 s, T + 2 s)
-    expect(agg.closeBefore(T + 1_500, fns), 'no watermark yet').to.equal(false);
+    const later = T + 2_050; // the wall clock, past the end of the window's last bucket
+    expect(agg.closeBefore(T + 1_500, fns, later), 'no watermark yet').to.equal(false);
     agg.reported('clinical-note', T + 2_050);
     agg.reported('referral', T + 1_999); // a referral slotted just before T + 2 s is still in flight
-    expect(agg.closeBefore(T + 1_500, fns)).to.equal(false);
+    expect(agg.closeBefore(T + 1_500, fns, later)).to.equal(false);
     expect(out, 'nothing flushed while one function lags').to.have.length(0);
     agg.reported('referral', T + 2_000);
-    expect(agg.closeBefore(T + 1_500, fns)).to.equal(true);
+    // a watermark with nothing in flight is the next slot, maybe ahead of the clock: an edge stamped before the
+    // bucket's end would land in a bucket already recorded
+    expect(agg.closeBefore(T + 1_500, fns, T + 1_990), 'before the wall clock passed the bucket').to.equal(false);
+    expect(agg.closeBefore(T + 1_500, fns, later)).to.equal(true);
     expect(out.map((b) => `${b.fn}@${b.bucket - T}:${b.attempts}`).sort()).to.deep.equal(['clinical-note@0:1', 'clinical-note@1000:1', 'referral@0:1']);
     expect(agg.openBuckets, 'the bucket after the window').to.equal(1);
     // a watermark never moves back
@@ -230,7 +234,7 @@ describe('workload: closing buckets at the load\'s watermark', () => {
     agg.add(attempt('admission', T + 100, false));
     agg.add(attempt('admission', T + 600));
     agg.reported('admission', T + 1_000);
-    expect(agg.closeBefore(T + 1_000, ['admission'])).to.equal(true);
+    expect(agg.closeBefore(T + 1_000, ['admission'], T + 1_000)).to.equal(true);
     expect(out.map((b) => [b.bucket - T, b.widthMs, b.attempts, b.successes])).to.deep.equal([
       [0, 400, 1, 0],
       [400, 600, 1, 1],
