@@ -20,7 +20,7 @@ import type { Provenance } from '../reporters/journal-schema.js';
 import type { RunContext } from '../run-context.js';
 import { CLINICAL_FUNCTIONS, parseStackDefinition, type ClinicalFunction, type LinkSpec, type StackDefinition, type StackDefinitionInput } from '../stack/definition.js';
 import type { StartedStack } from '../stack/started-stack.js';
-import { sleep } from '../stack/wait/poll.js';
+import { pollUntil, sleep } from '../stack/wait/poll.js';
 import { formatDuration } from '../checkers/format.js';
 import { untilScenario } from '../faults/scenario-time.js';
 import { SettleWatch } from '../timeline/settle.js';
@@ -346,7 +346,7 @@ async function steadyStateGate(
 async function windowRecorded(history: History, watermark: LoadWatermark, to: number, signal: AbortSignal): Promise<void> {
   const deadline = to + RECORDED_AFTER_MS;
   await watermark.recorded(to, { capMs: deadline - Date.now(), signal });
-  while (!history.ofKind('harness').some((h) => h.t >= to) && Date.now() < deadline) await sleep(Math.min(20, deadline - Date.now()), signal);
+  await pollUntil('a self-sample past the window', async () => history.ofKind('harness').some((h) => h.t >= to), { timeoutMs: deadline - Date.now(), intervalMs: 20, signal }).catch(() => {});
 }
 
 /** windows the gate judges before an unjudgeable steady state aborts the run */

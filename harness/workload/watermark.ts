@@ -1,4 +1,4 @@
-import { sleep } from '../stack/wait/poll.js';
+import { pollUntil } from '../stack/wait/poll.js';
 
 /** What one running load says of its progress (harness/workload/driver.ts). */
 export interface ReportingLoad {
@@ -43,12 +43,9 @@ export class LoadWatermark {
   }
 
   private async until(done: () => boolean, opts: { capMs: number; signal?: AbortSignal }): Promise<boolean> {
-    const deadline = Date.now() + opts.capMs;
-    for (;;) {
-      if (!this.blind && done()) return true;
-      const left = deadline - Date.now();
-      if (left <= 0 || opts.signal?.aborted) return false;
-      await sleep(Math.min(POLL_MS, left), opts.signal).catch(() => {});
-    }
+    return pollUntil('the load\'s watermark', async () => !this.blind && done(), { timeoutMs: opts.capMs, intervalMs: POLL_MS, ...(opts.signal ? { signal: opts.signal } : {}) }).then(
+      () => true,
+      () => false,
+    );
   }
 }
