@@ -213,7 +213,7 @@ export async function runExperiment(title: string, given: ExperimentSpec, opts: 
     history.clock.settler = async (since, kind) => {
       if ((await settle.settled(since, kind, stopLoad.signal)) === 'cap') history.record({ kind: 'note', message: `the stack had not settled ${formatDuration(Date.now() - since)} after a piece of work: the scenario clock is back at scripted pace` });
     };
-    const onAttempt = (a: LoadAttempt) => settle.observe(a.fn, a.start, a.ok, a.cause);
+    const onAttempt = (a: LoadAttempt) => settle.observe(a.fn, a.start, a.ok, a.cause, a.status);
     // how far the loads have reported: the gate and the end wait for what they need, not for an attempt timeout
     const watermark = new LoadWatermark();
     const mainLoad = k6Script

@@ -118,7 +118,7 @@ export async function runMatrix(opts: MatrixOptions): Promise<MatrixRun> {
     // back means 2 s of successes from every function (the experiments' clock waits 5 s: it reports a duration)
     const settle = new SettleWatch({ capMs: recoveryCapMs, stableMs: { break: 1000, restore: 2000 } });
     const stopLoad = new AbortController();
-    const load = runLoad({ stack, history, patients, profile, durationMs: 0, signal: stopLoad.signal, onAttempt: (a) => settle.observe(a.fn, a.start, a.ok, a.cause) });
+    const load = runLoad({ stack, history, patients, profile, durationMs: 0, signal: stopLoad.signal, onAttempt: (a) => settle.observe(a.fn, a.start, a.ok, a.cause, a.status) });
     load.catch(() => {}); // awaited in close()
     const probe = await startStalenessProbe(ctx).catch((err: unknown) => {
       history.record({ kind: 'note', message: `staleness not measured: ${describeError(err)}` });

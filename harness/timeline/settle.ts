@@ -17,6 +17,11 @@ import { sleep } from '../stack/wait/poll.js';
  * run's EPJ took 7 s; read at scripted pace, its 0.4 s beyond a 5-s span became 4 min at 600×). A function down by
  * design answers its errors and settles. A function that keeps flapping, or keeps timing out, holds the clock at
  * 1:1 until `capMs`, so a scripted wait is never stretched by more than that.
+ *
+ * A refusal on the content (a 4xx other than 408 and 429) is the EPJ serving: it looked, and the data says no — a
+ * discharge at B of an encounter the failover lost is answered 404 for as long as the load picks that patient. For
+ * settling it is the same outcome as a success; counted as another, a steady mix of the two never settled, and a
+ * split brain's every run held the clock at 1:1 until the cap. Availability still counts it as a failure.
  */
 export interface SettleOptions {
   /** consecutive completed attempts of one outcome that make a function settled (default 5) */
@@ -30,15 +35,23 @@ export interface SettleOptions {
 }
 
 interface Recent {
-  /** start instants and outcomes of the latest completed attempts, in completion order */
+  /** start instants and outcomes (served: a success or a refusal on the content) of the latest completed attempts, in completion order */
   starts: number[];
-  oks: boolean[];
+  served: boolean[];
   /** whether each got an answer (success, or an error the EPJ gave) rather than a timeout or a reset */
   answered: boolean[];
 }
 
 /** failures that got no answer from the EPJ */
 const UNANSWERED: ReadonlySet<FailureCause> = new Set(['timeout', 'reset', 'not-sent']);
+
+/** client errors that say the server could not serve in time, not that the data refused: a stack still reacting */
+const NOT_SERVED_4XX: ReadonlySet<number> = new Set([408, 429]);
+
+/** A success, or a refusal on the content: the EPJ served the attempt. */
+function wasServed(ok: boolean, cause: FailureCause | null | undefined, status: number | undefined): boolean {
+  return ok || (cause === 'http-4xx' && !NOT_SERVED_4XX.has(status ?? 0));
+}
 
 /** enough for a 5-s span at the fastest function's rate (45/s) */
 const KEEP = 512;
@@ -57,16 +70,16 @@ export class SettleWatch {
     this.intervalMs = opts.intervalMs ?? 100;
   }
 
-  /** Feed of completed attempts (harness/workload/driver.ts `onAttempt`); `cause` of a failure, when known. */
-  observe(fn: ClinicalFunction, start: number, ok: boolean, cause?: FailureCause | null): void {
+  /** Feed of completed attempts (harness/workload/driver.ts `onAttempt`); `cause` and HTTP `status` of a failure, when known. */
+  observe(fn: ClinicalFunction, start: number, ok: boolean, cause?: FailureCause | null, status?: number): void {
     let r = this.recent.get(fn);
-    if (!r) this.recent.set(fn, (r = { starts: [], oks: [], answered: [] }));
+    if (!r) this.recent.set(fn, (r = { starts: [], served: [], answered: [] }));
     r.starts.push(start);
-    r.oks.push(ok);
+    r.served.push(wasServed(ok, cause, status));
     r.answered.push(ok || !UNANSWERED.has(cause ?? 'other'));
     if (r.starts.length > KEEP) {
       r.starts.splice(0, r.starts.length - KEEP);
-      r.oks.splice(0, r.oks.length - KEEP);
+      r.served.splice(0, r.served.length - KEEP);
       r.answered.splice(0, r.answered.length - KEEP);
     }
   }
@@ -86,9 +99,9 @@ export class SettleWatch {
         const start = r.starts[i]!;
         if (start < since) continue;
         if (outcome === undefined) {
-          outcome = r.oks[i];
+          outcome = r.served[i];
           answered = r.answered[i]!;
-        } else if (r.oks[i] !== outcome) break;
+        } else if (r.served[i] !== outcome) break;
         // After restoring work a failure the EPJ answers is another outcome than one it did not: timeouts that turn
         // into answered errors (the EPJ back, an integration it calls still off by design) are a change, and the
         // answered run is judged from its own start — counted together, the early timeouts kept it unsettled
@@ -105,13 +118,13 @@ export class SettleWatch {
     return true;
   }
 
-  /** True when every function seen has answered its latest attempts started since `since` with successes (settled back). */
+  /** True when every function seen has served its latest attempts started since `since` (settled back). */
   isBack(since: number, kind: WorkKind = 'restore'): boolean {
     if (!this.isSettled(since, kind)) return false;
     for (const r of this.recent.values()) {
       for (let i = r.starts.length - 1; i >= 0; i--) {
         if (r.starts[i]! < since) continue;
-        if (!r.oks[i]) return false;
+        if (!r.served[i]) return false;
         break; // the latest run is one outcome (isSettled): its newest says which
       }
     }

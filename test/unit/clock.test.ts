@@ -142,6 +142,29 @@ describe('settle watch', () => {
     expect(w.isSettled(0, 'restore')).to.equal(false);
   });
 
+  it('a refusal on the content is served: a steady mix of successes and 404s settles; with 5xx, 408 or 429 it does not', () => {
+    // discharges at B after a failover: some of the encounters were admitted at A and lost, and are answered 404
+    const mixed = (status: number) => {
+      const w = new SettleWatch({ sameOutcomes: 3, stableMs: { break: 1000, restore: 5000 } });
+      for (let start = 0; start <= 6000; start += 125) {
+        const refused = start % 500 === 0;
+        w.observe('discharge', start, !refused, refused ? (status >= 500 ? 'http-5xx' : 'http-4xx') : null, refused ? status : 200);
+      }
+      return w;
+    };
+    expect(mixed(404).isSettled(0, 'restore')).to.equal(true);
+    expect(mixed(404).isBack(0)).to.equal(true);
+    expect(mixed(412).isSettled(0, 'restore')).to.equal(true);
+    for (const status of [503, 408, 429]) {
+      expect(mixed(status).isSettled(0, 'restore'), `${status}: a stack still reacting`).to.equal(false);
+      expect(mixed(status).isBack(0)).to.equal(false);
+    }
+    // refusals alone are served too: back, not a function down
+    const w = new SettleWatch({ sameOutcomes: 3, stableMs: { break: 1000, restore: 5000 } });
+    for (let start = 0; start <= 6000; start += 250) w.observe('discharge', start, false, 'http-4xx', 404);
+    expect(w.isBack(0)).to.equal(true);
+  });
+
   it('gives up at its cap', async () => {
     const w = new SettleWatch({ capMs: 150, intervalMs: 20 });
     w.observe('admission', Date.now(), true);
