@@ -77,6 +77,25 @@ export class History {
   }
 
   /**
+   * Takes out the events that lie before `before` — request buckets by the instant their attempts started, every
+   * other event by its own — but those that describe the whole run (the clock's changes of pace, the load's start and
+   * stop), and returns them in the order they were recorded. A long run that has judged a stretch hands its events
+   * to its journal's spill (harness/reporters/journal-spill.ts) instead of keeping them: what stays is the stretch
+   * still to be judged.
+   */
+  spill(before: number): HistoryEvent[] {
+    const out: HistoryEvent[] = [];
+    const kept: HistoryEvent[] = [];
+    for (const e of this.events) {
+      const at = e.kind === 'requests' ? e.bucket : e.t;
+      (e.kind !== 'clock' && e.kind !== 'load' && at < before ? out : kept).push(e);
+    }
+    this.events.length = 0;
+    for (const e of kept) this.events.push(e);
+    return out;
+  }
+
+  /**
    * Builds a history from recorded events (a journal file, a constructed test case). Without a clock given, the
    * recorded `clock` events rebuild the run's (scale and pace); a history without any gets a 1× clock.
    */

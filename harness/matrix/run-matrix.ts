@@ -6,7 +6,9 @@ import { createFault } from '../faults/registry.js';
 import { FaultInjector } from '../faults/injector.js';
 import { Clock } from '../history/clock.js';
 import { History } from '../history/history.js';
+import type { WriteEvent } from '../history/events.js';
 import { exitSignal, onSignalExit } from '../lifecycle/exit-guard.js';
+import { JournalSpill } from '../reporters/journal-spill.js';
 import { collectProvenance } from '../reporters/provenance.js';
 import type { Provenance } from '../reporters/journal-schema.js';
 import { startStalenessProbe, type StalenessProbe } from '../probes/staleness.js';
@@ -56,7 +58,10 @@ export interface MatrixOptions {
 
 export interface MatrixRun {
   runIds: string[];
+  /** the events of the cells still to be judged at the end; every earlier one is in `spill` */
   history: History;
+  /** the judged cells' events, for the journal (writeMatrix writes and removes it) */
+  spill: JournalSpill;
   definition: StackDefinition;
   results: CellResult[];
   wallMs: number;
@@ -105,6 +110,47 @@ export async function runMatrix(opts: MatrixOptions): Promise<MatrixRun> {
   const rebuiltAfter = new Set<string>();
   let provenance: Promise<Provenance> | undefined;
   const spans: Span[] = [];
+  // Memory stays flat however many cells (docs/matrix.md): a cell is judged once the next has run (its every
+  // attempt recorded by then), and its events then go to the journal's spill; its writes are read back as soon as
+  // the stack is restored after it, and let go.
+  const spill = await JournalSpill.open(definition);
+  const judged = new Map<Span, CellResult>();
+  const unread: WriteEvent[] = [];
+  const unsubscribe = history.subscribe((e) => {
+    if (e.kind === 'write') unread.push(e);
+  });
+  const resultOf = (sp: Span, interrupted = false) =>
+    judged.get(sp) ?? cellResult(history, definition, functions, sp.endedAt || !interrupted ? sp : { ...sp, failed: sp.failed ?? 'interrupted' }, interrupted ? Number.NaN : lost.get(sp.cell.id), rebuiltAfter.has(sp.cell.id));
+
+  /** Reads back every write recorded since the last read-back; a lost one belongs to the cell it was acknowledged in. */
+  const readBackUnread = async (s: Session) => {
+    const writes = unread.splice(0, unread.length);
+    const byType: Record<string, string[]> = {};
+    for (const w of writes) (byType[w.resourceType] ??= []).push(w.writeId);
+    const cellAt = (t: number) => [...spans].reverse().find((c) => c.startedAt <= t);
+    try {
+      const present = Object.keys(byType).length > 0 ? await readBack(s.stack.functionEndpoint('clinical-note'), byType) : [];
+      for (const l of checkLostWrites(writes, present).lost) {
+        const cell = cellAt(l.acknowledgedAt);
+        if (cell) lost.set(cell.cell.id, (lost.get(cell.cell.id) ?? 0) + 1);
+      }
+    } catch (err) {
+      history.record({ kind: 'note', message: `read-back failed on run ${s.stack.runId}: ${describeError(err)}` });
+      for (const w of writes) {
+        const cell = cellAt(w.t);
+        if (cell) lost.set(cell.cell.id, Number.NaN);
+      }
+    }
+  };
+
+  /** Judges the cell before `current` (all of its attempts are in by now) and spills what lies before `current`. */
+  const judgeAndSpill = async (current: Span) => {
+    const i = spans.indexOf(current);
+    const previous = spans[i - 1];
+    if (!previous || judged.has(previous)) return;
+    judged.set(previous, resultOf(previous));
+    await spill.add(history.spill(current.startedAt));
+  };
 
   const open = async (): Promise<Session> => {
     const stack = await upStack(opts.stack, { signal });
@@ -127,15 +173,15 @@ export async function runMatrix(opts: MatrixOptions): Promise<MatrixRun> {
     // registered before the injector's heal, so it runs after it (the exit guard runs cleanups last-in first-out)
     const unregisterInterrupted = onSignalExit('write the matrix measured so far', async () => {
       if (!opts.onInterrupted) return;
-      const results = spans.map((sp) => cellResult(history, definition, functions, sp.endedAt ? sp : { ...sp, failed: sp.failed ?? 'interrupted' }, Number.NaN, rebuiltAfter.has(sp.cell.id)));
-      await opts.onInterrupted({ runIds, history, definition, results, wallMs: Date.now() - started, provenance: await (provenance ?? collectProvenance({ definition, docker: null })), interrupted: true });
+      const results = spans.map((sp) => resultOf(sp, true));
+      await opts.onInterrupted({ runIds, history, spill, definition, results, wallMs: Date.now() - started, provenance: await (provenance ?? collectProvenance({ definition, docker: null })), interrupted: true });
     });
     const injector = await FaultInjector.start(ctx);
     return { stack, ctx, injector, probe, settle, stopLoad, load, patients, unregisterSignalHandlers: () => (unregisterInterrupted(), unregisterDown()) };
   };
 
   /** Heals, stops the load and the probe, reads back what was acknowledged on this stack, takes it down. */
-  const close = async (s: Session, from: number, cells: readonly Span[]) => {
+  const close = async (s: Session) => {
     try {
       // a fault that cannot be healed (its container gone) ends with the stack: every part of it, Toxiproxy and
       // its toxics included, is removed below; said, not thrown, so the matrix goes on (a rebuild) or is written
@@ -147,95 +193,91 @@ export async function runMatrix(opts: MatrixOptions): Promise<MatrixRun> {
       await sleep(FLUSH_MS).catch(() => {});
       s.stopLoad.abort();
       await Promise.allSettled([s.probe?.stop(), s.load]);
-      try {
-        const writes = history.ofKind('write').filter((w) => w.t >= from);
-        const byType: Record<string, string[]> = {};
-        for (const w of writes) (byType[w.resourceType] ??= []).push(w.writeId);
-        const present = Object.keys(byType).length > 0 ? await readBack(s.stack.functionEndpoint('clinical-note'), byType) : [];
-        // a lost write belongs to the cell it was acknowledged in
-        for (const l of checkLostWrites(writes, present).lost) {
-          const cell = [...cells].reverse().find((c) => c.startedAt <= l.acknowledgedAt);
-          if (cell) lost.set(cell.cell.id, (lost.get(cell.cell.id) ?? 0) + 1);
-        }
-      } catch (err) {
-        history.record({ kind: 'note', message: `read-back failed on run ${s.stack.runId}: ${describeError(err)}` });
-        for (const c of cells) lost.set(c.cell.id, Number.NaN);
-      }
+      await readBackUnread(s);
       s.unregisterSignalHandlers();
       await s.stack.down();
     }
   };
 
-  let session = await open();
-  let sessionFrom = Date.now();
-  let sessionCells: Span[] = [];
+  let session: Session | undefined;
   try {
-    for (const [i, cell] of opts.cells.entries()) {
-      if (signal.aborted) break;
-      log(`cell ${i + 1}/${opts.cells.length}: ${cell.id}`);
-      const span: Span = { cell, startedAt: Date.now(), baselineMs: 0, faultMs: 0, recoveryMs: 0, restoreMs: 0 };
-      spans.push(span);
-      sessionCells.push(span);
-      let t = Date.now();
-      let since = t;
-      history.record({ kind: 'phase', name: `${cell.id} · baseline` });
-      await sleep(baselineMs, signal);
-      span.baselineMs = Date.now() - t;
-      t = Date.now();
-      try {
-        span.fault = createFault(cell.fault);
-        span.faultId = span.fault.id;
-        // as in an experiment's timeline (harness/timeline/timeline.ts): attempts that started between asking for the
-        // fault and its proof are a phase of their own, so the fault's phase holds only attempts it certainly met
-        // marked as soon as the effect is known (before the fault's proof), while the baseline's buckets are open;
-        // the fault's first effect is an onset: a baseline attempt it caught in flight is the fault's
-        let marked = false;
-        const markFault = (applied: EffectWindow) => {
-          marked = true;
-          recordPhaseStart(history, `${cell.id} · fault`, applied, `${cell.id} · taking hold`, applied.harmless !== true);
-        };
-        await session.injector.inject(span.fault, undefined, markFault);
-        if (!marked) markFault({ from: appliedAt(history, span.fault) ?? Date.now(), certainFrom: appliedAt(history, span.fault) ?? Date.now() });
-        await sleep(Math.max(0, faultMs - DEFAULT_ATTEMPT_TIMEOUT_MS), signal);
-        // attempts started within one attempt timeout before the heal may be answered by it: a phase of their own
-        history.record({ kind: 'phase', name: `${cell.id} · pending at the heal` });
-        await sleep(Math.min(faultMs, DEFAULT_ATTEMPT_TIMEOUT_MS), signal);
-        span.faultMs = Date.now() - t;
+    try {
+      session = await open();
+      for (const [i, cell] of opts.cells.entries()) {
+        if (signal.aborted) break;
+        log(`cell ${i + 1}/${opts.cells.length}: ${cell.id}`);
+        const span: Span = { cell, startedAt: Date.now(), baselineMs: 0, faultMs: 0, recoveryMs: 0, restoreMs: 0 };
+        spans.push(span);
+        let t = Date.now();
+        let since = t;
+        history.record({ kind: 'phase', name: `${cell.id} · baseline` });
+        await sleep(baselineMs, signal);
+        span.baselineMs = Date.now() - t;
         t = Date.now();
-        await span.fault.heal(session.ctx);
-        since = span.fault.healedAt ?? Date.now();
-        history.record({ kind: 'phase', name: `${cell.id} · recovery`, t: since });
-        // recovery lasts until every function answers again (2 s of successes), at most the cap
-        await untilBack(session, since, recoveryCapMs, signal);
-        span.recoveryMs = Date.now() - t;
-      } catch (err) {
-        span.failed = describeError(err);
-        history.record({ kind: 'note', message: `cell ${cell.id}: ${span.failed}` });
-        since = Date.now();
+        try {
+          span.fault = createFault(cell.fault);
+          span.faultId = span.fault.id;
+          // as in an experiment's timeline (harness/timeline/timeline.ts): attempts that started between asking for the
+          // fault and its proof are a phase of their own, so the fault's phase holds only attempts it certainly met
+          // marked as soon as the effect is known (before the fault's proof), while the baseline's buckets are open;
+          // the fault's first effect is an onset: a baseline attempt it caught in flight is the fault's
+          let marked = false;
+          const markFault = (applied: EffectWindow) => {
+            marked = true;
+            recordPhaseStart(history, `${cell.id} · fault`, applied, `${cell.id} · taking hold`, applied.harmless !== true);
+          };
+          await session.injector.inject(span.fault, undefined, markFault);
+          if (!marked) markFault({ from: appliedAt(history, span.fault) ?? Date.now(), certainFrom: appliedAt(history, span.fault) ?? Date.now() });
+          await sleep(Math.max(0, faultMs - DEFAULT_ATTEMPT_TIMEOUT_MS), signal);
+          // attempts started within one attempt timeout before the heal may be answered by it: a phase of their own
+          history.record({ kind: 'phase', name: `${cell.id} · pending at the heal` });
+          await sleep(Math.min(faultMs, DEFAULT_ATTEMPT_TIMEOUT_MS), signal);
+          span.faultMs = Date.now() - t;
+          t = Date.now();
+          await span.fault.heal(session.ctx);
+          since = span.fault.healedAt ?? Date.now();
+          history.record({ kind: 'phase', name: `${cell.id} · recovery`, t: since });
+          // recovery lasts until every function answers again (2 s of successes), at most the cap
+          await untilBack(session, since, recoveryCapMs, signal);
+          span.recoveryMs = Date.now() - t;
+        } catch (err) {
+          span.failed = describeError(err);
+          history.record({ kind: 'note', message: `cell ${cell.id}: ${span.failed}` });
+          since = Date.now();
+        }
+        // restore: everything healed and ready again, and every function answering; else a fresh stack
+        t = Date.now();
+        history.record({ kind: 'phase', name: `${cell.id} · restore` });
+        const restored = await restore(session, since, recoveryCapMs, signal).catch((err: unknown) => describeError(err));
+        if (restored !== true && !signal.aborted) {
+          log(`cell ${cell.id}: the stack could not be restored (${restored}): rebuilding it`);
+          history.record({ kind: 'note', message: `after ${cell.id} the stack could not be restored (${restored}): rebuilt` });
+          rebuiltAfter.add(cell.id);
+          const old = session;
+          session = undefined;
+          await close(old);
+          session = await open();
+        } else if (restored === true) {
+          await readBackUnread(session);
+        }
+        span.restoreMs = Date.now() - t;
+        span.endedAt = Date.now();
+        await judgeAndSpill(span);
       }
-      // restore: everything healed and ready again, and every function answering; else a fresh stack
-      t = Date.now();
-      history.record({ kind: 'phase', name: `${cell.id} · restore` });
-      const restored = await restore(session, since, recoveryCapMs, signal).catch((err: unknown) => describeError(err));
-      if (restored !== true && !signal.aborted) {
-        log(`cell ${cell.id}: the stack could not be restored (${restored}): rebuilding it`);
-        history.record({ kind: 'note', message: `after ${cell.id} the stack could not be restored (${restored}): rebuilt` });
-        rebuiltAfter.add(cell.id);
-        await close(session, sessionFrom, sessionCells);
-        session = await open();
-        sessionFrom = Date.now();
-        sessionCells = [];
-      }
-      span.restoreMs = Date.now() - t;
-      span.endedAt = Date.now();
+      history.record({ kind: 'phase', name: 'end' });
+    } finally {
+      if (session) await close(session);
     }
-    history.record({ kind: 'phase', name: 'end' });
+  } catch (err) {
+    // a run that throws writes no journal: its spill goes now (else writeMatrix removes it once written)
+    await spill.dispose();
+    throw err;
   } finally {
-    await close(session, sessionFrom, sessionCells);
+    unsubscribe();
   }
 
-  const results = spans.map((s) => cellResult(history, definition, functions, s, lost.get(s.cell.id), rebuiltAfter.has(s.cell.id)));
-  return { runIds, history, definition, results, wallMs: Date.now() - started, provenance: await (provenance ?? collectProvenance({ definition, docker: null })) };
+  const results = spans.map((sp) => resultOf(sp));
+  return { runIds, history, spill, definition, results, wallMs: Date.now() - started, provenance: await (provenance ?? collectProvenance({ definition, docker: null })) };
 }
 
 /** Every fault healed (proven by the injector), every component ready again, every function answering again since `since`. */

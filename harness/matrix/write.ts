@@ -21,7 +21,7 @@ export interface MatrixOutcome {
 
 /**
  * What a matrix leaves: its journal (the whole history: every cell's phases, requests, faults, staleness — the
- * experiments' format, so `epj-chaos report` and `compare` read it), `matrix.json` (one entry per cell: each
+ * experiments' format, the judged cells' events from the run's spill, so `epj-chaos report` and `compare` read it), `matrix.json` (one entry per cell: each
  * function's availability during the fault and its time back after the heal, lost writes, staleness, how the stack
  * was restored, the cell's timings), and `matrix.html`.
  */
@@ -30,10 +30,13 @@ export async function writeMatrix(run: MatrixRun, opts: { reportDir?: string; ex
   const hidden = hiddenDependencies(run.definition, run.results);
   const violations = opts.expectations ? violationsOf(opts.expectations, run.results) : [];
   const title = `Failure-mode matrix of stack '${run.definition.name}' (${run.results.length} cells)`;
+  // the cells judged during the run are in its spill; written ahead of the events still in memory, then removed
   const journal = await writeJournal(
     { experiment: title, status: run.interrupted ? 'interrupted' : violations.length > 0 ? 'failed' : 'completed', ...(run.runIds[0] ? { runId: `matrix-${run.runIds[0]}` } : {}), verdicts: [], history: run.history, definition: run.definition, provenance: run.provenance },
     opts.reportDir,
-  );
+    undefined,
+    run.spill,
+  ).finally(() => run.spill.dispose());
   const dir = path.dirname(journal);
   await mkdir(dir, { recursive: true });
   const json = path.join(dir, 'matrix.json');

@@ -1,12 +1,12 @@
-import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Verdict } from '../checkers/verdict.js';
-import type { HistoryEvent, RequestBucketEvent } from '../history/events.js';
+import type { HistoryEvent } from '../history/events.js';
 import type { History } from '../history/history.js';
 import { PROJECT_ROOT } from '../images/catalog.js';
-import { CLINICAL_FUNCTIONS } from '../stack/definition.js';
-import { HISTOGRAM_LAYOUT, MergeableHistogram, type SparseHistogram } from '../workload/histogram.js';
+import { JournalAggregates } from './journal-aggregates.js';
 import { JOURNAL_SCHEMA_VERSION, type JournalFile, type Provenance } from './journal-schema.js';
+import type { JournalSpill } from './journal-spill.js';
 import { collectProvenance } from './provenance.js';
 import { looksSecret, REDACTED, Scrubber } from './scrubber.js';
 
@@ -41,36 +41,62 @@ export interface Journal {
   source?: { file: string; text: string };
 }
 
+/** the journal is written in pieces of about this many characters */
+const WRITE_CHUNK = 1 << 18;
+
 /**
  * Writes the journal under `dir` (the reports root) as `<id>/journal.json` and returns that file's path. `id`
  * defaults to the run id (`norun-<stamp>` without a stack); a run that may share its stack with another claims its
  * own first (claimJournalId).
  */
-export async function writeJournal(j: Journal, dir = path.join(PROJECT_ROOT, 'reports'), claimedId?: string): Promise<string> {
-  const events = j.history.all();
-  const startedMs = events.length > 0 ? extent(events, (e) => e.t).min : Date.now();
+export async function writeJournal(j: Journal, dir = path.join(PROJECT_ROOT, 'reports'), claimedId?: string, spill?: JournalSpill): Promise<string> {
+  // a spill's events came first: its aggregates take the rest, and its lines are written ahead of the rest
+  const sums = spill ? spill.aggregates.addAll(j.history.all()) : JournalAggregates.of(j.history.all());
+  const startedMs = sums.extent?.min ?? Date.now();
   // the variables a definition names as bearer tokens are secret whatever they are called (harness/stack/link-auth.ts)
   const scrubber = Scrubber.forRun(j.definition);
   const id = claimedId ?? (await journalId(dir, j.runId, startedMs));
   const provenance = j.provenance ?? (await collectProvenance({ docker: null }));
-  const journal = buildJournal(j, { id, provenance });
+  const { events, ...head } = buildJournal(j, { id, provenance }, sums);
   const folder = path.join(dir, id);
   const file = path.join(folder, 'journal.json');
   await mkdir(folder, { recursive: true });
-  // scrub every string value, then the text itself (keys, escaped forms); write whole or not at all
-  const scrubbed = JSON.parse(scrubber.stringify(journal)) as unknown;
+  // Scrub every string value, then the text itself (keys, escaped forms); written whole or not at all. The events,
+  // most of a long run's journal, go one line each, never all of them in one string (docs/matrix.md: memory).
   const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, scrubber.scrub(stringifyJournal(scrubbed)));
+  const out = await open(tmp, 'w');
+  try {
+    const headText = scrubber.scrub(stringifyJournal(JSON.parse(scrubber.stringify({ ...head, events: [] })) as unknown));
+    const tail = '"events": []\n}\n';
+    if (!headText.endsWith(tail)) throw new Error('journal: the events are not the last field');
+    let chunk = headText.slice(0, -tail.length);
+    let n = 0;
+    const line = async (text: string) => {
+      chunk += `${n++ === 0 ? '"events": [\n' : ',\n'}  ${text}`;
+      if (chunk.length >= WRITE_CHUNK) {
+        await out.write(chunk);
+        chunk = '';
+      }
+    };
+    if (spill) for await (const text of spill.lines()) await line(text);
+    for (const e of events) await line(scrubber.stringify(e));
+    await out.write(`${chunk}${n === 0 ? '"events": []\n}\n' : '\n ]\n}\n'}`);
+    await out.close();
+  } catch (err) {
+    await out.close().catch(() => {});
+    await rm(tmp, { force: true });
+    throw err;
+  }
   await rename(tmp, file);
   return file;
 }
 
 /** The journal document for `j` (not yet scrubbed of environment secrets; writeJournal does that). */
-export function buildJournal(j: Journal, at: { id: string; provenance: Provenance }): JournalFile {
+export function buildJournal(j: Journal, at: { id: string; provenance: Provenance }, sums = JournalAggregates.of(j.history.all())): JournalFile {
   const events = j.history.all();
-  const { min, max } = extent(events, (e) => e.t);
-  const startedMs = events.length > 0 ? min : Date.now();
-  const endedMs = events.length > 0 ? max : startedMs;
+  const span = sums.extent;
+  const startedMs = span ? span.min : Date.now();
+  const endedMs = span ? span.max : startedMs;
   return {
     schemaVersion: JOURNAL_SCHEMA_VERSION,
     id: at.id,
@@ -87,8 +113,8 @@ export function buildJournal(j: Journal, at: { id: string; provenance: Provenanc
     provenance: at.provenance,
     ...(j.source ? { source: j.source } : {}),
     verdicts: j.verdicts,
-    perFunctionSeconds: perFunctionSeconds(events),
-    latency: latencyHistograms(events),
+    perFunctionSeconds: sums.perFunctionSeconds(),
+    latency: sums.latency(),
     events: [...events],
   };
 }
@@ -144,101 +170,9 @@ function clocksOf(history: History): JournalFile['clocks'] {
   };
 }
 
-type FunctionSecond = JournalFile['perFunctionSeconds']['functions'][string][number];
-
-/**
- * Per clinical function and wall second: the attempts that started in it, their successes and failures by cause,
- * added up from the `requests` buckets starting in that second (pieces cut at a phase edge, and a bucket recorded
- * again for late attempts, add up). Second 0 starts at `originMs`, the whole second at or before the run's first
- * instant.
- */
+/** Per function and wall second, from the `requests` buckets (harness/reporters/journal-aggregates.ts). */
 export function perFunctionSeconds(events: readonly HistoryEvent[]): JournalFile['perFunctionSeconds'] {
-  const requests = events.filter((e): e is RequestBucketEvent => e.kind === 'requests');
-  const first = Math.min(extent(events, (e) => e.t).min, extent(requests, (r) => r.bucket).min);
-  const originMs = Number.isFinite(first) ? Math.floor(first / 1000) * 1000 : 0;
-  const byFn = new Map<string, Map<number, FunctionSecond>>();
-  for (const r of requests) {
-    const s = Math.floor((r.bucket - originMs) / 1000);
-    let seconds = byFn.get(r.fn);
-    if (!seconds) byFn.set(r.fn, (seconds = new Map()));
-    let sec = seconds.get(s);
-    if (!sec) seconds.set(s, (sec = { s, attempts: 0, successes: 0, failures: {} }));
-    sec.attempts += r.attempts;
-    sec.successes += r.successes;
-    for (const [cause, n] of Object.entries(r.failures)) if (n) sec.failures[cause] = (sec.failures[cause] ?? 0) + n;
-    if (r.skipped) sec.skipped = (sec.skipped ?? 0) + r.skipped;
-  }
-  const functions: Record<string, FunctionSecond[]> = {};
-  for (const fn of orderFunctions(byFn.keys())) functions[fn] = [...byFn.get(fn)!.values()].sort((a, b) => a.s - b.s);
-  return { originMs, functions };
-}
-
-/**
- * Latency histograms merged from the `requests` buckets' own (harness/workload/histogram.ts): per function over the
- * whole run, and per function per phase — an attempt belongs to the phase in which its bucket starts (the last
- * `phase` event at or before it, as the checkers place it; harness/checkers/phases.ts).
- */
-export function latencyHistograms(events: readonly HistoryEvent[]): JournalFile['latency'] {
-  const phases = events.filter((e): e is Extract<HistoryEvent, { kind: 'phase' }> => e.kind === 'phase').sort((a, b) => a.t - b.t);
-  const whole = new Map<string, MergeableHistogram>();
-  const perPhase = new Map<number, Map<string, MergeableHistogram>>(); // phase index (-1: before the first) → fn →
-  let bucketsWithoutHistogram = 0;
-  const add = (into: Map<string, MergeableHistogram>, fn: string, h: SparseHistogram) => {
-    let m = into.get(fn);
-    if (!m) into.set(fn, (m = new MergeableHistogram()));
-    m.merge(h);
-  };
-  for (const e of events) {
-    if (e.kind !== 'requests') continue;
-    if (!e.latencyHistogram) {
-      if (e.attempts > 0) bucketsWithoutHistogram += 1;
-      continue;
-    }
-    add(whole, e.fn, e.latencyHistogram);
-    const p = lastAtOrBefore(phases, e.bucket);
-    let fns = perPhase.get(p);
-    if (!fns) perPhase.set(p, (fns = new Map()));
-    add(fns, e.fn, e.latencyHistogram);
-  }
-  const sparse = (m: Map<string, MergeableHistogram> | undefined) =>
-    Object.fromEntries(orderFunctions(m?.keys() ?? []).map((fn) => [fn, m!.get(fn)!.toSparse()]));
-  const byPhase: JournalFile['latency']['byPhase'] = [];
-  if (perPhase.has(-1)) byPhase.push({ phase: null, from: null, functions: sparse(perPhase.get(-1)) });
-  phases.forEach((p, i) => byPhase.push({ phase: p.name, from: p.t, functions: sparse(perPhase.get(i)) }));
-  return { layout: HISTOGRAM_LAYOUT, byFunction: sparse(whole), byPhase, bucketsWithoutHistogram };
-}
-
-/** Smallest and largest of `f` over `xs` (a run has too many events to spread into Math.min). */
-function extent<T>(xs: readonly T[], f: (x: T) => number): { min: number; max: number } {
-  let min = Infinity;
-  let max = -Infinity;
-  for (const x of xs) {
-    const v = f(x);
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
-  return { min, max };
-}
-
-/** Index of the last of `sorted` (by t) with t ≤ at; −1 when none. */
-function lastAtOrBefore(sorted: readonly { t: number }[], at: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (sorted[mid]!.t <= at) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo - 1;
-}
-
-/** The clinical functions in their usual order, anything else after them by name. */
-function orderFunctions(fns: Iterable<string>): string[] {
-  const rank = (fn: string) => {
-    const i = (CLINICAL_FUNCTIONS as readonly string[]).indexOf(fn);
-    return i < 0 ? CLINICAL_FUNCTIONS.length : i;
-  };
-  return [...fns].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  return JournalAggregates.of(events).perFunctionSeconds();
 }
 
 /** A field name that looks like it holds a secret: the scrubber's rule, camelCase too (`dbPassword`, `apiToken`). */

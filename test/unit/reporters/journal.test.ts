@@ -5,9 +5,10 @@ import { expect } from 'chai';
 import { Clock } from '../../../harness/history/clock.js';
 import type { HistoryEvent } from '../../../harness/history/events.js';
 import { History } from '../../../harness/history/history.js';
-import { buildJournal, claimJournalId, maskSecretFields, perFunctionSeconds, writeJournal } from '../../../harness/reporters/journal.js';
+import { buildJournal, claimJournalId, maskSecretFields, perFunctionSeconds, stringifyJournal, writeJournal } from '../../../harness/reporters/journal.js';
+import { JournalSpill } from '../../../harness/reporters/journal-spill.js';
 import { JOURNAL_SCHEMA_VERSION, journalHistory, parseJournal, readJournal } from '../../../harness/reporters/journal-schema.js';
-import { REDACTED } from '../../../harness/reporters/scrubber.js';
+import { REDACTED, Scrubber } from '../../../harness/reporters/scrubber.js';
 import { referenceStack } from '../../../harness/stack/reference-stack.js';
 import type { ClinicalFunction } from '../../../harness/stack/definition.js';
 import { mulberry32 } from '../../../harness/util/prng.js';
@@ -132,6 +133,41 @@ describe('journal: a versioned artefact', () => {
     }
     expect(j.latency.byPhase[1]!.functions['journal-lookup']!.min).to.equal(2000);
     expect(j.latency.byFunction['journal-lookup']!.count).to.equal(160);
+  });
+
+  it('written in pieces: the same bytes as the whole document laid out at once', async () => {
+    const { history } = constructedRun();
+    const j = { experiment: 'pieces', status: 'completed' as const, runId: 'unit44', verdicts: [], history, definition: referenceStack(), provenance: PROVENANCE };
+    const file = await writeJournal(j, dir);
+    const scrubber = Scrubber.forRun(j.definition);
+    const whole = scrubber.scrub(stringifyJournal(JSON.parse(scrubber.stringify(buildJournal(j, { id: 'unit44', provenance: PROVENANCE }))) as unknown));
+    expect(await readFile(file, 'utf8')).to.equal(whole);
+  });
+
+  it('a long run spills the events it has judged to disk: the same journal, with those events first and none kept in memory', async () => {
+    const j = (history: History) => ({ experiment: 'spilled', status: 'completed' as const, runId: 'unit45', verdicts: [], history, definition: referenceStack(), provenance: PROVENANCE });
+    const whole = await readJournal(await writeJournal(j(constructedRun().history), path.join(dir, 'whole')));
+
+    const { history } = constructedRun();
+    const spill = await JournalSpill.open(referenceStack());
+    try {
+      // two chunks, as a matrix spills cell after cell
+      await spill.add(history.spill(T0 + 2000));
+      await spill.add(history.spill(T0 + 4000));
+      expect(spill.size).to.be.greaterThan(0);
+      // what stays in memory: the stretch not yet judged, and what describes the whole run
+      for (const e of history.all()) expect(e.kind === 'clock' || e.kind === 'load' || (e.kind === 'requests' ? e.bucket : e.t) >= T0 + 4000, JSON.stringify(e)).to.equal(true);
+      const spilled = await readJournal(await writeJournal(j(history), path.join(dir, 'spilled'), undefined, spill));
+      const { events: a, ...headA } = whole;
+      const { events: b, ...headB } = spilled;
+      expect(headB).to.deep.equal(headA);
+      expect(b).to.have.length(a.length);
+      const key = (e: unknown) => JSON.stringify(e);
+      expect(b.map(key).sort()).to.deep.equal(a.map(key).sort());
+      expect(key(b[0])).to.equal(key(a.find((e) => e.kind !== 'clock' && e.kind !== 'load')));
+    } finally {
+      await spill.dispose();
+    }
   });
 
   it('one line per event: the file is readable with line tools', async () => {
