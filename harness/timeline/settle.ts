@@ -18,10 +18,12 @@ import { sleep } from '../stack/wait/poll.js';
  * design answers its errors and settles. A function that keeps flapping, or keeps timing out, holds the clock at
  * 1:1 until `capMs`, so a scripted wait is never stretched by more than that.
  *
- * A refusal on the content (a 4xx other than 408 and 429) is the EPJ serving: it looked, and the data says no — a
- * discharge at B of an encounter the failover lost is answered 404 for as long as the load picks that patient. For
- * settling it is the same outcome as a success; counted as another, a steady mix of the two never settled, and a
- * split brain's every run held the clock at 1:1 until the cap. Availability still counts it as a failure.
+ * A refusal on the content (a 4xx other than 408 and 429) says nothing either way: the data answered, and it answers
+ * so whether the stack is still reacting or not — a discharge at B of an encounter a failover lost is refused 404 for
+ * as long as the load picks that patient, beside successes once B serves and beside 5xx while B's integration
+ * engine is out of reach. Such attempts are passed over and the function judged on the others (only refusals: on
+ * those, as answered). Counted as an outcome of their own, such a steady mix never settled, and each split-brain
+ * run held the clock at 1:1 for the full cap. Availability still counts them as failures.
  */
 export interface SettleOptions {
   /** consecutive completed attempts of one outcome that make a function settled (default 5) */
@@ -35,23 +37,20 @@ export interface SettleOptions {
 }
 
 interface Recent {
-  /** start instants and outcomes (served: a success or a refusal on the content) of the latest completed attempts, in completion order */
+  /** start instants and outcomes of the latest completed attempts, in completion order */
   starts: number[];
-  served: boolean[];
+  oks: boolean[];
   /** whether each got an answer (success, or an error the EPJ gave) rather than a timeout or a reset */
   answered: boolean[];
+  /** whether each was refused on its content (a 4xx but 408 and 429): passed over in judging */
+  refused: boolean[];
 }
 
 /** failures that got no answer from the EPJ */
 const UNANSWERED: ReadonlySet<FailureCause> = new Set(['timeout', 'reset', 'not-sent']);
 
 /** client errors that say the server could not serve in time, not that the data refused: a stack still reacting */
-const NOT_SERVED_4XX: ReadonlySet<number> = new Set([408, 429]);
-
-/** A success, or a refusal on the content: the EPJ served the attempt. */
-function wasServed(ok: boolean, cause: FailureCause | null | undefined, status: number | undefined): boolean {
-  return ok || (cause === 'http-4xx' && !NOT_SERVED_4XX.has(status ?? 0));
-}
+const NOT_REFUSALS: ReadonlySet<number> = new Set([408, 429]);
 
 /** enough for a 5-s span at the fastest function's rate (45/s) */
 const KEEP = 512;
@@ -73,14 +72,13 @@ export class SettleWatch {
   /** Feed of completed attempts (harness/workload/driver.ts `onAttempt`); `cause` and HTTP `status` of a failure, when known. */
   observe(fn: ClinicalFunction, start: number, ok: boolean, cause?: FailureCause | null, status?: number): void {
     let r = this.recent.get(fn);
-    if (!r) this.recent.set(fn, (r = { starts: [], served: [], answered: [] }));
+    if (!r) this.recent.set(fn, (r = { starts: [], oks: [], answered: [], refused: [] }));
     r.starts.push(start);
-    r.served.push(wasServed(ok, cause, status));
+    r.oks.push(ok);
     r.answered.push(ok || !UNANSWERED.has(cause ?? 'other'));
+    r.refused.push(!ok && cause === 'http-4xx' && !NOT_REFUSALS.has(status ?? 0));
     if (r.starts.length > KEEP) {
-      r.starts.splice(0, r.starts.length - KEEP);
-      r.served.splice(0, r.served.length - KEEP);
-      r.answered.splice(0, r.answered.length - KEEP);
+      for (const list of [r.starts, r.oks, r.answered, r.refused]) list.splice(0, list.length - KEEP);
     }
   }
 
@@ -95,13 +93,20 @@ export class SettleWatch {
       let answered = true;
       let earliest = Infinity;
       let latest = -Infinity;
+      const refusals = { n: 0, earliest: Infinity, latest: -Infinity };
       for (let i = r.starts.length - 1; i >= 0; i--) {
         const start = r.starts[i]!;
         if (start < since) continue;
+        if (r.refused[i]) {
+          refusals.n++;
+          refusals.earliest = Math.min(refusals.earliest, start);
+          refusals.latest = Math.max(refusals.latest, start);
+          continue;
+        }
         if (outcome === undefined) {
-          outcome = r.served[i];
+          outcome = r.oks[i];
           answered = r.answered[i]!;
-        } else if (r.served[i] !== outcome) break;
+        } else if (r.oks[i] !== outcome) break;
         // After restoring work a failure the EPJ answers is another outcome than one it did not: timeouts that turn
         // into answered errors (the EPJ back, an integration it calls still off by design) are a change, and the
         // answered run is judged from its own start — counted together, the early timeouts kept it unsettled
@@ -111,6 +116,11 @@ export class SettleWatch {
         earliest = Math.min(earliest, start);
         latest = Math.max(latest, start);
       }
+      if (outcome === undefined) {
+        // nothing but refusals since the work: the EPJ answers, on the content
+        if (refusals.n < this.sameOutcomes || refusals.latest - refusals.earliest < span) return false;
+        continue;
+      }
       if (n < this.sameOutcomes || latest - earliest < span) return false;
       // after restoring work, silence is not an answer: the stack may still be coming back
       if (kind === 'restore' && outcome === false && !answered) return false;
@@ -118,13 +128,13 @@ export class SettleWatch {
     return true;
   }
 
-  /** True when every function seen has served its latest attempts started since `since` (settled back). */
+  /** True when every function seen has answered its latest attempts started since `since` with successes, refusals on the content passed over (settled back). */
   isBack(since: number, kind: WorkKind = 'restore'): boolean {
     if (!this.isSettled(since, kind)) return false;
     for (const r of this.recent.values()) {
       for (let i = r.starts.length - 1; i >= 0; i--) {
-        if (r.starts[i]! < since) continue;
-        if (!r.served[i]) return false;
+        if (r.starts[i]! < since || r.refused[i]) continue;
+        if (!r.oks[i]) return false;
         break; // the latest run is one outcome (isSettled): its newest says which
       }
     }

@@ -142,26 +142,31 @@ describe('settle watch', () => {
     expect(w.isSettled(0, 'restore')).to.equal(false);
   });
 
-  it('a refusal on the content is served: a steady mix of successes and 404s settles; with 5xx, 408 or 429 it does not', () => {
-    // discharges at B after a failover: some of the encounters were admitted at A and lost, and are answered 404
-    const mixed = (status: number) => {
+  it('a refusal on the content is passed over: a steady mix with successes settles back, with answered errors settles down', () => {
+    // discharges at B after a split brain's failover: encounters the failover lost are refused 404, among successes
+    // once B serves, and among 5xx while B's integration engine is out of reach
+    const mixed = (other: { ok: boolean; cause: 'http-5xx' | null; status: number }, refusal: number) => {
       const w = new SettleWatch({ sameOutcomes: 3, stableMs: { break: 1000, restore: 5000 } });
       for (let start = 0; start <= 6000; start += 125) {
-        const refused = start % 500 === 0;
-        w.observe('discharge', start, !refused, refused ? (status >= 500 ? 'http-5xx' : 'http-4xx') : null, refused ? status : 200);
+        if (start % 500 === 0) w.observe('discharge', start, false, refusal >= 500 ? 'http-5xx' : 'http-4xx', refusal);
+        else w.observe('discharge', start, other.ok, other.cause, other.status);
       }
       return w;
     };
-    expect(mixed(404).isSettled(0, 'restore')).to.equal(true);
-    expect(mixed(404).isBack(0)).to.equal(true);
-    expect(mixed(412).isSettled(0, 'restore')).to.equal(true);
-    for (const status of [503, 408, 429]) {
-      expect(mixed(status).isSettled(0, 'restore'), `${status}: a stack still reacting`).to.equal(false);
-      expect(mixed(status).isBack(0)).to.equal(false);
-    }
-    // refusals alone are served too: back, not a function down
+    const success = { ok: true, cause: null, status: 200 };
+    const error = { ok: false, cause: 'http-5xx' as const, status: 503 };
+    expect(mixed(success, 404).isSettled(0, 'restore')).to.equal(true);
+    expect(mixed(success, 404).isBack(0)).to.equal(true);
+    expect(mixed(error, 404).isSettled(0, 'restore')).to.equal(true);
+    expect(mixed(error, 404).isBack(0)).to.equal(false);
+    // not refusals: the stack still reacting (an error among successes, too slow, too many)
+    for (const status of [503, 408, 429]) expect(mixed(success, status).isSettled(0, 'restore'), `${status} among successes`).to.equal(false);
+    // nothing but refusals: the EPJ answers, on the content
     const w = new SettleWatch({ sameOutcomes: 3, stableMs: { break: 1000, restore: 5000 } });
-    for (let start = 0; start <= 6000; start += 250) w.observe('discharge', start, false, 'http-4xx', 404);
+    for (let start = 0; start <= 4000; start += 250) w.observe('discharge', start, false, 'http-4xx', 404);
+    expect(w.isSettled(0, 'restore'), 'refusals over 4 s: not yet the span').to.equal(false);
+    for (let start = 4250; start <= 6000; start += 250) w.observe('discharge', start, false, 'http-4xx', 404);
+    expect(w.isSettled(0, 'restore')).to.equal(true);
     expect(w.isBack(0)).to.equal(true);
   });
 
