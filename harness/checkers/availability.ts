@@ -77,7 +77,8 @@ export function availabilityVerdict(history: History, opts: AvailabilityVerdictO
     if (evidence.problem) return { checker, status: 'unknown', summary: `${a.fn} ${where}: ${evidence.problem}`, details };
     const holds = (availability: number) => (opts.atMost ? availability <= threshold : availability >= threshold);
     const ok = holds(a.availability);
-    const edges = phase ? [phase.start, phase.end] : [];
+    // a stall can move an attempt across an edge the harness stamped late, never across one anchored to its step
+    const edges = phase ? [...(phase.anchoredStart ? [] : [phase.start]), ...(phase.anchoredEnd ? [] : [phase.end])] : [];
     const judged = weighDoubt(history, a, evidence, edges, holds);
     if (judged.unknown) return { checker, status: 'unknown', summary: `${a.fn} ${where}: ${judged.unknown}`, details };
     const caught = a.caughtByOnset ? `; ${a.caughtByOnset} failed attempt(s) still in flight when the next phase's fault took effect are the fault's, not counted` : '';

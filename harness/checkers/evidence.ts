@@ -73,7 +73,9 @@ export function expectedAttempts(history: History, fn: ClinicalFunction, from: n
  *   - `skipped`: arrivals epj-load was itself too late to send whose outcome cannot be told from their
  *     neighbours (see `imputeSkipped`) — attempts that belong in the window with an unknown outcome;
  *   - `stalls`: Node event-loop stalls above the bound. They delay what the harness stamps (phase edges, a fault's
- *     applied instant, the clock's changes of pace), never the attempts, which epj-load stamps itself.
+ *     applied instant, the clock's changes of pace), never the attempts, which epj-load stamps itself. A phase edge
+ *     anchored to its step (a scheduled instant, or stamped before the step's effect or after its proof: PhaseEvent
+ *     `anchored`) moves with the step, so a stall puts no attempt on its wrong side; only the others are weighed.
  */
 export interface Doubt {
   skipped: number;

@@ -16,6 +16,9 @@ export interface Phase {
   end: number;
   startScenarioMs: number;
   endScenarioMs: number;
+  /** the phase event's instant, or the next one's, is anchored to its step (harness/history/events.ts PhaseEvent) */
+  anchoredStart?: boolean;
+  anchoredEnd?: boolean;
 }
 
 export interface PhaseOptions {
@@ -51,6 +54,8 @@ export function phasesOf(history: History, opts: PhaseOptions = {}): Phase[] {
       end: Math.max(mark.t, phaseEnd),
       startScenarioMs: mark.scenarioMs,
       endScenarioMs: history.clock.toScenario(Math.max(mark.t, phaseEnd)),
+      anchoredStart: mark.anchored === true,
+      anchoredEnd: next !== undefined && next.t <= end && next.anchored === true,
     });
   }
   return phases;

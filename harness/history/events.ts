@@ -32,6 +32,13 @@ export interface PhaseEvent extends Stamp {
    * before, still in flight at this instant, is the fault's and counted in neither (`caughtByOnset`).
    */
   onset?: true;
+  /**
+   * Its instant is its step's, not the instant the harness got round to stamping it: a scheduled instant, or one
+   * stamped before the step's effect (a transition's start) or after its proof (harness/timeline/phase-start.ts). A
+   * stall of the harness's event loop delays the step with the stamp, so no attempt can land on the wrong side of
+   * this edge (harness/checkers/evidence.ts); at worst the transition between grows.
+   */
+  anchored?: true;
 }
 
 /**

@@ -20,7 +20,7 @@ interface Sim {
   outage: { from: number; to: number };
 }
 
-function simulate(opts: { scale: number; rate?: number; fn?: ClinicalFunction; edgesKnown?: boolean; seconds?: number; onset?: boolean; caughtInFlight?: boolean }): Sim {
+function simulate(opts: { scale: number; rate?: number; fn?: ClinicalFunction; edgesKnown?: boolean; seconds?: number; onset?: boolean; caughtInFlight?: boolean; anchored?: boolean }): Sim {
   const rate = opts.rate ?? 10;
   const fn = opts.fn ?? 'referral';
   const seconds = opts.seconds ?? 30;
@@ -35,7 +35,7 @@ function simulate(opts: { scale: number; rate?: number; fn?: ClinicalFunction; e
     ['recovery', outage.to],
   ];
   for (const [name, t] of phases) {
-    history.record({ kind: 'phase', name, t });
+    history.record({ kind: 'phase', name, t, ...(opts.anchored ? { anchored: true as const } : {}) });
     if (opts.edgesKnown !== false) agg.addEdge(t, opts.onset === true && name === 'outage');
   }
   history.record({ kind: 'fault', id: 'blackhole#1', fault: 'blackhole', stage: 'applied', target: 'epj-front', t: outage.from });
@@ -219,6 +219,20 @@ describe('checkers: exact attribution across a bucket that straddles a phase edg
       expect(availabilityVerdict(history, { phases: ['baseline'], threshold: 1 }).status).to.equal('unknown');
       expect(availabilityVerdict(history, { phases: ['outage'], threshold: 0.1, atMost: true }).status).to.equal('pass');
       expect(availabilityVerdict(history, { phases: ['outage'], threshold: 0.02, atMost: true }).status).to.equal('unknown');
+    });
+
+    it('a stall moves no attempt across an edge anchored to its step (stamped before its effect, after its proof, or scheduled)', () => {
+      // the power cut of a busy run: a 285-ms stall in the second the harness cut the power, on edges recorded by
+      // the timeline (harness/timeline/phase-start.ts) — the step waits for the stall as its stamp does
+      const { history } = simulate({ scale: 600, anchored: true });
+      history.record({ kind: 'harness', t: at(10.6), intervalMs: 1000, eventLoopDelayMs: { p99: 30, max: 400 }, cpuBusy: 0.9, cpuPressure: 0.5 });
+      const baseline = availabilityVerdict(history, { phases: ['baseline'], threshold: 1 });
+      expect(baseline.status, baseline.summary).to.equal('pass');
+      expect(baseline.children![0]!.summary).to.match(/event loop stalled 400 ms.*cannot change it \(100\.00 %\)/);
+      expect(availabilityVerdict(history, { phases: ['outage'], threshold: 0.02, atMost: true }).status).to.equal('pass');
+      // the scenario clock still kept its pace through the stall: a duration it stamped is still in doubt
+      const rtoScenarioMs = rtoOf(history, appliedFaults(history)[0]!, 'referral', { holdMs: 3000 }).rtoScenarioMs!;
+      expect(rtoVerdict(history, { holdMs: 3000, maxRtoScenarioMs: rtoScenarioMs + 180_000 }).status).to.equal('unknown');
     });
   });
 
