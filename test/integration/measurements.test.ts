@@ -8,7 +8,6 @@ import {
   expectedLossWindow,
   lostWritesVerdict,
   rtoByFault,
-  steadyStateVerdict,
   type PhaseAvailability,
 } from '../../harness/checkers/index.js';
 import { FaultInjector } from '../../harness/faults/injector.js';
@@ -132,17 +131,6 @@ describe('measurements on the async reference stack', function () {
     patients = await seeded(stack);
   });
   after(() => tearDown(stack, injector));
-
-  it('a steady run of the default profile keeps every function ≥ 99 % (steady-state hypothesis passes)', async () => {
-    const history = new History();
-    const res = await runLoad({ stack, history, patients, durationMs: 8000, seed: 11 });
-    const verdict = steadyStateVerdict(history, { functions: [...CLINICAL_FUNCTIONS] });
-    for (const c of verdict.children ?? []) console.log(`      ${c.summary}`);
-    expect(res.attempts).to.be.above(700);
-    expect(verdict.status, verdict.summary).to.equal('pass');
-    const report = availabilityByPhase(history);
-    for (const f of report.wholeRun) expect(f.availability, f.fn).to.be.at.least(0.99);
-  });
 
   it('blackholing the EPJ front door drops write availability to ~0 in the fault phase; Opslags-EPJ stays ≥ 99 %', async () => {
     const history = new History();

@@ -19,6 +19,7 @@ import { defaultProfile, onlyFunctions } from '../../harness/workload/profile.js
 import { readBack } from '../../harness/workload/readback.js';
 import { seedPatients, type SeededPatient } from '../../harness/workload/seed.js';
 import { availabilityByPhase } from '../../harness/checkers/availability.js';
+import { steadyStateVerdict } from '../../harness/checkers/steady-state.js';
 import { FaultInjector } from '../../harness/faults/injector.js';
 import type { Fault } from '../../harness/faults/fault.js';
 import type { FaultSpec } from '../../harness/faults/registry.js';
@@ -88,7 +89,7 @@ describe('clinical workload against the reference stack', function () {
     });
   });
 
-  it('keeps every function ≥ 99 % in a steady run of the default profile, and every acknowledged write is at site A', async () => {
+  it('keeps every function ≥ 99 % in a steady run of the default profile (the steady-state hypothesis passes), and every acknowledged write is at site A', async () => {
     expect(patients, 'seeding ran').to.have.length.above(0);
     const history = new History();
     const durationMs = 10_000;
@@ -107,6 +108,10 @@ describe('clinical workload against the reference stack', function () {
       expect(ok / attempts, `${fn} availability`).to.be.at.least(0.99);
       expect(res.summary.functions[fn]?.attempts).to.equal(attempts);
     }
+
+    // the experiments' gate judges the same way (harness/experiment/run.ts)
+    const verdict = steadyStateVerdict(history, { functions: [...CLINICAL_FUNCTIONS] });
+    expect(verdict.status, verdict.summary).to.equal('pass');
 
     const writes = history.ofKind('write');
     expect(writes.length).to.equal(res.writes);
