@@ -124,7 +124,7 @@ function lastAtOrBefore(sorted: readonly { phase: { t: number } }[], at: number)
 }
 
 /** The clinical functions in their usual order, anything else after them by name. */
-export function orderFunctions(fns: Iterable<string>): string[] {
+function orderFunctions(fns: Iterable<string>): string[] {
   const rank = (fn: string) => {
     const i = (CLINICAL_FUNCTIONS as readonly string[]).indexOf(fn);
     return i < 0 ? CLINICAL_FUNCTIONS.length : i;
