@@ -72,7 +72,7 @@ export class History {
       return at >= from && at <= to;
     };
     const h = new History(Clock.fromSegments(this.clock.scale, [...this.clock.segments]));
-    h.events.push(...this.events.filter(inside));
+    for (const e of this.events) if (inside(e)) h.events.push(e);
     return h;
   }
 
@@ -101,7 +101,8 @@ export class History {
    */
   static from(events: HistoryEvent[], clock?: Clock): History {
     const h = new History(clock ?? clockOf(events));
-    h.events.push(...[...events].sort((a, b) => a.t - b.t));
+    // one at a time: a long run's journal holds more events than a call takes arguments
+    for (const e of [...events].sort((a, b) => a.t - b.t)) h.events.push(e);
     return h;
   }
 }

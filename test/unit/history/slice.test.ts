@@ -1,5 +1,8 @@
 import { expect } from 'chai';
 import { availabilityVerdict } from '../../../harness/checkers/availability.js';
+import { Clock } from '../../../harness/history/clock.js';
+import type { HistoryEvent } from '../../../harness/history/events.js';
+import { History } from '../../../harness/history/history.js';
 import { at, bucket, historyOf } from '../checkers/fixtures.js';
 
 describe('History.slice: one part of a long run, for checkers that judge that part (a matrix cell)', () => {
@@ -53,5 +56,31 @@ describe('History.slice: one part of a long run, for checkers that judge that pa
     h.record({ kind: 'note', message: 'later', t: at(26) });
     expect(s.all()).to.have.length(n);
     expect(s.clock).to.not.equal(h.clock);
+  });
+});
+
+describe('History of a long run: spill, and rebuilt from a journal of any length', () => {
+  it('spills what lies before an instant, keeping the clock and the load, and the rest in order', () => {
+    const h = historyOf(
+      [
+        { kind: 'load', stage: 'started', rates: { 'clinical-note': 5 }, timeoutMs: 2000, t: at(0) },
+        { kind: 'phase', name: 'one', t: at(1) },
+        bucket('clinical-note', 1, 5, 5),
+        { kind: 'phase', name: 'two', t: at(11) },
+        bucket('clinical-note', 11, 5, 5),
+      ],
+      60,
+    );
+    const out = h.spill(at(11));
+    expect(out.map((e) => e.kind)).to.deep.equal(['phase', 'requests']);
+    expect(h.all().map((e) => e.kind)).to.include.members(['load', 'phase', 'requests']);
+    expect(h.all().every((e) => e.kind === 'load' || e.kind === 'clock' || e.t >= at(11))).to.equal(true);
+  });
+
+  it('rebuilds a history of 600 000 events (more than one call takes as arguments)', () => {
+    const events: HistoryEvent[] = Array.from({ length: 600_000 }, (_, i) => ({ kind: 'note', message: 'x', t: at(0) + i, scenarioMs: i, clockMark: 'scripted' }));
+    const h = History.from(events, new Clock(1, at(0)));
+    expect(h.all()).to.have.length(600_000);
+    expect(h.slice(at(0), at(0) + 499_999).all()).to.have.length(500_000);
   });
 });
