@@ -19,6 +19,8 @@ export interface Phase {
   /** the phase event's instant, or the next one's, is anchored to its step (harness/history/events.ts PhaseEvent) */
   anchoredStart?: boolean;
   anchoredEnd?: boolean;
+  /** between asking for a step and its proof (harness/history/events.ts PhaseEvent `transition`) */
+  transition?: boolean;
 }
 
 export interface PhaseOptions {
@@ -56,6 +58,7 @@ export function phasesOf(history: History, opts: PhaseOptions = {}): Phase[] {
       endScenarioMs: history.clock.toScenario(Math.max(mark.t, phaseEnd)),
       anchoredStart: mark.anchored === true,
       anchoredEnd: next !== undefined && next.t <= end && next.anchored === true,
+      ...(mark.transition ? { transition: true } : {}),
     });
   }
   return phases;

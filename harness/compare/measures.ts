@@ -99,14 +99,25 @@ function rtoMeasures(journal: JournalFile): MeasureValue[] {
 /**
  * Availability per function and phase (and over the whole run): the availability checker's own computation
  * (availabilityByPhase) over the journal's `requests` events and phase events. A phase that occurs more than once
- * is told apart by its occurrence (#2, #3).
+ * is told apart by its occurrence (#2, #3). A transition — the attempts between asking for a step and its proof
+ * ('taking hold', 'healing') — is compared in neither: how long it lasts, and so how many of its attempts fail, is
+ * how long the step took (a database's restart under a busy core: 0.5–1.5 s), which is the engine's and the host's,
+ * not the release's; its attempts may or may not have been hit, which is why the checkers leave them out too.
  */
 function availabilityMeasures(history: History): MeasureValue[] {
   const report = availabilityByPhase(history);
   const disturbed = firstDisturbance(history.all());
   const out: MeasureValue[] = [];
   const seen = new Map<string, number>();
+  const inTransitions = new Map<string, { attempts: number; successes: number }>();
   for (const p of report.phases) {
+    if (p.transition) {
+      for (const f of p.functions) {
+        const t = inTransitions.get(f.fn) ?? { attempts: 0, successes: 0 };
+        inTransitions.set(f.fn, { attempts: t.attempts + f.attempts, successes: t.successes + f.successes });
+      }
+      continue;
+    }
     const n = (seen.get(p.name) ?? 0) + 1;
     seen.set(p.name, n);
     const where = n === 1 ? `in ${p.name}` : `in ${p.name} #${n}`;
@@ -114,8 +125,10 @@ function availabilityMeasures(history: History): MeasureValue[] {
       if (f.availability !== null) out.push({ key: `availability|${f.fn}|${where}`, kind: 'availability', label: `availability ${f.fn} ${where}`, value: f.availability, counts: countsOf(f, p.end - p.start, p.end > disturbed) });
     }
   }
-  for (const f of report.wholeRun) {
-    if (f.availability !== null) out.push({ key: `availability|${f.fn}|run`, kind: 'availability', label: `availability ${f.fn} over the whole run`, value: f.availability, counts: countsOf(f, (f.to ?? 0) - (f.from ?? 0), disturbed < Infinity) });
+  for (const whole of report.wholeRun) {
+    const t = inTransitions.get(whole.fn) ?? { attempts: 0, successes: 0 };
+    const f = { attempts: whole.attempts - t.attempts, successes: whole.successes - t.successes };
+    if (f.attempts > 0) out.push({ key: `availability|${whole.fn}|run`, kind: 'availability', label: `availability ${whole.fn} over the whole run`, value: f.successes / f.attempts, counts: countsOf(f, (whole.to ?? 0) - (whole.from ?? 0), disturbed < Infinity) });
   }
   return out;
 }

@@ -39,6 +39,11 @@ export interface PhaseEvent extends Stamp {
    * this edge (harness/checkers/evidence.ts); at worst the transition between grows.
    */
   anchored?: true;
+  /**
+   * The attempts between asking for a step and its proof (harness/timeline/phase-start.ts): they may or may not have
+   * been hit, and how long it lasts is how long the step took (a database's restart), not the stack's answer to it.
+   */
+  transition?: true;
 }
 
 /**

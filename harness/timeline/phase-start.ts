@@ -10,6 +10,6 @@ import type { History } from '../history/history.js';
 export function recordPhaseStart(history: History, name: string, at: { from: number; certainFrom: number }, transition: string, onset: boolean): void {
   const mark = onset ? { onset: true as const } : {};
   // `from` is taken before the step acts, `certainFrom` once it is proven (or a scheduled instant): both anchored
-  if (at.certainFrom > at.from) history.record({ kind: 'phase', name: transition, t: at.from, ...mark, anchored: true });
+  if (at.certainFrom > at.from) history.record({ kind: 'phase', name: transition, t: at.from, ...mark, anchored: true, transition: true });
   history.record({ kind: 'phase', name, t: at.certainFrom, ...(at.certainFrom > at.from ? {} : mark), anchored: true });
 }
