@@ -67,9 +67,8 @@ export class History {
    */
   slice(from: number, to: number): History {
     const inside = (e: HistoryEvent) => {
-      if (e.kind === 'clock' || e.kind === 'load') return true;
-      const at = e.kind === 'requests' ? e.bucket : e.t;
-      return at >= from && at <= to;
+      const at = momentOf(e);
+      return at === undefined || (at >= from && at <= to);
     };
     const h = new History(Clock.fromSegments(this.clock.scale, [...this.clock.segments]));
     for (const e of this.events) if (inside(e)) h.events.push(e);
@@ -87,8 +86,8 @@ export class History {
     const out: HistoryEvent[] = [];
     const kept: HistoryEvent[] = [];
     for (const e of this.events) {
-      const at = e.kind === 'requests' ? e.bucket : e.t;
-      (e.kind !== 'clock' && e.kind !== 'load' && at < before ? out : kept).push(e);
+      const at = momentOf(e);
+      (at !== undefined && at < before ? out : kept).push(e);
     }
     this.events.length = 0;
     for (const e of kept) this.events.push(e);
@@ -105,6 +104,16 @@ export class History {
     for (const e of [...events].sort((a, b) => a.t - b.t)) h.events.push(e);
     return h;
   }
+}
+
+/**
+ * The moment of the run an event belongs to — a request bucket's by the instant its attempts started, any other by
+ * its own — or undefined for events that describe the whole run (the clock's changes of pace, the load's start and
+ * stop): what slice keeps whatever the window, and spill never takes out.
+ */
+function momentOf(e: HistoryEvent): number | undefined {
+  if (e.kind === 'clock' || e.kind === 'load') return undefined;
+  return e.kind === 'requests' ? e.bucket : e.t;
 }
 
 function clockOf(events: HistoryEvent[]): Clock {
