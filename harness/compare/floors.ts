@@ -36,7 +36,7 @@ export const FLOORS = {
    * outage's length varies from run to run; harness/compare/compare.ts)
    */
   lostService: { worse: 'higher', relative: 0.2, absolute: 500, unit: 'ms', words: 'a lower availability counts only when its failures cost at least 20 % and 0.5 s more of the function’s service' },
-  /** peak staleness per reader over the whole run */
+  /** per reader over the whole run: peak lag behind the primary (peak staleness in journals without lag) */
   staleness: { worse: 'higher', relative: 0.2, absolute: 1000, unit: 'ms', words: 'at least 20 % and 1 s higher' },
 } as const satisfies Record<string, Floor>;
 

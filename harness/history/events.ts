@@ -208,6 +208,13 @@ export interface StalenessEvent extends Stamp {
   heartbeatAt: number | null;
   /** t − heartbeatAt, ms; null while no heartbeat was seen */
   stalenessMs: number | null;
+  /**
+   * how long the reader had been behind the primary when the read was sent: since the primary acknowledged the
+   * oldest heartbeat the reader did not show (0 when it showed every one acknowledged by then); null while it showed
+   * none. Unlike staleness it does not grow while the primary itself takes no writes (a restart, a failover).
+   * Absent in journals written before it was recorded.
+   */
+  lagMs?: number | null;
   unreachable: boolean;
   /** why the reader did not answer */
   error?: string;

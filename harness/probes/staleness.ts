@@ -8,6 +8,7 @@ import { heartbeatResource, newestHeartbeatIn, newestHeartbeatsQuery } from './h
 import { ensureHeartbeatTable, readHeartbeat, writeHeartbeat, type SqlTimeouts } from './heartbeat-table.js';
 import { databasesOf, readOnlyFrontDoor, writeFrontDoor, type DatabaseAccess } from './stack-parts.js';
 import { Ticker } from './ticker.js';
+import { AcknowledgedHeartbeats } from './acknowledged-heartbeats.js';
 
 /**
  * Staleness probe, the pt-heartbeat way. Heartbeats are written at the primary every `heartbeatIntervalMs`; every
@@ -127,12 +128,15 @@ export async function startStalenessProbe(ctx: RunContext, opts: StalenessProbeO
 
   // --- writers -------------------------------------------------------------------------------------------------
   const heartbeats = { sql: 0, fhir: 0 };
+  // what the primary acknowledged, per channel: what a reader could show, so its lag is known apart from staleness
+  const acked = { sql: new AcknowledgedHeartbeats(), fhir: new AcknowledgedHeartbeats() };
   const failing = { sql: false, fhir: false };
   let stopped = false;
-  const writerState = (channel: 'sql' | 'fhir', where: string, err?: unknown) => {
+  const writerState = (channel: 'sql' | 'fhir', where: string, at: number, err?: unknown) => {
     if (stopped) return;
     if (err === undefined) {
       heartbeats[channel]++;
+      acked[channel].acknowledge(at, Date.now());
       if (failing[channel]) history.record({ kind: 'note', message: `staleness probe: ${channel} heartbeats at ${where} written again`, data: { series } });
       failing[channel] = false;
     } else if (!failing[channel]) {
@@ -155,12 +159,13 @@ export async function startStalenessProbe(ctx: RunContext, opts: StalenessProbeO
         const { port, where } = target;
         // a heartbeat sent to a former primary (in flight when the promotion was reported) says nothing any more
         const current = () => target.where === where;
-        return writeHeartbeat(port, series, Date.now(), sqlTimeouts).then(
+        const at = Date.now();
+        return writeHeartbeat(port, series, at, sqlTimeouts).then(
           () => {
-            if (current()) writerState('sql', where);
+            if (current()) writerState('sql', where, at);
           },
           (err: unknown) => {
-            if (current()) writerState('sql', where, err);
+            if (current()) writerState('sql', where, at, err);
           },
         );
       },
@@ -185,13 +190,14 @@ export async function startStalenessProbe(ctx: RunContext, opts: StalenessProbeO
     writers.push({
       channel: 'fhir',
       beat: async () => {
+        const at = Date.now();
         try {
-          const body = JSON.stringify(heartbeatResource(series, Date.now()));
+          const body = JSON.stringify(heartbeatResource(series, at));
           const res = await freshRequest(door, { path: 'Basic', method: 'POST', body, headers: { 'content-type': 'application/fhir+json', accept: 'application/fhir+json' }, timeoutMs });
           if (res.status !== 201 && res.status !== 200) throw new Error(`POST Basic answered ${res.status}: ${res.body.slice(0, 200)}`);
-          writerState('fhir', where);
+          writerState('fhir', where, at);
         } catch (err) {
-          writerState('fhir', where, err);
+          writerState('fhir', where, at, err);
         }
       },
     });
@@ -200,7 +206,7 @@ export async function startStalenessProbe(ctx: RunContext, opts: StalenessProbeO
   // --- readers -------------------------------------------------------------------------------------------------
   const lastSeen = new Map<string, number | null>();
   const last = new Map<string, StalenessEvent>();
-  const record = (r: StalenessReader, answer: { heartbeatAt: number | null } | { error: unknown }) => {
+  const record = (r: StalenessReader, sent: number, answer: { heartbeatAt: number | null } | { error: unknown }) => {
     if (stopped) return;
     const t = Date.now();
     const before = lastSeen.get(r.reader) ?? null;
@@ -216,25 +222,32 @@ export async function startStalenessProbe(ctx: RunContext, opts: StalenessProbeO
       link: r.link,
       heartbeatAt: newest,
       stalenessMs: newest === null ? null : t - newest,
+      lagMs: acked[r.via].lagAt(sent, newest),
       unreachable,
       ...(unreachable ? { error: describeError(answer.error) } : {}),
     }) as StalenessEvent;
     last.set(r.reader, e);
+    const shown = readers.filter((x) => x.via === r.via).map((x) => lastSeen.get(x.reader) ?? null);
+    if (shown.every((x) => x !== null)) acked[r.via].forget(Math.min(...(shown as number[])));
   };
   const readOnce = (r: StalenessReader): (() => Promise<void>) => {
     if (r.via === 'sql') {
       const port = stack.linkPort(r.link);
-      return () => readHeartbeat(port, series, sqlTimeouts).then((heartbeatAt) => record(r, { heartbeatAt }), (error: unknown) => record(r, { error }));
+      return () => {
+        const sent = Date.now();
+        return readHeartbeat(port, series, sqlTimeouts).then((heartbeatAt) => record(r, sent, { heartbeatAt }), (error: unknown) => record(r, sent, { error }));
+      };
     }
     const door = stack.fhirEndpoint(r.link);
     const query = newestHeartbeatsQuery(series);
     return async () => {
+      const sent = Date.now();
       try {
         const res = await freshRequest(door, { path: query, headers: { accept: 'application/fhir+json' }, timeoutMs });
         if (res.status !== 200) throw new Error(`GET Basic answered ${res.status}`);
-        record(r, { heartbeatAt: newestHeartbeatIn(JSON.parse(res.body)) });
+        record(r, sent, { heartbeatAt: newestHeartbeatIn(JSON.parse(res.body)) });
       } catch (error) {
-        record(r, { error });
+        record(r, sent, { error });
       }
     };
   };

@@ -110,6 +110,9 @@ describe('staleness and the what-if failover curve on the async reference stack'
       // at the heal instant (from the last sample before it) the staleness is the cut plus at most one heartbeat's age
       expect(atHeal - cutMs, `${r.reader}: staleness at the heal − cut`).to.be.within(-50, TOLERANCE_MS);
       expect(before.peakMs, `${r.reader}: baseline`).to.be.below(TOLERANCE_MS);
+      // the primary took every heartbeat through the cut, so the reader's lag behind it grew as its staleness did
+      const lags = history.ofKind('staleness').filter((s) => s.reader === r.reader && s.t >= applied && s.t < healed).map((s) => s.lagMs!);
+      expect(Math.max(...lags) - cutMs, `${r.reader}: peak lag − cut`).to.be.within(-TOLERANCE_MS, TOLERANCE_MS);
     }
     // staleness kept growing through the cut: each sample at least the one before (same heartbeat, later instant)
     for (const reader of ['b-db', 'b-lookup']) {

@@ -43,6 +43,11 @@ interface RunSpec {
   baselineSuccesses?: number;
   /** a transition ('taking hold', second 9: between asking for the fault and its proof) with these successes of 100 */
   transitionSuccesses?: number;
+  /**
+   * staleness samples that carry the replica's lag behind the primary (`lagMs`): the primary takes no heartbeat for
+   * `downMs` from second 10 (its restart), and the replica has been `lagMs` behind it at second 15
+   */
+  primary?: { downMs: number; lagMs: number };
 }
 
 function history(spec: RunSpec, faultId: string): History {
@@ -73,8 +78,15 @@ function history(spec: RunSpec, faultId: string): History {
       latencyMs: { p50: 10, p95: 80, p99: spec.p99Ms ?? 80, max: spec.p99Ms ?? 80 },
       latencyHistogram: hist.toSparse(),
     });
-    const stale = s === 15 ? (spec.stalenessPeakMs ?? 3000) : 200;
-    events.push({ kind: 'staleness', reader: 'b-db', via: 'sql', link: 'b-db-admin', heartbeatAt: at(s) + 500 - stale, stalenessMs: stale, unreachable: false, t: at(s) + 500 });
+    const t = at(s) + 500;
+    if (spec.primary) {
+      const lagMs = s === 15 ? spec.primary.lagMs : 0;
+      const shown = (t >= at(10) && t < at(10) + spec.primary.downMs ? at(10) : t - 100) - lagMs;
+      events.push({ kind: 'staleness', reader: 'b-db', via: 'sql', link: 'b-db-admin', heartbeatAt: shown, stalenessMs: t - shown, lagMs, unreachable: false, t });
+    } else {
+      const stale = s === 15 ? (spec.stalenessPeakMs ?? 3000) : 200;
+      events.push({ kind: 'staleness', reader: 'b-db', via: 'sql', link: 'b-db-admin', heartbeatAt: t - stale, stalenessMs: stale, unreachable: false, t });
+    }
   }
   for (const e of events.sort((x, y) => x.t! - y.t!)) h.record(e);
   return h;
@@ -164,6 +176,22 @@ describe('compare: two releases from their journals alone', () => {
     // a release that fails outside the transition is still worse
     const worse = await journal(path.join(root, 'C'), 'c1', { transitionSuccesses: 90, faultSuccesses: 80 });
     expect(regressions(await compareTargets(a, worse)).map((r) => r.measure)).to.include('availability journal-lookup over the whole run');
+  });
+
+  it('a replica is judged by its lag behind the primary, not by staleness the primary\'s own restart made', async () => {
+    // the same release twice; the primary's restart took 2 s longer in the second run, so no heartbeat was written
+    // for that long and the replica's staleness grew with it, though it showed everything the primary had taken
+    const a = await journal(path.join(root, 'A'), 'a1', { primary: { downMs: 800, lagMs: 0 } });
+    const b = await journal(path.join(root, 'B'), 'b1', { primary: { downMs: 2800, lagMs: 0 } });
+    const c = await compareTargets(a, b);
+    expect(regressions(c)).to.deep.equal([]);
+    const lag = row(c, 'peak lag b-db (sql) behind the primary')!;
+    expect([lag.a, lag.b]).to.deep.equal(['0 ms', '0 ms']);
+    expect(c.experiments[0]!.rows.map((r) => r.measure)).to.not.include('peak staleness b-db (sql)');
+    // a replica that fell 3 s behind what the primary took is worse
+    const behind = await journal(path.join(root, 'C'), 'c1', { primary: { downMs: 800, lagMs: 3000 } });
+    const worse = regressions(await compareTargets(a, behind));
+    expect(worse.map((r) => `${r.measure}: ${r.delta}`)).to.deep.equal(['peak lag b-db (sql) behind the primary: +3.0 s']);
   });
 
   it('a planted regression (longer RTO, lower availability, a failed check) is worse, naming the check and the delta', async () => {
