@@ -145,7 +145,10 @@ export function rto(opts: { fault: string; functions?: FunctionChoice; threshold
           if (!scheduled) return { checker: `rto ${opts.fault}`, status: 'unknown', summary: `no fault named '${opts.fault}' was injected in this run` };
           const scale = history.clock.scale;
           const holdMs = Math.max(holdScenarioMs / scale, 1000, ...functions.map((fn) => minimumWindowMs(history, fn)));
-          return rtoVerdict(history, { faultIds: [scheduled.id], functions, holdMs, maxRtoScenarioMs: maxScenarioMs, ...(opts.threshold !== undefined ? { threshold: opts.threshold } : {}) });
+          // judged up to the scenario's end (harness/experiment/run.ts records it): after it the harness heals what
+          // the timeline left broken, and a function that came back only then did not recover in the scenario
+          const end = history.ofKind('phase').find((p) => p.name === 'end')?.t;
+          return rtoVerdict(history, { faultIds: [scheduled.id], functions, holdMs, maxRtoScenarioMs: maxScenarioMs, ...(end !== undefined ? { until: end } : {}), ...(opts.threshold !== undefined ? { threshold: opts.threshold } : {}) });
         },
       };
     },

@@ -254,6 +254,8 @@ export async function runExperiment(title: string, given: ExperimentSpec, opts: 
           await runTimeline(injector, timeline, plan.endMs, spec.abortWhen ?? [], watermark, result, log);
         }
       } finally {
+        // the scenario is over (its checks judge up to its end): the load stops while the faults heal, not after
+        stopLoad.abort();
         await injector.close();
       }
       // a promotion changed the stack's roles: the original steady state (a replica streaming from A) cannot come back

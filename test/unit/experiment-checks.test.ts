@@ -52,6 +52,23 @@ describe('experiment: checks', () => {
     expect(none.summary).to.equal("no fault named 'power' was injected in this run");
   });
 
+  it('rto: judged up to the scenario\'s end — a function back only once the harness healed after it did not recover', () => {
+    // the WAN stays cut to the end (20 s); the harness heals it after, and referral answers again from 22 s
+    const events: NewEvent[] = [
+      phase('baseline', 0),
+      phase('wan cut', 10),
+      phase('end', 20),
+      { kind: 'fault', id: 'wan-cut#1', fault: 'wan-cut', stage: 'scheduled', target: 'wan', step: 'wan', t: at(10) },
+      applied('wan-cut#1', 10, 'wan-cut'),
+      ...run('referral', 0, 10, 'good'),
+      ...run('referral', 10, 22, 'bad'),
+      ...run('referral', 22, 30, 'good'),
+    ];
+    const v = rto({ fault: 'wan', functions: 'referral' }).within('1 h').evaluate(historyOf(events, 60));
+    expect(v.status).to.equal('fail');
+    expect(v.children![0]!.summary).to.contain('not recovered');
+  });
+
   it('lost writes: unknown without a read-back, pass when every acknowledged write is there', () => {
     const h = historyOf([write('w1', 'acknowledged', 1, { resourceId: 'r1' }), write('w2', 'failed', 2)]);
     expect(lostWrites().none().evaluate(h).status).to.equal('unknown');
