@@ -116,6 +116,23 @@ describe('settle watch', () => {
     expect(w.isSettled(0, 'restore')).to.equal(true);
   });
 
+  it('after restoring work, by default 3 s of service settle a function, but one still failing needs 5 s: a back-off answers errors too', () => {
+    const w = new SettleWatch({ sameOutcomes: 3 });
+    // an EPJ that lost its database answers 503 for a while before trying again (the planted regression: 5 s)
+    for (let start = 0; start <= 4000; start += 250) w.observe('clinical-note', start, false, 'http-5xx', 503);
+    for (let start = 0; start <= 4000; start += 250) w.observe('journal-lookup', start, true);
+    expect(w.isSettled(0, 'restore'), '4 s of 503: maybe still backing off').to.equal(false);
+    for (let start = 4250; start <= 5000; start += 250) w.observe('clinical-note', start, false, 'http-5xx', 503);
+    expect(w.isSettled(0, 'restore'), '5 s of 503: down as far as the load can tell').to.equal(true);
+    // back after the back-off: 3 s of service settle it
+    const back = new SettleWatch({ sameOutcomes: 3 });
+    for (let start = 0; start < 2000; start += 250) back.observe('clinical-note', start, false, 'http-5xx', 503);
+    for (let start = 2000; start <= 4750; start += 250) back.observe('clinical-note', start, true);
+    expect(back.isSettled(0, 'restore'), '2.75 s of service').to.equal(false);
+    back.observe('clinical-note', 5000, true);
+    expect(back.isSettled(0, 'restore'), '3 s of service').to.equal(true);
+  });
+
   it('after restoring work, a run of timeouts is not settled (still reconnecting); a run of answered errors is', () => {
     const w = new SettleWatch({ sameOutcomes: 3, stableMs: { break: 1000, restore: 5000 } });
     // 7 s of timeouts after the switch came back: the EPJ reconnecting, as a busy run measured
