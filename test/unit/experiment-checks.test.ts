@@ -6,17 +6,20 @@ import { applied, at, historyOf, phase, run, write } from './checkers/fixtures.j
 
 const MIN = 60_000;
 
-/** At 60×: baseline 0–10 s, the WAN cut (fault 'wan') 10–20 s breaks referral, recovery from 20 s. */
-function wanCut(scale = 60) {
+/**
+ * At 60×: baseline 0–10 s, the WAN cut (fault 'wan') from 10 s breaks referral until `backAt` (20 s), recovery
+ * from 20 s — or, with `end`, the scenario ends there (the phase the run skeleton records).
+ */
+function wanCut(scale = 60, { backAt = 20, end }: { backAt?: number; end?: number } = {}) {
   const events: NewEvent[] = [
     phase('baseline', 0),
     phase('wan cut', 10),
-    phase('recovery', 20),
+    end === undefined ? phase('recovery', 20) : phase('end', end),
     { kind: 'fault', id: 'wan-cut#1', fault: 'wan-cut', stage: 'scheduled', target: 'wan', step: 'wan', t: at(10) },
     applied('wan-cut#1', 10, 'wan-cut'),
     ...run('referral', 0, 10, 'good'),
-    ...run('referral', 10, 20, 'bad'),
-    ...run('referral', 20, 30, 'good'),
+    ...run('referral', 10, backAt, 'bad'),
+    ...run('referral', backAt, 30, 'good'),
     ...run('read-only-lookup', 0, 30, 'good'),
   ];
   return historyOf(events, scale);
@@ -54,17 +57,7 @@ describe('experiment: checks', () => {
 
   it('rto: judged up to the scenario\'s end — a function back only once the harness healed after it did not recover', () => {
     // the WAN stays cut to the end (20 s); the harness heals it after, and referral answers again from 22 s
-    const events: NewEvent[] = [
-      phase('baseline', 0),
-      phase('wan cut', 10),
-      phase('end', 20),
-      { kind: 'fault', id: 'wan-cut#1', fault: 'wan-cut', stage: 'scheduled', target: 'wan', step: 'wan', t: at(10) },
-      applied('wan-cut#1', 10, 'wan-cut'),
-      ...run('referral', 0, 10, 'good'),
-      ...run('referral', 10, 22, 'bad'),
-      ...run('referral', 22, 30, 'good'),
-    ];
-    const v = rto({ fault: 'wan', functions: 'referral' }).within('1 h').evaluate(historyOf(events, 60));
+    const v = rto({ fault: 'wan', functions: 'referral' }).within('1 h').evaluate(wanCut(60, { backAt: 22, end: 20 }));
     expect(v.status).to.equal('fail');
     expect(v.children![0]!.summary).to.contain('not recovered');
   });
