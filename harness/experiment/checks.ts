@@ -147,7 +147,7 @@ export function rto(opts: { fault: string; functions?: FunctionChoice; threshold
           const holdMs = Math.max(holdScenarioMs / scale, 1000, ...functions.map((fn) => minimumWindowMs(history, fn)));
           // judged up to the scenario's end (harness/experiment/run.ts records it): after it the harness heals what
           // the timeline left broken, and a function that came back only then did not recover in the scenario
-          const end = history.ofKind('phase').find((p) => p.name === 'end')?.t;
+          const end = history.ofKind('phase').filter((p) => p.name === 'end').at(-1)?.t;
           return rtoVerdict(history, { faultIds: [scheduled.id], functions, holdMs, maxRtoScenarioMs: maxScenarioMs, ...(end !== undefined ? { until: end } : {}), ...(opts.threshold !== undefined ? { threshold: opts.threshold } : {}) });
         },
       };

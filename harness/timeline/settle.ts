@@ -55,7 +55,7 @@ const UNANSWERED: ReadonlySet<FailureCause> = new Set(['timeout', 'reset', 'not-
 /** client errors that say the server could not serve in time, not that the data refused: a stack still reacting */
 const NOT_REFUSALS: ReadonlySet<number> = new Set([408, 429]);
 
-/** enough for a 5-s span at the fastest function's rate (45/s), more than the default restore span needs */
+/** enough for a 5-s span (a function still failing after restoring work) at the fastest function's rate (45/s) */
 const KEEP = 512;
 
 export class SettleWatch {
