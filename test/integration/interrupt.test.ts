@@ -1,12 +1,11 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { expect } from 'chai';
 import { pollUntil } from '../../harness/stack/wait/poll.js';
 import { startCli } from '../support/cli.js';
 import { NOTHING, runObjects } from '../support/docker-objects.js';
 
-/** A scenario whose faults would last a minute: the signal arrives while they are active. */
-async function longFaultScenario(): Promise<string> {
-  const dir = await mkdtemp('/tmp/epj-chaos-scenario-');
+/** A scenario whose faults would last a minute, in a scratch directory: the signal arrives while they are active. */
+async function longFaultScenario(dir: string): Promise<string> {
   const file = `${dir}/long-fault.json`;
   await writeFile(
     file,
@@ -31,9 +30,12 @@ for (const [signal, code] of [
 ] as const) {
   describe(`${signal} in the middle of active faults`, function () {
     this.timeout(120_000);
+    let dir: string;
+    before(async () => (dir = await mkdtemp('/tmp/epj-chaos-scenario-')));
+    after(() => rm(dir, { recursive: true, force: true }));
 
     it(`heals every fault, takes the stack down and exits ${code} within 10 s`, async () => {
-      const { child, result } = startCli(['run', await longFaultScenario()]);
+      const { child, result } = startCli(['run', await longFaultScenario(dir)]);
       let out = '';
       child.stdout!.on('data', (d) => (out += d));
       await pollUntil('three faults observed', async () => (out.match(/ observed /g) ?? []).length === 3, { timeoutMs: 60_000, intervalMs: 50 });

@@ -99,11 +99,11 @@ describe('stack lifecycle', function () {
     });
 
     it('an invalid vendor stack definition', async () => {
-      const { writeFile, mkdtemp } = await import('node:fs/promises');
+      const { writeFile, mkdtemp, rm } = await import('node:fs/promises');
       const dir = await mkdtemp('/tmp/epj-chaos-def-');
       const file = `${dir}/vendor.json`;
       await writeFile(file, JSON.stringify({ name: 'vendor', sites: [{ id: 'a', name: 'A' }], containers: [{ name: 'app', site: 'z', role: 'epj', image: 'x', dependsOn: [{ container: 'db' }] }] }));
-      const r = await runCli(['stack', 'up', '--definition', file]);
+      const r = await runCli(['stack', 'up', '--definition', file]).finally(() => rm(dir, { recursive: true, force: true }));
       expect(r.code).to.not.equal(0);
       expect(r.stderr).to.contain("container 'app' is at site 'z', which is not defined").and.to.contain("unknown container 'db'");
     });
