@@ -2,14 +2,21 @@
  * Benchmark: time from nothing to every container of the reference stack ready (`up`), and `down`, over several
  * runs — beside the same containers started and awaited one at a time, and beside the best-known peer:
  * Testcontainers (a dev dependency) starting ONE PostgreSQL container from the same image, until PostgreSQL says it
- * accepts connections. Testcontainers' reaper (Ryuk) is off: its image cannot be pulled here. Prints figures;
- * asserts nothing.
+ * accepts connections. Testcontainers' reaper (Ryuk) is off: its image cannot be pulled here. And beside the
+ * engine's own floor for a stack of this shape (measureEngineFloor). Prints figures; asserts nothing.
  *   npm run bench            (5 runs each)     BENCH_RUNS=10 npm run bench
  */
 import { parseStackDefinition, type StackDefinition } from '../harness/stack/definition.js';
 import { referenceStack } from '../harness/stack/reference-stack.js';
 import { upStack, type UpStage } from '../harness/stack/up.js';
 import { createRequire } from 'node:module';
+import { hostname } from 'node:os';
+import { connectDocker } from '../harness/docker/client.js';
+import { runLabels } from '../harness/docker/labels.js';
+import { removeRun } from '../harness/docker/reaper.js';
+import { IMAGES } from '../harness/images/catalog.js';
+import { newRunId, objectName, siteNetwork, wanNetwork } from '../harness/stack/names.js';
+import { TOXIPROXY_API_PORT } from '../harness/stack/started-stack.js';
 
 const TESTCONTAINERS_VERSION = (createRequire(import.meta.url)('testcontainers/package.json') as { version: string }).version;
 
@@ -107,6 +114,49 @@ async function measureTestcontainers(image: string) {
   return up;
 }
 
+/**
+ * The engine's own floor for a stack of this shape: its networks, then every container of it and Toxiproxy —
+ * each on the same networks, Toxiproxy with as many published ports — created and started at once, but running
+ * `sleep` from the base image, so nothing boots. No ordering or readiness on the harness's side can bring `up`
+ * below this; what `up` spends above it is the stack's own start (databases, replica) and the harness.
+ */
+async function measureEngineFloor(def: StackDefinition) {
+  const docker = await connectDocker();
+  const floor: number[] = [];
+  const startAll: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const run = newRunId();
+    const labels = runLabels({ run, stack: 'engine-floor', ownerPid: process.pid, ownerHost: hostname(), detached: false });
+    const idle = { Image: IMAGES.base, Entrypoint: ['sleep', 'infinity'], Labels: labels };
+    try {
+      const t0 = performance.now();
+      const [wan, ...sites] = await Promise.all([
+        docker.createNetwork({ Name: wanNetwork(run), Driver: 'bridge', Labels: labels }),
+        ...def.sites.map((s) => docker.createNetwork({ Name: siteNetwork(run, s.id), Driver: 'bridge', Internal: true, Labels: labels })),
+      ]);
+      const siteNet = new Map(def.sites.map((s, k) => [s.id, sites[k]!.id]));
+      const published = [TOXIPROXY_API_PORT, ...def.links.filter((l) => l.publish !== false).map((l) => l.listenPort)];
+      const ports = Object.fromEntries(published.map((p) => [`${p}/tcp`, [{ HostIp: '127.0.0.1', HostPort: '' }]]));
+      const proxy = docker
+        .createContainer({ ...idle, name: objectName(run, 'toxiproxy'), ExposedPorts: Object.fromEntries(Object.keys(ports).map((p) => [p, {}])), HostConfig: { NetworkMode: wan!.id, PortBindings: ports } })
+        .then(async (c) => (await Promise.all(sites.map((n) => n.connect({ Container: c.id }))), c));
+      const containers = await Promise.all([
+        proxy,
+        ...def.containers.filter((c) => c.startAtUp).map((c) => docker.createContainer({ ...idle, name: objectName(run, c.name), HostConfig: { NetworkMode: siteNet.get(c.site)! } })),
+      ]);
+      const t1 = performance.now();
+      await Promise.all(containers.map((c) => c.start()));
+      const t2 = performance.now();
+      floor.push(t2 - t0);
+      startAll.push(t2 - t1);
+    } finally {
+      await removeRun(docker, run);
+    }
+    process.stdout.write('.');
+  }
+  return { floor, startAll };
+}
+
 const parallel = parseStackDefinition(referenceStack());
 const serial = oneAtATime(parallel);
 // one warm-up so page cache and image layers are hot for both variants alike
@@ -123,9 +173,15 @@ line('down (one at a time stack)', ser.down);
 const ratio = stats(par.up).median / stats(ser.up).median;
 console.log(`\n  up parallel / one at a time: ${ratio.toFixed(2)}×   (target ≤ 0.5×, and ≤ 6 s)`);
 
+const engine = await measureEngineFloor(parallel);
+console.log(`\nthe engine alone: the same ${parallel.containers.length + 1} containers and networks running sleep, ${runs} runs`);
+line('networks, create, start', engine.floor);
+line('of which starting them all', engine.startAll);
+
 const database = parallel.containers.find((c) => c.role === 'db-primary')!.image;
 const tc = await measureTestcontainers(database);
 console.log(`\nTestcontainers ${TESTCONTAINERS_VERSION}, one PostgreSQL container from ${database} (Ryuk off), ${runs} runs`);
 line('start (Testcontainers)', tc);
 const peer = stats(par.up).median / stats(tc).median;
 console.log(`\n  reference stack up / one Testcontainers PostgreSQL: ${peer.toFixed(2)}×   (target ≤ 1.5×)`);
+console.log(`  the engine's floor for this stack / one Testcontainers PostgreSQL: ${(stats(engine.floor).median / stats(tc).median).toFixed(2)}×`);
