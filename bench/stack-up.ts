@@ -15,7 +15,7 @@ import { connectDocker } from '../harness/docker/client.js';
 import { runLabels } from '../harness/docker/labels.js';
 import { removeRun } from '../harness/docker/reaper.js';
 import { IMAGES } from '../harness/images/catalog.js';
-import { newRunId, objectName, siteNetwork, wanNetwork } from '../harness/stack/names.js';
+import { newRunId, objectName, siteNetwork, TOXIPROXY, wanNetwork } from '../harness/stack/names.js';
 import { TOXIPROXY_API_PORT } from '../harness/stack/started-stack.js';
 
 const TESTCONTAINERS_VERSION = (createRequire(import.meta.url)('testcontainers/package.json') as { version: string }).version;
@@ -138,7 +138,7 @@ async function measureEngineFloor(def: StackDefinition) {
       const published = [TOXIPROXY_API_PORT, ...def.links.filter((l) => l.publish !== false).map((l) => l.listenPort)];
       const ports = Object.fromEntries(published.map((p) => [`${p}/tcp`, [{ HostIp: '127.0.0.1', HostPort: '' }]]));
       const proxy = docker
-        .createContainer({ ...idle, name: objectName(run, 'toxiproxy'), ExposedPorts: Object.fromEntries(Object.keys(ports).map((p) => [p, {}])), HostConfig: { NetworkMode: wan!.id, PortBindings: ports } })
+        .createContainer({ ...idle, name: objectName(run, TOXIPROXY), ExposedPorts: Object.fromEntries(Object.keys(ports).map((p) => [p, {}])), HostConfig: { NetworkMode: wan!.id, PortBindings: ports } })
         .then(async (c) => (await Promise.all(sites.map((n) => n.connect({ Container: c.id }))), c));
       const containers = await Promise.all([
         proxy,
@@ -174,7 +174,7 @@ const ratio = stats(par.up).median / stats(ser.up).median;
 console.log(`\n  up parallel / one at a time: ${ratio.toFixed(2)}×   (target ≤ 0.5×, and ≤ 6 s)`);
 
 const engine = await measureEngineFloor(parallel);
-console.log(`\nthe engine alone: the same ${parallel.containers.length + 1} containers and networks running sleep, ${runs} runs`);
+console.log(`\nthe engine alone: the same ${parallel.containers.filter((c) => c.startAtUp).length + 1} containers and networks running sleep, ${runs} runs`);
 line('networks, create, start', engine.floor);
 line('of which starting them all', engine.startAll);
 
