@@ -8,7 +8,7 @@
  */
 import { parseStackDefinition, type StackDefinition } from '../harness/stack/definition.js';
 import { referenceStack } from '../harness/stack/reference-stack.js';
-import { upStack, type UpStage } from '../harness/stack/up.js';
+import { toxiproxyPorts, upStack, type UpStage } from '../harness/stack/up.js';
 import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
 import { connectDocker } from '../harness/docker/client.js';
@@ -16,7 +16,6 @@ import { runLabels } from '../harness/docker/labels.js';
 import { removeRun } from '../harness/docker/reaper.js';
 import { IMAGES } from '../harness/images/catalog.js';
 import { newRunId, objectName, siteNetwork, TOXIPROXY, wanNetwork } from '../harness/stack/names.js';
-import { TOXIPROXY_API_PORT } from '../harness/stack/started-stack.js';
 
 const TESTCONTAINERS_VERSION = (createRequire(import.meta.url)('testcontainers/package.json') as { version: string }).version;
 
@@ -135,10 +134,9 @@ async function measureEngineFloor(def: StackDefinition) {
         ...def.sites.map((s) => docker.createNetwork({ Name: siteNetwork(run, s.id), Driver: 'bridge', Internal: true, Labels: labels })),
       ]);
       const siteNet = new Map(def.sites.map((s, k) => [s.id, sites[k]!.id]));
-      const published = [TOXIPROXY_API_PORT, ...def.links.filter((l) => l.publish !== false).map((l) => l.listenPort)];
-      const ports = Object.fromEntries(published.map((p) => [`${p}/tcp`, [{ HostIp: '127.0.0.1', HostPort: '' }]]));
+      const { exposed, bindings } = toxiproxyPorts(def);
       const proxy = docker
-        .createContainer({ ...idle, name: objectName(run, TOXIPROXY), ExposedPorts: Object.fromEntries(Object.keys(ports).map((p) => [p, {}])), HostConfig: { NetworkMode: wan!.id, PortBindings: ports } })
+        .createContainer({ ...idle, name: objectName(run, TOXIPROXY), ExposedPorts: exposed, HostConfig: { NetworkMode: wan!.id, PortBindings: bindings } })
         .then(async (c) => (await Promise.all(sites.map((n) => n.connect({ Container: c.id }))), c));
       const containers = await Promise.all([
         proxy,

@@ -176,14 +176,7 @@ class StackStarter {
     this.checkAbort('stack up');
     const { docker, run, def } = this;
     const published = def.links.filter((l) => l.publish !== false);
-    const exposed: Record<string, object> = { [`${TOXIPROXY_API_PORT}/tcp`]: {} };
-    const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {
-      [`${TOXIPROXY_API_PORT}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: '' }],
-    };
-    for (const l of published) {
-      exposed[`${l.listenPort}/tcp`] = {};
-      bindings[`${l.listenPort}/tcp`] = [{ HostIp: '127.0.0.1', HostPort: typeof l.publish === 'number' ? String(l.publish) : '' }];
-    }
+    const { exposed, bindings } = toxiproxyPorts(def);
     const container = await docker.createContainer({
       name: objectName(run, TOXIPROXY),
       Image: IMAGES.toxiproxy,
@@ -293,6 +286,22 @@ class StackStarter {
       throw new HarnessError(`${name} exited (code ${info.State.ExitCode}) before it was ready; its last output:\n${logs}`, 'container-exited');
     }
   }
+}
+
+/**
+ * What Toxiproxy publishes on 127.0.0.1: its API and every published link, at the link's fixed port or a free one.
+ * (bench/stack-up.ts starts a container with the same ports to measure the engine's floor.)
+ */
+export function toxiproxyPorts(def: StackDefinition): { exposed: Record<string, object>; bindings: Record<string, { HostIp: string; HostPort: string }[]> } {
+  const exposed: Record<string, object> = { [`${TOXIPROXY_API_PORT}/tcp`]: {} };
+  const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {
+    [`${TOXIPROXY_API_PORT}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: '' }],
+  };
+  for (const l of def.links.filter((x) => x.publish !== false)) {
+    exposed[`${l.listenPort}/tcp`] = {};
+    bindings[`${l.listenPort}/tcp`] = [{ HostIp: '127.0.0.1', HostPort: typeof l.publish === 'number' ? String(l.publish) : '' }];
+  }
+  return { exposed, bindings };
 }
 
 /** Turns the engine's terse refusals into errors that name the problem. */
