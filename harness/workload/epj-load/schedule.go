@@ -35,8 +35,11 @@ type schedule struct {
 	workers  int64
 
 	beganOnce sync.Once
-	began     atomic.Int64 // UnixNano of vegeta's attack start, learned from the pacer's first call
-	beganSet  chan struct{}
+	// vegeta's attack start, learned from the pacer's first call; written once, before beganSet closes. It keeps its
+	// monotonic reading, and so do the slots computed from it: lateness (now − slot) is measured on the monotonic
+	// clock, as vegeta paces, so a step of the wall clock (NTP, a resumed VM) does not make every later arrival late
+	began    time.Time
+	beganSet chan struct{}
 
 	// mu guards next and pending: a slot is handed out and becomes pending in one step, so the watermark never
 	// passes a slot whose arrival is being prepared
@@ -44,8 +47,9 @@ type schedule struct {
 	next    uint64              // slots handed out so far
 	pending map[uint64]struct{} // slots handed out whose line is not yet written
 
-	inFlight      atomic.Int64
-	saturatedAtNs atomic.Int64 // last instant every worker was busy
+	inFlight atomic.Int64
+	// last instant every worker was busy, in monotonic nanoseconds since began
+	saturatedAt atomic.Int64
 }
 
 func newSchedule(rate float64, workers uint64) *schedule {
@@ -63,7 +67,7 @@ func newSchedule(rate float64, workers uint64) *schedule {
 // are computed on vegeta's own time base.
 func (s *schedule) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool) {
 	s.beganOnce.Do(func() {
-		s.began.Store(time.Now().Add(-elapsed).UnixNano())
+		s.began = time.Now().Add(-elapsed)
 		close(s.beganSet)
 	})
 	return s.pacer.Pace(elapsed, hits)
@@ -85,14 +89,19 @@ func (s *schedule) arrival(now time.Time) (n uint64, slot time.Time, kind arriva
 	if now.Sub(slot) <= maxSendLag {
 		return n, slot, arrivalSend
 	}
-	if s.saturatedAtNs.Load() >= slot.UnixNano() {
+	if s.saturatedAt.Load() >= int64(s.offset(n)) {
 		return n, slot, arrivalSaturated
 	}
 	return n, slot, arrivalBehind
 }
 
 func (s *schedule) slotTime(n uint64) time.Time {
-	return time.Unix(0, s.began.Load()+int64(n+1)*int64(s.interval))
+	return s.began.Add(s.offset(n))
+}
+
+// offset is slot n's distance from began: (n+1) intervals, vegeta's ConstantPacer schedule.
+func (s *schedule) offset(n uint64) time.Duration {
+	return time.Duration(n+1) * s.interval
 }
 
 // reported: slot n's line (attempt or skip) has been written.
@@ -121,14 +130,15 @@ func (s *schedule) watermark() (t time.Time, ok bool) {
 }
 
 // started and finished keep the count of attempts in flight; reaching the worker cap marks the function saturated.
+// Both are only called once the attack began (after arrival).
 func (s *schedule) started(now time.Time) {
 	if s.inFlight.Add(1) >= s.workers {
-		s.saturatedAtNs.Store(now.UnixNano())
+		s.saturatedAt.Store(int64(now.Sub(s.began)))
 	}
 }
 
 func (s *schedule) finished(now time.Time) {
 	if s.inFlight.Add(-1) >= s.workers-1 { // every worker was busy until this instant
-		s.saturatedAtNs.Store(now.UnixNano())
+		s.saturatedAt.Store(int64(now.Sub(s.began)))
 	}
 }

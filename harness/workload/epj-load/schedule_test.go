@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -72,5 +73,18 @@ func TestWatermarkWaitsForTheEarliestUnreportedSlot(t *testing.T) {
 	s.reported(n2)
 	if w, _ := s.watermark(); !near(w, at(3)) {
 		t.Fatalf("all reported: watermark %v, want the next slot %v", w, at(3))
+	}
+}
+
+func TestSlotsAreOnTheMonotonicClock(t *testing.T) {
+	s := newSchedule(10, 5)
+	s.Pace(0, 0)
+	// a slot with a monotonic reading is compared with time.Now() on the monotonic clock (package time: "Monotonic
+	// Clocks"), as vegeta paces; a wall-clock slot would make every arrival after a step of the wall clock late
+	if _, slot, _ := s.arrival(time.Now()); !strings.Contains(slot.String(), " m=") {
+		t.Fatalf("slot %v has no monotonic reading", slot)
+	}
+	if w, _ := s.watermark(); !strings.Contains(w.String(), " m=") {
+		t.Fatalf("watermark %v has no monotonic reading", w)
 	}
 }
