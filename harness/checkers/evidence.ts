@@ -146,7 +146,7 @@ export function assessEvidence(history: History, q: EvidenceQuery): Evidence {
   const reasons: string[] = [];
   if (skipped > bounds.maxSkippedArrivals) {
     reasons.push(
-      `the load generator fell behind its schedule: ${skipped} arrival(s) of ${q.fn} not sent in ${span} because epj-load was itself late (a starved CPU), where the attempts around them disagree`,
+      `the load generator fell behind its schedule: ${skipped} arrival(s) of ${q.fn} not sent in ${span} because epj-load was itself late (starved of a CPU, or its machine paused), where the attempts around them disagree`,
     );
   }
   const stalls = samples.filter((h) => h.eventLoopDelayMs.max > bounds.maxEventLoopDelayMs).map((h) => ({ t: h.t, intervalMs: h.intervalMs, maxMs: h.eventLoopDelayMs.max }));

@@ -15,8 +15,9 @@ import (
 // arrival that cannot be sent within maxSendLag of its slot is never sent late:
 //   - saturated: every worker of the function was busy since the slot — the EPJ is holding the clinicians' clients,
 //     so it is a failed attempt at its slot (cause not-sent);
-//   - behind: workers were free, so epj-load itself was late (a starved CPU). That says nothing about the EPJ: it is
-//     reported as a skip, which the harness counts against its own health (harness/selfwatch/), not the EPJ's.
+//   - behind: workers were free, so epj-load itself was late (starved of a CPU, or paused). That says nothing about
+//     the EPJ: it is reported as a skip, which the harness counts against its own health (harness/selfwatch/), not
+//     the EPJ's.
 
 const maxSendLag = 100 * time.Millisecond
 
