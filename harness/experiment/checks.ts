@@ -13,6 +13,7 @@ import { MergeableHistogram } from '../workload/histogram.js';
 import { replicationModeOf } from '../probes/replication-mode.js';
 import { InvalidInputError } from '../errors.js';
 import type { History } from '../history/history.js';
+import { HARNESS_PHASE } from '../timeline/phase-start.js';
 import { CLINICAL_FUNCTIONS, type ClinicalFunction, type StackDefinition } from '../stack/definition.js';
 import { formatScenarioDuration, parseDuration } from './duration.js';
 
@@ -147,7 +148,7 @@ export function rto(opts: { fault: string; functions?: FunctionChoice; threshold
           const holdMs = Math.max(holdScenarioMs / scale, 1000, ...functions.map((fn) => minimumWindowMs(history, fn)));
           // judged up to the scenario's end (harness/experiment/run.ts records it): after it the harness heals what
           // the timeline left broken, and a function that came back only then did not recover in the scenario
-          const end = history.ofKind('phase').filter((p) => p.name === 'end').at(-1)?.t;
+          const end = history.ofKind('phase').filter((p) => p.name === HARNESS_PHASE.end).at(-1)?.t;
           return rtoVerdict(history, { faultIds: [scheduled.id], functions, holdMs, maxRtoScenarioMs: maxScenarioMs, ...(end !== undefined ? { until: end } : {}), ...(opts.threshold !== undefined ? { threshold: opts.threshold } : {}) });
         },
       };

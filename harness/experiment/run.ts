@@ -23,6 +23,7 @@ import type { StartedStack } from '../stack/started-stack.js';
 import { pollUntil, sleep } from '../stack/wait/poll.js';
 import { formatDuration } from '../checkers/format.js';
 import { untilScenario } from '../faults/scenario-time.js';
+import { HARNESS_PHASE } from '../timeline/phase-start.js';
 import { SettleWatch } from '../timeline/settle.js';
 import { Timeline } from '../timeline/timeline.js';
 import { DEFAULT_ATTEMPT_TIMEOUT_MS, runLoad, type LoadRunResult } from '../workload/driver.js';
@@ -328,7 +329,7 @@ async function steadyStateGate(
   // stack: a fresh window is judged instead, a few times, before the gate gives up. A failing window is final.
   for (let attempt = 1; attempt <= GATE_ATTEMPTS; attempt++) {
     const from = Date.now();
-    history.record({ kind: 'phase', name: 'steady state', t: from });
+    history.record({ kind: 'phase', name: HARNESS_PHASE.steadyState, t: from });
     await sleep(windowMs, g.signal);
     const to = Date.now();
     await windowRecorded(history, g.watermark, to, g.signal);
@@ -392,7 +393,7 @@ async function runTimeline(
       result.reason = 'interrupted (SIGINT/SIGTERM): healed and torn down';
     }
     const end = Date.now();
-    history.record({ kind: 'phase', name: 'end', t: end });
+    history.record({ kind: 'phase', name: HARNESS_PHASE.end, t: end });
     // The faults hold until every attempt started before the end has ended: healed at once, an attempt still
     // waiting for a dead integration or a blackholed link would be answered after the heal and read as the last
     // phase's success. At most one attempt timeout (and its line's way here).

@@ -18,7 +18,7 @@ import { checkCredentials } from '../fhir/link-credentials.js';
 import type { StartedStack } from '../stack/started-stack.js';
 import { upStack } from '../stack/up.js';
 import { sleep } from '../stack/wait/poll.js';
-import { recordPhaseStart } from '../timeline/phase-start.js';
+import { HARNESS_PHASE, recordPhaseStart } from '../timeline/phase-start.js';
 import { SettleWatch } from '../timeline/settle.js';
 import { DEFAULT_ATTEMPT_TIMEOUT_MS, runLoad, type LoadRunResult } from '../workload/driver.js';
 import { atStackScale, defaultProfile, type LoadProfile } from '../workload/profile.js';
@@ -264,7 +264,7 @@ export async function runMatrix(opts: MatrixOptions): Promise<MatrixRun> {
         span.endedAt = Date.now();
         await judgeAndSpill(span);
       }
-      history.record({ kind: 'phase', name: 'end' });
+      history.record({ kind: 'phase', name: HARNESS_PHASE.end });
     } finally {
       if (session) await close(session);
     }

@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { recordPhaseStart } from './phase-start.js';
+import { HARNESS_PHASE, isFreePhaseName, HARNESS_PHASE_NAME_RULE, recordPhaseStart } from './phase-start.js';
 import { z } from 'zod';
 import type { OperatorAction } from '../actions/action.js';
 import { InvalidInputError } from '../errors.js';
@@ -23,7 +23,7 @@ export const timelineStepSchema = z
     /** scenario milliseconds from the timeline's start */
     at: z.number().nonnegative(),
     /** a new phase (baseline, fault, recovery, …) starts here */
-    phase: z.string().min(1).optional(),
+    phase: z.string().min(1).refine(isFreePhaseName, HARNESS_PHASE_NAME_RULE).optional(),
     /**
      * the phase starts when the fault injected under this name took hold (its applied instant), not at `at`: e.g.
      * 'site A dark' begins when the UPS drained and the site's containers died, however long the kill took
@@ -72,10 +72,18 @@ export class Timeline {
     const faults = new Map<string, Fault>();
     const injectedAt = new Map<string, number>();
     const steps: PlannedStep[] = [];
+    /** each planned step's number in the input (a refused step is not planned, and must not shift the others') */
+    const numbers: number[] = [];
+    // A refused step still names what it injects, so its heal is not reported as a second, made-up problem.
+    const noteRefusedInject = (raw: unknown) => {
+      const step = raw as { at?: unknown; inject?: { name?: unknown } } | null;
+      if (typeof step?.inject?.name === 'string' && typeof step.at === 'number' && !injectedAt.has(step.inject.name)) injectedAt.set(step.inject.name, step.at);
+    };
     input.forEach((raw, i) => {
       const parsed = timelineStepSchema.safeParse(raw);
       if (!parsed.success) {
         problems.push(`step ${i + 1}: ${parsed.error.issues.map((x) => `${x.path.join('.') || '(step)'}: ${x.message}`).join('; ')}`);
+        noteRefusedInject(raw);
         return;
       }
       const s = parsed.data;
@@ -85,6 +93,7 @@ export class Timeline {
         if (faults.has(name)) {
           problems.push(`step ${i + 1}: a fault named '${name}' is injected twice`);
           steps.push(step);
+          numbers.push(i + 1);
           return;
         }
         try {
@@ -95,16 +104,19 @@ export class Timeline {
           step.faultName = name;
         } catch (err) {
           problems.push(`step ${i + 1}: ${err instanceof Error ? err.message : String(err)}`);
+          injectedAt.set(name, s.at);
         }
       }
       steps.push(step);
+      numbers.push(i + 1);
     });
     for (const [i, s] of steps.entries()) {
-      if (s.phaseWhenApplied && !injectedAt.has(s.phaseWhenApplied)) problems.push(`step ${i + 1}: phaseWhenApplied names '${s.phaseWhenApplied}', which no step injects`);
+      const n = numbers[i]!;
+      if (s.phaseWhenApplied && !injectedAt.has(s.phaseWhenApplied)) problems.push(`step ${n}: phaseWhenApplied names '${s.phaseWhenApplied}', which no step injects`);
       if (!s.heal) continue;
       const at = injectedAt.get(s.heal);
-      if (at === undefined) problems.push(`step ${i + 1}: heals '${s.heal}', which no step injects`);
-      else if (at > s.at) problems.push(`step ${i + 1}: heals '${s.heal}' at ${s.at} ms, before it is injected at ${at} ms`);
+      if (at === undefined) problems.push(`step ${n}: heals '${s.heal}', which no step injects`);
+      else if (at > s.at) problems.push(`step ${n}: heals '${s.heal}' at ${s.at} ms, before it is injected at ${at} ms`);
     }
     if (problems.length > 0) throw new InvalidInputError(`invalid timeline:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     return new Timeline(steps, faults);
@@ -159,17 +171,17 @@ export class Timeline {
       // instant. Where the effect's instant is uncertain — between asking for it and its proof — the attempts that
       // started in between are a phase of their own ('taking hold', 'healing'), so neither neighbour counts them.
       // A fault's first effect is an `onset`: what it catches in flight from the phase before is its own.
-      const startPhase = (from: number, certainFrom = from, transition = 'taking hold', onset = false) => {
+      const startPhase = (from: number, certainFrom = from, transition: string = HARNESS_PHASE.takingHold, onset = false) => {
         if (s.phase) recordPhaseStart(ctx.history, s.phase, { from, certainFrom }, transition, onset);
       };
       if (s.fault) {
         ctx.history.record({ kind: 'fault', id: s.fault.id, fault: s.fault.kind, stage: 'scheduled', target: s.fault.describeTarget(), t: due, scenarioMs, step: s.faultName, detail: `step '${s.faultName}'` });
-        await s.fault.inject({ ...ctx, signal }, due, (e) => startPhase(e.from, e.certainFrom, 'taking hold', e.harmless !== true));
+        await s.fault.inject({ ...ctx, signal }, due, (e) => startPhase(e.from, e.certainFrom, HARNESS_PHASE.takingHold, e.harmless !== true));
       } else if (s.heal) {
         const fault = this.faults.get(s.heal)!;
         await fault.heal(ctx, due);
         const healedAt = fault.healedAt ?? Date.now();
-        startPhase(Math.min(fault.healAskedAt ?? healedAt, healedAt), healedAt, 'healing');
+        startPhase(Math.min(fault.healAskedAt ?? healedAt, healedAt), healedAt, HARNESS_PHASE.healing);
       } else if (s.action) {
         const n = (actionCount.get(s.action.name) ?? 0) + 1;
         actionCount.set(s.action.name, n);
@@ -179,7 +191,7 @@ export class Timeline {
         await clock.measure(() => action.run({ ...ctx, signal }), action.kindIn?.(ctx) ?? action.kind ?? 'act'); // an operator action is the stack's work: 1:1
       } else if (s.phaseWhenApplied) {
         const applied = await this.faults.get(s.phaseWhenApplied)!.whenApplied;
-        if (applied !== undefined && !signal.aborted) startPhase(applied.from, applied.certainFrom, 'taking hold', true);
+        if (applied !== undefined && !signal.aborted) startPhase(applied.from, applied.certainFrom, HARNESS_PHASE.takingHold, true);
       } else {
         startPhase(due);
       }

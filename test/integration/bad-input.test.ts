@@ -52,6 +52,7 @@ const SCENARIOS: Case[] = [
   scenario('inject-and-heal.json', 'step 2: (step): a step does one of inject, heal, action'),
   scenario('step-does-nothing.json', 'step 2: (step): a step needs a phase, inject, heal or action'),
   scenario('negative-at.json', 'step 1: at: Too small'),
+  scenario('phase-named-end.json', "step 2: phase: a name the harness records itself ('taking hold', 'healing', 'steady state', 'end')"),
   scenario('inject-without-name.json', 'step 1: inject.name: Invalid input'),
   scenario('step-not-an-object.json', 'timeline.0: Invalid input'),
   scenario('time-scale-zero.json', 'timeScale: Too small'),
@@ -195,6 +196,7 @@ const EXPERIMENTS: Case[] = [
   experimentCase('bad-clients-share.experiment.ts', 'load.clientsNobodyTold: a share from 0 to 1, got 2'),
   experimentCase('k6-script-missing.experiment.ts', 'load.k6.script:', 'no-such-load.js does not exist'),
   experimentCase('k6-not-installed.experiment.ts', "k6 not found on PATH ('k6')", 'k6 is your own install'),
+  experimentCase('harness-phase-name.experiment.ts', 'step 2: phase: a name the harness records itself', 'name the phase differently'),
 ];
 
 const CORPUS = [...SCENARIOS, ...STACKS, ...EXPERIMENTS, ...COMMAND_LINES];

@@ -42,6 +42,31 @@ describe('timeline', () => {
     expect(message).to.contain("a fault named 'cut' is injected twice");
   });
 
+  it("refuses a phase named like one the harness records itself, so that a check of it cannot count the other's attempts", () => {
+    for (const name of ['taking hold', 'healing', 'steady state', 'end']) {
+      const message = planError([{ at: 0, phase: 'baseline' }, { at: 1000, phase: name }]);
+      expect(message, name).to.contain(`step 2: phase: a name the harness records itself`);
+      expect(message, name).to.contain(`'${name}'`);
+    }
+    // only the exact names: a phase may still say what it is about
+    expect(() => Timeline.plan([{ at: 0, phase: 'the end of the night shift' }, { at: 1000, phase: 'healing wounds' }])).not.to.throw();
+  });
+
+  it('names one problem once: the heal of a refused inject is not reported too, and later steps keep their numbers', () => {
+    const message = planError([
+      { at: 0, phase: 'baseline' },
+      { at: 1000, phase: 'end', inject: { name: 'wan', kind: 'wan-cut' } },
+      { at: 2000, inject: { name: 'slow', kind: 'latency', target: { links: ['epj-front'] }, latencyMs: -1 } },
+      { at: 3000, heal: 'wan' },
+      { at: 3000, heal: 'slow' },
+      { at: 4000, heal: 'ghost' },
+    ]);
+    expect(message.split('\n').slice(1)).to.have.length(3);
+    expect(message).to.contain('step 2: phase: a name the harness records itself');
+    expect(message).to.contain('step 3:').and.to.contain('latencyMs');
+    expect(message).to.contain("step 6: heals 'ghost', which no step injects");
+  });
+
   it('knows its length', () => {
     const t = Timeline.plan([{ at: 0, phase: 'a' }, { at: 31 * 60_000, phase: 'b' }]);
     expect(t.durationMs).to.equal(31 * 60_000);
