@@ -16,6 +16,7 @@ import type { History } from '../history/history.js';
 import { HARNESS_PHASE } from '../timeline/phase-start.js';
 import { CLINICAL_FUNCTIONS, type ClinicalFunction, type StackDefinition } from '../stack/definition.js';
 import { formatScenarioDuration, parseDuration } from './duration.js';
+import { share } from './share.js';
 
 /**
  * The checks an experiment names — `availability('admission').in('site A dark').atLeast(0.99)` — each a thin,
@@ -109,7 +110,7 @@ export function availability(fns: FunctionChoice) {
     in(phase: string) {
       return {
         atLeast(threshold: number): Check {
-          if (!(threshold >= 0 && threshold <= 1)) throw new InvalidInputError(`availability(${label}).in('${phase}').atLeast(${threshold}): a share from 0 to 1`);
+          share(threshold, `availability(${label}).in('${phase}').atLeast(…)`);
           return {
             expectation: `${label} ≥ ${formatPercent(threshold)} in ${phase}`,
             evaluate: (history) => placed(availabilityVerdict(history, { phases: [phase], functions, threshold }), history, phase),
@@ -117,7 +118,7 @@ export function availability(fns: FunctionChoice) {
         },
         /** at most: a function that a fault must break (e.g. a write at the dead site) */
         atMost(ceiling: number): Check {
-          if (!(ceiling >= 0 && ceiling <= 1)) throw new InvalidInputError(`availability(${label}).in('${phase}').atMost(${ceiling}): a share from 0 to 1`);
+          share(ceiling, `availability(${label}).in('${phase}').atMost(…)`);
           return {
             expectation: `${label} ≤ ${formatPercent(ceiling)} in ${phase}`,
             evaluate: (history) => placed(availabilityVerdict(history, { phases: [phase], functions, threshold: ceiling, atMost: true }), history, phase),

@@ -41,6 +41,7 @@ import { missingRunbooks } from '../runbooks/run-runbook.js';
 import { seedPatients } from '../workload/seed.js';
 import { functionsOf, RECORDED_AFTER_MS, type AbortCondition, type Check, type FunctionChoice } from './checks.js';
 import { parseDuration } from './duration.js';
+import { share } from './share.js';
 import { overridesFromEnv, stackWithOverrides } from './overrides.js';
 import { acquireStack, type AcquiredStack } from './stack-source.js';
 import { planTimeline, type Step } from './timeline.js';
@@ -421,9 +422,7 @@ function evaluateChecks(checks: Record<string, Check>, history: History, ctx: Pa
  * and a front door straight to the write EPJ that serves no function. Undefined without such clients.
  */
 export function clientsNobodyToldDoor(spec: Pick<ExperimentSpec, 'load'>, definition: StackDefinition): LinkSpec | undefined {
-  const share = spec.load?.clientsNobodyTold ?? 0;
-  if (!(typeof share === 'number' && share >= 0 && share <= 1)) throw new InvalidInputError(`load.clientsNobodyTold: a share from 0 to 1, got ${String(share)}`);
-  if (share === 0) return undefined;
+  if (share(spec.load?.clientsNobodyTold ?? 0, 'load.clientsNobodyTold') === 0) return undefined;
   const door = unroutedWriteDoor(definition);
   if (!door) {
     throw new InvalidInputError(`load.clientsNobodyTold: stack '${definition.name}' has no front door straight to its write EPJ that serves no function`, 'add an unrouted front-door link to the EPJ the write functions reach');

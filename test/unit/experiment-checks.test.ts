@@ -86,7 +86,12 @@ describe('experiment: checks', () => {
 
   it('refuses what it cannot mean, naming it', () => {
     expect(() => availability('surgery' as never)).to.throw(InvalidInputError, "unknown clinical function 'surgery'");
-    expect(() => availability('referral').in('x').atLeast(99)).to.throw(InvalidInputError, /a share from 0 to 1/);
+    expect(() => availability('referral').in('x').atLeast(99)).to.throw(InvalidInputError, "availability(referral).in('x').atLeast(…): a share from 0 to 1, got 99 (if you meant 99 %, write 0.99)");
+    // experiment files load without a type check, so a share may arrive as text
+    expect(() => availability('referral').in('x').atMost('99.5 %' as never)).to.throw(InvalidInputError, "got '99.5 %' (for 99.5 %, write 0.995)");
+    expect(() => availability('referral').in('x').atLeast('most' as never)).to.throw(InvalidInputError, /a share from 0 to 1, got 'most'$/);
+    expect(() => availability('referral').in('x').atLeast(-0.1)).to.throw(InvalidInputError, /got -0.1$/);
+    expect(availability('referral').in('x').atLeast(0.99).expectation).to.equal('referral ≥ 99.00 % in x');
     expect(() => rto({ fault: 'wan' }).within('soon')).to.throw(InvalidInputError, /'soon' is not a duration/);
     expect(MIN).to.equal(60_000);
   });
