@@ -3,6 +3,7 @@ import type Docker from 'dockerode';
 import { dockerStatus } from './client.js';
 import { LABEL, labelFilter } from './labels.js';
 import { REAPER_OF, reaperFilter } from './reaper-sidecar.js';
+import { processAlive } from '../util/run-temp-dir.js';
 
 /**
  * Removes what runs left behind, found by label only (as Testcontainers' reaper does): containers first, then the
@@ -62,13 +63,7 @@ export async function listRuns(docker: Docker): Promise<RunSummary[]> {
 
 function isAlive(pid: number, host: string): boolean {
   if (host !== hostname()) return true; // cannot judge another host's processes: leave its runs alone
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return processAlive(pid);
 }
 
 /**

@@ -1,11 +1,11 @@
 import { createReadStream } from 'node:fs';
-import { mkdtemp, open, rm, type FileHandle } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { open, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { HistoryEvent } from '../history/events.js';
 import { JournalAggregates } from './journal-aggregates.js';
 import { Scrubber } from './scrubber.js';
+import { makeRunTempDir } from '../util/run-temp-dir.js';
 
 /**
  * The events a long run has finished with, kept on disk for its journal instead of in memory. The matrix
@@ -28,7 +28,7 @@ export class JournalSpill {
 
   /** A spill in a temporary directory of its own; `definition` names the secrets to scrub, as the journal's. */
   static async open(definition: object | undefined): Promise<JournalSpill> {
-    const dir = await mkdtemp(path.join(tmpdir(), 'epj-chaos-spill-'));
+    const dir = await makeRunTempDir('spill');
     const file = path.join(dir, 'events.ndjson');
     return new JournalSpill(dir, file, await open(file, 'w'), Scrubber.forRun(definition));
   }

@@ -1,3 +1,7 @@
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { expect } from 'chai';
 import Docker from 'dockerode';
 import { IMAGES } from '../../harness/images/catalog.js';
@@ -63,10 +67,16 @@ describe('stack lifecycle', function () {
     child.kill('SIGKILL');
     expect((await result).signal).to.equal('SIGKILL');
     expect((await runObjects(run)).containers).to.be.greaterThan(0);
+    // what a matrix killed mid-run leaves on disk: its journal spill, named with its process id
+    const spill = path.join(tmpdir(), `epj-chaos-spill-${child.pid}-Kill9x`);
+    await mkdir(spill);
+    await writeFile(path.join(spill, 'events.ndjson'), '{}\n');
 
     const clean = await runCli(['clean']);
     expect(clean.code, clean.stderr).to.equal(0);
     expect(clean.stdout).to.contain(run);
+    expect(clean.stdout).to.contain(`removed ${spill} (its run's process ${child.pid} is gone)`);
+    expect(existsSync(spill)).to.equal(false);
     expect(await runObjects(run)).to.deep.equal(NOTHING);
   });
 

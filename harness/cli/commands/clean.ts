@@ -4,6 +4,7 @@ import type { CommandModule } from 'yargs';
 import { connectDocker } from '../../docker/client.js';
 import { reap } from '../../docker/reaper.js';
 import { PROJECT_ROOT } from '../../images/catalog.js';
+import { removeOrphanedRunTempDirs } from '../../util/run-temp-dir.js';
 
 interface Args {
   all: boolean;
@@ -70,7 +71,7 @@ function keepFlag(value: unknown): number {
 
 export const cleanCommand: CommandModule<object, Args> = {
   command: 'clean',
-  describe: 'Remove leftovers of earlier runs (by label): runs whose process is gone, detached stacks included; with --reports, old run directories under reports/ instead',
+  describe: 'Remove leftovers of earlier runs (by label): runs whose process is gone, detached stacks included, and their temporary files; with --reports, old run directories under reports/ instead',
   builder: (y) =>
     y
       .option('all', { type: 'boolean', default: false, describe: 'also remove runs whose process is still alive' })
@@ -93,9 +94,12 @@ export const cleanCommand: CommandModule<object, Args> = {
       if (removed.length > 0) console.log(`kept the newest ${keep} runs in ${root}`);
       return;
     }
+    // a dead run's files first: they need no Docker engine (harness/util/run-temp-dir.ts)
+    const files = args.run ? [] : await removeOrphanedRunTempDirs();
+    for (const f of files) console.log(`removed ${f.dir} (its run's process ${f.ownerPid} is gone)`);
     const docker = await connectDocker();
     const removed = await reap(docker, args.run ? { kind: 'run', run: args.run } : args.all ? { kind: 'all' } : { kind: 'stale' });
-    if (removed.length === 0) console.log('nothing to clean');
+    if (removed.length === 0 && files.length === 0) console.log('nothing to clean');
     for (const r of removed) {
       console.log(`removed run ${r.run} (${r.stack}): ${r.containers} containers, ${r.networks} networks, ${r.volumes} volumes`);
     }

@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { constants, existsSync, statSync } from 'node:fs';
-import { access, mkdtemp, open, rm, writeFile, type FileHandle } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { access, open, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { AbortedError, HarnessError, InvalidInputError } from '../../errors.js';
@@ -15,6 +14,7 @@ import type { LoadAttempt, LoadFunctionSummary, LoadSummary } from '../lines.js'
 import { FhirEndpoint } from '../../fhir/endpoint.js';
 import type { SeededPatient } from '../seed.js';
 import { AttemptLedger } from '../attempt-ledger.js';
+import { makeRunTempDir } from '../../util/run-temp-dir.js';
 import { doorsOf } from '../via.js';
 import { stackEquipment } from '../../selfwatch/equipment.js';
 import { startSelfWatch } from '../../selfwatch/selfwatch.js';
@@ -112,7 +112,7 @@ export async function runK6Load(opts: K6LoadOptions): Promise<LoadRunResult> {
   if (opts.signal?.aborted) throw new AbortedError('the workload');
 
   const { history } = opts;
-  const dir = await mkdtemp(path.join(tmpdir(), 'epj-k6-'));
+  const dir = await makeRunTempDir('k6');
   try {
     const patientsFile = path.join(dir, 'patients.json');
     const outFile = path.join(dir, 'points.json');
