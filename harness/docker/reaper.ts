@@ -3,7 +3,7 @@ import type Docker from 'dockerode';
 import { dockerStatus } from './client.js';
 import { LABEL, labelFilter } from './labels.js';
 import { REAPER_OF, reaperFilter } from './reaper-sidecar.js';
-import { processAlive } from '../util/run-temp-dir.js';
+import { processAlive } from '../util/process-alive.js';
 
 /**
  * Removes what runs left behind, found by label only (as Testcontainers' reaper does): containers first, then the

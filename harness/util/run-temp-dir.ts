@@ -1,6 +1,7 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { processAlive } from './process-alive.js';
 
 /**
  * Temporary directories a run keeps on disk (a matrix's journal spill, a k6 run's points). A run removes its own when
@@ -13,17 +14,6 @@ export type RunTempKind = 'spill' | 'k6';
 
 export function makeRunTempDir(kind: RunTempKind, root = tmpdir()): Promise<string> {
   return mkdtemp(path.join(root, `epj-chaos-${kind}-${process.pid}-`));
-}
-
-/** Whether a process of this host is alive (one we may not signal is alive too). */
-export function processAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export interface RemovedTempDir {

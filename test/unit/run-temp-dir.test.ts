@@ -3,7 +3,8 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { makeRunTempDir, processAlive, removeOrphanedRunTempDirs } from '../../harness/util/run-temp-dir.js';
+import { processAlive } from '../../harness/util/process-alive.js';
+import { makeRunTempDir, removeOrphanedRunTempDirs } from '../../harness/util/run-temp-dir.js';
 
 /** The pid of a process that has already ended (a reused pid would only make the test keep a directory). */
 function deadPid(): number {
